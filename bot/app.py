@@ -1,0 +1,74 @@
+"""Wiring: configuration -> store -> settings -> plugins -> router. Shared by every adapter."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.core.plugin import Plugin
+from bot.core.registry import PluginRegistry
+from bot.core.router import Router
+from bot.core.services import Services
+from bot.core.settings import SettingsService
+from bot.store.database import Store
+
+__all__ = ["App", "build_app"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    config: Config
+    store: Store
+    registry: PluginRegistry
+    services: Services
+    router: Router
+
+    async def close(self) -> None:
+        for plugin in self.registry.plugins.values():
+            try:
+                await plugin.close()
+            except Exception:
+                log.exception("plugin %s failed to close", type(plugin).name)
+        for name, service in list(self.services.extras.items()):
+            closer = getattr(service, "close", None)
+            if closer is not None:
+                try:
+                    result = closer()
+                    if hasattr(result, "__await__"):
+                        await result
+                except Exception:
+                    log.exception("service %s failed to close", name)
+        await self.store.close()
+
+
+async def build_app(
+    config: Config,
+    *,
+    plugins: Iterable[Plugin] | None = None,
+    migrate: bool = True,
+) -> App:
+    """Create the data folder, apply migrations, load plugins and set them up."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(config.resolved_database_url)
+    try:
+        if migrate:
+            await store.upgrade()
+        registry = PluginRegistry(plugins) if plugins is not None else PluginRegistry.discover()
+        services = Services(config=config, store=store, settings=SettingsService(store))
+        router = Router(registry, services)
+        services.extras["registry"] = registry
+        services.extras["router"] = router
+        for plugin in list(registry.plugins.values()):
+            try:
+                await plugin.setup(services)
+            except Exception as exc:  # one broken plugin must not take the bot down
+                log.exception("plugin %s failed to set up; it is disabled", type(plugin).name)
+                registry.unregister(type(plugin).name, f"setup failed: {exc}")
+    except BaseException:
+        await store.close()
+        raise
+    return App(config, store, registry, services, router)

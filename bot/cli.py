@@ -1,0 +1,85 @@
+"""The `sohbet` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import Config, load_config
+from bot.core.errors import SohbetError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sohbet",
+        description="Sohbet: a plugin-based AI assistant for Discord and the terminal.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("chat", help="talk to the assistant in this terminal (no token needed)")
+    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    sub.add_parser("plugins", help="list installed plugins and their state on the console server")
+    sub.add_parser("doctor", help="check configuration, data folder and database")
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument("revision", nargs="?", default=None)
+    ingest = sub.add_parser("ingest", help="add documents to a server's knowledge base")
+    ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("--server", type=int, required=True, help="server (guild) id")
+    ingest.add_argument("--channel", type=int, default=None, help="limit to one channel")
+    return parser
+
+
+def _setup_logging(config: Config, quiet: bool) -> None:
+    from bot.logs import configure_logging
+
+    level = "WARNING" if quiet else config.log_level
+    configure_logging(level, json_lines=config.log_json)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 0
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        config = load_config()
+    except Exception as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(config, quiet=args.command in {"chat", "plugins", "doctor", "db", "ingest"})
+    try:
+        return asyncio.run(_dispatch(args, config))
+    except SohbetError as exc:
+        print(exc.user_message, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    from bot import commands
+
+    if args.command == "chat":
+        return await commands.chat(config)
+    if args.command == "run":
+        return await commands.run_discord(config)
+    if args.command == "plugins":
+        return await commands.list_plugins(config)
+    if args.command == "doctor":
+        return await commands.doctor(config)
+    if args.command == "db":
+        return await commands.database(config, args.action, args.revision)
+    if args.command == "ingest":
+        return await commands.ingest(config, args.paths, args.server, args.channel)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,123 @@
+"""What each `sohbet` sub-command does (kept apart from argument parsing)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.app import build_app
+from bot.config import Config, mask_url
+from bot.store.database import Store, StoreUnavailable
+from bot.store.migrations import current_revision, head_revision
+
+__all__ = ["chat", "database", "doctor", "ingest", "list_plugins", "run_discord"]
+
+
+async def chat(config: Config) -> int:
+    from bot.platforms.console import ConsoleAdapter
+
+    app = await build_app(config)
+    try:
+        adapter = ConsoleAdapter(app.router, admin=config.console_admin)
+        await adapter.run()
+    finally:
+        await app.close()
+    return 0
+
+
+async def run_discord(config: Config) -> int:
+    if config.discord_token is None:
+        print(
+            "DISCORD_TOKEN is not set.\n"
+            "  1. Create an application at the Discord Developer Portal, add a bot, copy its token.\n"
+            "  2. export DISCORD_TOKEN=...   then run `sohbet run` again.\n"
+            "See the README's Discord section for the invite link and permissions.\n"
+            "To try Sohbet without Discord, run `sohbet chat`.",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.platforms.discord.runner import run_bot
+
+    return await run_bot(config)
+
+
+async def list_plugins(config: Config) -> int:
+    from bot.platforms.console import CONSOLE_SERVER_ID
+
+    app = await build_app(config)
+    try:
+        for name, plugin in sorted(app.registry.plugins.items()):
+            enabled = await app.services.settings.is_enabled(CONSOLE_SERVER_ID, type(plugin))
+            commands = ", ".join(f"/{s.name}" for s in type(plugin).commands() if s.kind == "slash")
+            print(f"{name:12} {'enabled ' if enabled else 'disabled'}  {plugin.description}")
+            if commands:
+                print(f"{'':12} {commands}")
+        for name, error in sorted(app.registry.load_errors.items()):
+            print(f"{name:12} BROKEN    {error}")
+    finally:
+        await app.close()
+    return 0
+
+
+async def doctor(config: Config) -> int:
+    """Check each part and say plainly what is wrong. Exit 1 if anything is."""
+    problems = 0
+
+    def report(ok: bool, what: str, detail: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"[{'ok' if ok else 'FAIL'}] {what}: {detail}")
+
+    report(True, "config", f"database {mask_url(config.resolved_database_url)}")
+    data = config.data_dir
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        probe = data / ".doctor"
+        probe.write_text("ok")
+        probe.unlink()
+        report(True, "data folder", str(data.resolve()))
+    except OSError as exc:
+        report(False, "data folder", f"{data} is not writable ({exc.strerror})")
+    store = Store(config.resolved_database_url)
+    try:
+        await store.ping()
+        current = await current_revision(store.engine)
+        head = head_revision()
+        if current == head:
+            report(True, "database", f"reachable, schema at {current}")
+        else:
+            report(False, "database", f"schema at {current or 'none'}, expected {head}: run `sohbet db upgrade`")
+    except StoreUnavailable as exc:
+        report(False, "database", f"unreachable ({exc.detail.splitlines()[0][:200]})")
+    finally:
+        await store.close()
+    report(True, "discord token", "set" if config.discord_token else "not set (only `sohbet chat` works)")
+    print("All good." if problems == 0 else f"{problems} problem(s) found.")
+    return 0 if problems == 0 else 1
+
+
+async def database(config: Config, action: str, revision: str | None) -> int:
+    from bot.store import migrations
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(config.resolved_database_url)
+    try:
+        await store.ping()
+        if action == "upgrade":
+            await migrations.upgrade(store.engine, revision or "head")
+        elif action == "downgrade":
+            await migrations.downgrade(store.engine, revision or "-1")
+        print(f"schema revision: {await current_revision(store.engine) or 'none'}")
+    finally:
+        await store.close()
+    return 0
+
+
+async def ingest(config: Config, paths: list[str], server_id: int, channel_id: int | None) -> int:
+    from bot.ingest_cli import ingest_paths
+
+    app = await build_app(config)
+    try:
+        return await ingest_paths(app, [Path(p) for p in paths], server_id, channel_id)
+    finally:
+        await app.close()

@@ -1,0 +1,95 @@
+"""Configuration from SOHBET_* environment variables and an optional sohbet.toml."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["Config", "load_config"]
+
+
+class Config(BaseSettings):
+    """Process-wide settings. Per-server behaviour lives in plugin settings instead."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SOHBET_", extra="ignore", toml_file="sohbet.toml", populate_by_name=True
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: sqlite in data_dir
+    qdrant_url: str | None = None  # default: embedded store in data_dir
+    log_level: str = "INFO"
+    log_json: bool = False
+    metrics_port: int | None = None  # health + Prometheus metrics on 127.0.0.1 when set
+    console_admin: bool = True  # the local console user may run admin commands
+    # Chat model defaults (admins can override per server through the chat plugin settings).
+    model_provider: str = "transformers"
+    model_name: str = ""  # empty: the bundled SmolLM2-135M-Instruct GGUF
+    model_base_url: str | None = None
+    embedding_model: str = ""  # empty: the bundled multilingual default
+    # Discord
+    dev_guild_id: int | None = None  # sync commands to this guild only (instant, for development)
+    message_content_intent: bool = False
+    # Secrets: only from the environment, never from sohbet.toml, never logged.
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("SOHBET_CONFIG_FILE", "sohbet.toml"))
+        toml = _NoSecretsToml(settings_cls, toml_file=toml_path)
+        return init_settings, env_settings, toml
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'sohbet.db').resolve()}"
+
+    def safe_dict(self) -> dict[str, Any]:
+        """Configuration for display: secrets and passwords masked."""
+        data = self.model_dump(exclude={"discord_token", "openai_api_key"})
+        data["database_url"] = mask_url(self.resolved_database_url)
+        data["discord_token"] = "set" if self.discord_token else "not set"
+        data["openai_api_key"] = "set" if self.openai_api_key else "not set"
+        return data
+
+
+class _NoSecretsToml(TomlConfigSettingsSource):
+    """sohbet.toml may not carry secrets: they are dropped with the rest read normally."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        for secret in ("discord_token", "openai_api_key", "DISCORD_TOKEN", "OPENAI_API_KEY"):
+            data.pop(secret, None)
+        return data
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database URL."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable url>"
+
+
+def load_config(**overrides: Any) -> Config:
+    return Config(**overrides)

@@ -1,0 +1,94 @@
+"""The Context a handler receives: who, where, settings, services, and how to answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.events import Author, CommandCall, ConversationKey, Location, Message, Reply
+from bot.core.plugin import Plugin, PluginSettings
+from bot.core.services import Services
+
+__all__ = ["Context", "Responder", "SentMessage"]
+
+
+class SentMessage(Protocol):
+    """A message the bot sent that can be edited (progress updates)."""
+
+    async def edit(self, text: str) -> None: ...
+
+
+class Responder(Protocol):
+    """What a platform adapter provides to answer one event."""
+
+    async def send(self, reply: Reply) -> SentMessage: ...
+
+    async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str: ...
+
+    async def defer(self, *, ephemeral: bool = False) -> None: ...
+
+    async def fetch_history(
+        self, limit: int, since: datetime | None = None
+    ) -> list[Message]: ...
+
+
+@dataclass
+class Context:
+    plugin: Plugin
+    event: Message | CommandCall
+    settings: Any  # the plugin's resolved PluginSettings instance
+    services: Services
+    responder: Responder
+    replied: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def author(self) -> Author:
+        return self.event.author
+
+    @property
+    def location(self) -> Location:
+        return self.event.location
+
+    @property
+    def server_id(self) -> int:
+        return self.event.location.server_id
+
+    @property
+    def conversation(self) -> ConversationKey:
+        """The conversation this event belongs to (per user and channel when unspecified)."""
+        if self.event.conversation is not None:
+            return self.event.conversation
+        loc = self.location
+        return ConversationKey(
+            loc.server_id, f"user:{self.author.id}:chan:{loc.effective_channel_id}"
+        )
+
+    def typed_settings(self, kind: type[PluginSettings]) -> Any:
+        assert isinstance(self.settings, kind)
+        return self.settings
+
+    async def reply(self, text: str, *, ephemeral: bool = False) -> SentMessage:
+        self.replied = True
+        return await self.responder.send(Reply(text=text, ephemeral=ephemeral))
+
+    async def send(self, reply: Reply) -> SentMessage:
+        self.replied = True
+        return await self.responder.send(reply)
+
+    async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
+        """Render text chunks as they arrive; returns the full text."""
+        self.replied = True
+        return await self.responder.stream(chunks, ephemeral=ephemeral)
+
+    async def defer(self, *, ephemeral: bool = False) -> None:
+        """Tell the platform a slow answer is coming (Discord's 3-second window)."""
+        await self.responder.defer(ephemeral=ephemeral)
+
+    async def channel_history(
+        self, limit: int = 50, since: datetime | None = None
+    ) -> list[Message]:
+        """Recent messages of this channel that both the caller and the bot can read."""
+        return await self.responder.fetch_history(limit, since)

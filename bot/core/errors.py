@@ -1,0 +1,62 @@
+"""Errors that carry a friendly, user-facing message."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadOption",
+    "CooldownActive",
+    "NotAllowed",
+    "PluginDisabled",
+    "SettingsError",
+    "SohbetError",
+    "UnknownCommand",
+    "UnknownPlugin",
+]
+
+
+class SohbetError(Exception):
+    """Base error: `user_message` is safe to show to the person who caused it."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class UnknownCommand(SohbetError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"I don't know the command `/{name}`. Try `/help` to see what I can do.")
+        self.name = name
+
+
+class UnknownPlugin(SohbetError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        listing = ", ".join(sorted(known)) or "none"
+        super().__init__(f"There is no plugin called `{name}`. Installed plugins: {listing}.")
+        self.name = name
+
+
+class PluginDisabled(SohbetError):
+    def __init__(self, plugin: str) -> None:
+        super().__init__(
+            f"The `{plugin}` plugin is turned off on this server. "
+            f"An admin can turn it on with `/plugins enable plugin:{plugin}`."
+        )
+        self.plugin = plugin
+
+
+class NotAllowed(SohbetError):
+    """The member lacks a permission or an allowed role."""
+
+
+class CooldownActive(SohbetError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"Slow down a little — try again in {retry_after:.1f} s.")
+        self.retry_after = retry_after
+
+
+class BadOption(SohbetError):
+    """A command option is missing, malformed or out of its choices."""
+
+
+class SettingsError(SohbetError):
+    """A setting key is unknown or its value is invalid."""

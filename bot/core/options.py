@@ -1,0 +1,162 @@
+"""Command options derived from a handler's signature, and conversion of raw values."""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal, Union, get_args, get_origin
+
+from bot.core.errors import BadOption
+from bot.core.events import Attachment
+
+__all__ = ["OptionKind", "OptionSpec", "convert_option", "options_from_signature"]
+
+OptionKind = Literal["str", "int", "float", "bool", "attachment"]
+
+_KINDS: dict[type, OptionKind] = {
+    str: "str",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    Attachment: "attachment",
+}
+_TRUE = {"true", "yes", "on", "1", "y", "evet"}
+_FALSE = {"false", "no", "off", "0", "n", "hayır"}
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    name: str
+    kind: OptionKind
+    required: bool
+    default: Any = None
+    description: str = ""
+    choices: tuple[Any, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    max_length: int | None = None
+    autocomplete: str | None = None  # name of a plugin method returning suggestions
+
+
+@dataclass(frozen=True)
+class Option:
+    """Annotated metadata for an option: `text: Annotated[str, Option("...", max_length=500)]`."""
+
+    description: str = ""
+    min_value: float | None = None
+    max_value: float | None = None
+    max_length: int | None = None
+    autocomplete: str | None = None
+
+
+def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1 and len(get_args(annotation)) == 2:
+            return args[0], True
+    return annotation, False
+
+
+def _spec_for(name: str, annotation: Any, default: Any, doc: str) -> OptionSpec:
+    meta = Option()
+    optional = False
+    for _ in range(2):  # Annotated[X | None, ...] and Annotated[X, ...] | None
+        if get_origin(annotation) is typing.Annotated:
+            base, *extras = get_args(annotation)
+            meta = next((e for e in extras if isinstance(e, Option)), meta)
+            annotation = base
+        annotation, was_optional = _unwrap_optional(annotation)
+        optional = optional or was_optional
+    choices: tuple[Any, ...] = ()
+    if get_origin(annotation) is Literal:
+        choices = get_args(annotation)
+        annotation = type(choices[0])
+    elif isinstance(annotation, type) and issubclass(annotation, Enum):
+        choices = tuple(member.value for member in annotation)
+        annotation = type(choices[0])
+    kind = _KINDS.get(annotation)
+    if kind is None:
+        raise TypeError(f"option {name!r}: unsupported type {annotation!r}")
+    has_default = default is not inspect.Parameter.empty
+    return OptionSpec(
+        name=name,
+        kind=kind,
+        required=not (optional or has_default),
+        default=default if has_default else None,
+        description=meta.description or doc or name,
+        choices=choices,
+        min_value=meta.min_value,
+        max_value=meta.max_value,
+        max_length=meta.max_length,
+        autocomplete=meta.autocomplete,
+    )
+
+
+def options_from_signature(func: Callable[..., Any], skip: int = 2) -> list[OptionSpec]:
+    """Options of `async def handler(self, ctx, ...)`; the first `skip` parameters are fixed."""
+    hints = typing.get_type_hints(func, include_extras=True)
+    params = list(inspect.signature(func).parameters.values())[skip:]
+    return [_spec_for(p.name, hints.get(p.name, str), p.default, "") for p in params]
+
+
+def convert_option(spec: OptionSpec, value: Any) -> Any:
+    """Convert a raw value (a string from the console, or a typed platform value)."""
+    if value is None:
+        if spec.required:
+            raise BadOption(f"`{spec.name}` is required.")
+        return spec.default
+    try:
+        converted = _convert(spec.kind, value)
+    except (TypeError, ValueError):
+        raise BadOption(f"`{spec.name}` must be {_describe(spec.kind)}, not `{value}`.") from None
+    if spec.choices and converted not in spec.choices:
+        listing = ", ".join(str(c) for c in spec.choices)
+        raise BadOption(f"`{spec.name}` must be one of: {listing}.")
+    if spec.min_value is not None and converted < spec.min_value:
+        raise BadOption(f"`{spec.name}` must be at least {spec.min_value:g}.")
+    if spec.max_value is not None and converted > spec.max_value:
+        raise BadOption(f"`{spec.name}` must be at most {spec.max_value:g}.")
+    if spec.max_length is not None and isinstance(converted, str):
+        if len(converted) > spec.max_length:
+            raise BadOption(f"`{spec.name}` is too long (max {spec.max_length} characters).")
+    return converted
+
+
+def _convert(kind: OptionKind, value: Any) -> Any:
+    if kind == "attachment":
+        if not isinstance(value, Attachment):
+            raise TypeError
+        return value
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError
+    if kind == "int":
+        if isinstance(value, bool):
+            raise TypeError
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        return int(value)
+    if kind == "float":
+        return float(value)
+    return str(value)
+
+
+def _describe(kind: OptionKind) -> str:
+    return {
+        "str": "text",
+        "int": "a whole number",
+        "float": "a number",
+        "bool": "true or false",
+        "attachment": "an attached file",
+    }[kind]

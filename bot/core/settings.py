@@ -1,0 +1,191 @@
+"""Typed per-plugin settings: defaults, per-server values, per-channel overrides; audited."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from bot.core.errors import SettingsError
+from bot.core.plugin import Plugin, PluginSettings
+
+if TYPE_CHECKING:
+    from bot.store.database import Store
+    from bot.store.repositories import ServerSettingsSnapshot
+
+__all__ = ["SettingsService", "parse_setting_value"]
+
+# Plugins that can never be turned off (otherwise nobody could turn anything back on).
+ALWAYS_ENABLED = frozenset({"admin", "help"})
+
+
+def parse_setting_value(raw: Any) -> Any:
+    """Values typed in chat arrive as text: accept JSON (numbers, true, lists) or plain text."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _describe_error(plugin: str, error: ValidationError) -> str:
+    parts = []
+    for err in error.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "value"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"`{key}` is not a setting of `{plugin}`")
+        else:
+            parts.append(f"`{key}`: {err['msg']}")
+    return "; ".join(parts)
+
+
+class SettingsService:
+    """Resolves settings server -> channel with a short-lived cache; writes are audited."""
+
+    def __init__(self, store: Store, ttl_seconds: float = 30.0) -> None:
+        self.store = store
+        self.ttl = ttl_seconds
+        self._cache: dict[int, tuple[float, ServerSettingsSnapshot]] = {}
+
+    async def snapshot(self, server_id: int) -> ServerSettingsSnapshot:
+        cached = self._cache.get(server_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        snap = await self.store.settings.snapshot(server_id)
+        self._cache[server_id] = (now, snap)
+        return snap
+
+    def invalidate(self, server_id: int) -> None:
+        self._cache.pop(server_id, None)
+
+    async def is_enabled(self, server_id: int, plugin: type[Plugin]) -> bool:
+        if plugin.name in ALWAYS_ENABLED:
+            return True
+        snap = await self.snapshot(server_id)
+        return snap.enabled.get(plugin.name, plugin.enabled_by_default)
+
+    async def allowed_roles(self, server_id: int, plugin: str) -> set[int]:
+        return (await self.snapshot(server_id)).allowed_roles.get(plugin, set())
+
+    async def resolve(self, plugin: type[Plugin], server_id: int, channel_id: int) -> Any:
+        """Defaults <- server values <- channel overrides, as the plugin's Settings model."""
+        snap = await self.snapshot(server_id)
+        values: dict[str, Any] = {}
+        values.update(snap.overrides.get((0, plugin.name), {}))
+        values.update(snap.overrides.get((channel_id, plugin.name), {}))
+        if not values:
+            return plugin.Settings()
+        try:
+            return plugin.Settings.model_validate(values)
+        except ValidationError:
+            # A stored value no longer fits (the plugin changed): fall back key by key.
+            return _best_effort(plugin.Settings, values)
+
+    async def values(self, plugin: type[Plugin], server_id: int, channel_id: int = 0) -> dict[str, Any]:
+        settings = await self.resolve(plugin, server_id, channel_id)
+        dumped: dict[str, Any] = settings.model_dump(mode="json")
+        return dumped
+
+    async def set(
+        self,
+        plugin: type[Plugin],
+        key: str,
+        raw_value: Any,
+        *,
+        server_id: int,
+        actor_id: int,
+        channel_id: int = 0,
+    ) -> Any:
+        """Validate and store one setting; returns the new (typed) value."""
+        fields = plugin.Settings.model_fields
+        if key not in fields:
+            known = ", ".join(sorted(fields)) or "none"
+            raise SettingsError(f"`{key}` is not a setting of `{plugin.name}`. Settings: {known}.")
+        current = await self.resolve(plugin, server_id, channel_id)
+        value = parse_setting_value(raw_value)
+        candidate = current.model_dump() | {key: value}
+        try:
+            validated = plugin.Settings.model_validate(candidate)
+        except ValidationError as exc:
+            if isinstance(raw_value, str) and value is not raw_value:
+                try:  # a text field given something that looked like JSON ("123")
+                    validated = plugin.Settings.model_validate(candidate | {key: raw_value})
+                except ValidationError:
+                    raise SettingsError(_describe_error(plugin.name, exc)) from None
+            else:
+                raise SettingsError(_describe_error(plugin.name, exc)) from None
+        new_value = validated.model_dump(mode="json")[key]
+        old_value = current.model_dump(mode="json")[key]
+        await self.store.settings.set_value(server_id, channel_id, plugin.name, key, new_value)
+        self.invalidate(server_id)
+        await self.store.audit.record(
+            server_id, actor_id, "setting.set", _target(plugin.name, key, channel_id), old_value, new_value
+        )
+        return getattr(validated, key)
+
+    async def reset(
+        self,
+        plugin: type[Plugin],
+        key: str | None,
+        *,
+        server_id: int,
+        actor_id: int,
+        channel_id: int = 0,
+    ) -> int:
+        if key is not None and key not in plugin.Settings.model_fields:
+            raise SettingsError(f"`{key}` is not a setting of `{plugin.name}`.")
+        old = await self.values(plugin, server_id, channel_id)
+        removed = await self.store.settings.reset_value(server_id, channel_id, plugin.name, key)
+        self.invalidate(server_id)
+        await self.store.audit.record(
+            server_id,
+            actor_id,
+            "setting.reset",
+            _target(plugin.name, key or "*", channel_id),
+            old.get(key) if key else old,
+            None,
+        )
+        return removed
+
+    async def set_enabled(
+        self, plugin: type[Plugin], enabled: bool, *, server_id: int, actor_id: int
+    ) -> bool:
+        """Returns whether anything changed."""
+        if plugin.name in ALWAYS_ENABLED and not enabled:
+            raise SettingsError(f"`{plugin.name}` can't be disabled.")
+        before = await self.is_enabled(server_id, plugin)
+        await self.store.settings.set_enabled(server_id, plugin.name, enabled)
+        self.invalidate(server_id)
+        await self.store.audit.record(
+            server_id, actor_id, "plugin.enable" if enabled else "plugin.disable", plugin.name, before, enabled
+        )
+        return before != enabled
+
+    async def set_allowed_roles(
+        self, plugin: type[Plugin], role_ids: set[int], *, server_id: int, actor_id: int
+    ) -> None:
+        before = sorted(await self.allowed_roles(server_id, plugin.name))
+        await self.store.settings.set_allowed_roles(server_id, plugin.name, role_ids)
+        self.invalidate(server_id)
+        await self.store.audit.record(
+            server_id, actor_id, "plugin.roles", plugin.name, before, sorted(role_ids)
+        )
+
+
+def _target(plugin: str, key: str, channel_id: int) -> str:
+    return f"{plugin}.{key}" + (f"@channel:{channel_id}" if channel_id else "")
+
+
+def _best_effort(model: type[PluginSettings], values: dict[str, Any]) -> PluginSettings:
+    good: dict[str, Any] = {}
+    for key, value in values.items():
+        try:
+            model.model_validate(good | {key: value})
+            good[key] = value
+        except ValidationError:
+            continue
+    return model.model_validate(good)

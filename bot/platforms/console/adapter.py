@@ -1,0 +1,157 @@
+"""The console adapter: a terminal session running the same Router and plugins as Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import itertools
+import sys
+from collections import deque
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import TextIO
+
+from bot.core.errors import SohbetError
+from bot.core.events import (
+    ADMIN_PERMISSION,
+    Author,
+    CommandCall,
+    ConversationKey,
+    Location,
+    Message,
+    Reply,
+)
+from bot.core.router import Router
+from bot.platforms.console.parser import parse_command_line
+
+__all__ = ["CONSOLE_SERVER_ID", "ConsoleAdapter"]
+
+CONSOLE_SERVER_ID = 1
+CONSOLE_CHANNEL_ID = 1
+BOT_PREFIX = "sohbet> "
+
+
+class _ConsoleMessage:
+    def __init__(self, adapter: ConsoleAdapter) -> None:
+        self.adapter = adapter
+
+    async def edit(self, text: str) -> None:
+        self.adapter.write(BOT_PREFIX + text + "\n")
+
+
+class _ConsoleResponder:
+    def __init__(self, adapter: ConsoleAdapter) -> None:
+        self.adapter = adapter
+
+    async def send(self, reply: Reply) -> _ConsoleMessage:
+        prefix = BOT_PREFIX + ("(only you) " if reply.ephemeral else "")
+        self.adapter.write(prefix + reply.text + "\n")
+        for name, data in reply.files:
+            self.adapter.write(f"{BOT_PREFIX}[file {name}, {len(data)} bytes]\n")
+        self.adapter.remember(reply.text, is_bot=True)
+        return _ConsoleMessage(self.adapter)
+
+    async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
+        self.adapter.write(BOT_PREFIX)
+        parts: list[str] = []
+        async for chunk in chunks:
+            parts.append(chunk)
+            self.adapter.write(chunk)
+        self.adapter.write("\n")
+        text = "".join(parts)
+        self.adapter.remember(text, is_bot=True)
+        return text
+
+    async def defer(self, *, ephemeral: bool = False) -> None:
+        return None
+
+    async def fetch_history(self, limit: int, since: datetime | None = None) -> list[Message]:
+        messages = [m for m in self.adapter.history if since is None or m.created_at >= since]
+        return messages[-limit:]
+
+
+class ConsoleAdapter:
+    def __init__(
+        self,
+        router: Router,
+        *,
+        out: TextIO | None = None,
+        user_name: str | None = None,
+        admin: bool = True,
+    ) -> None:
+        self.router = router
+        self.out = out or sys.stdout
+        name = user_name or _user_name()
+        permissions = frozenset({"administrator", ADMIN_PERMISSION}) if admin else frozenset()
+        self.author = Author(id=1, name=name, permissions=permissions)
+        self.bot = Author(id=0, name="sohbet", is_bot=True)
+        self.location = Location(CONSOLE_SERVER_ID, CONSOLE_CHANNEL_ID)
+        self.history: deque[Message] = deque(maxlen=500)
+        self._ids = itertools.count(1)
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def remember(self, text: str, *, is_bot: bool) -> Message:
+        message = Message(
+            id=next(self._ids),
+            content=text,
+            author=self.bot if is_bot else self.author,
+            location=self.location,
+        )
+        self.history.append(message)
+        return message
+
+    async def handle_line(self, line: str) -> None:
+        """Process one line: `/command ...` or a message to the assistant."""
+        line = line.strip()
+        if not line:
+            return
+        responder = _ConsoleResponder(self)
+        if line.startswith("/"):
+            commands = {s.name: s for s in self.router.registry.all_commands() if s.kind == "slash"}
+            try:
+                parsed = parse_command_line(line, commands)
+            except SohbetError as exc:
+                await responder.send(Reply(exc.user_message, ephemeral=True))
+                return
+            call = CommandCall(
+                name=parsed.spec.name,
+                options=parsed.options,
+                author=self.author,
+                location=self.location,
+                conversation=self._conversation(),
+            )
+            await self.router.handle_command(call, responder)
+            return
+        message = self.remember(line, is_bot=False)
+        message.mentions_bot = True
+        message.conversation = self._conversation()
+        await self.router.handle_message(message, responder)
+
+    def _conversation(self) -> ConversationKey:
+        return ConversationKey(CONSOLE_SERVER_ID, f"user:{self.author.id}:chan:{CONSOLE_CHANNEL_ID}")
+
+    async def run(self, stdin: TextIO | None = None) -> None:
+        """Read lines until EOF or /quit. Works interactively and with piped input."""
+        stdin = stdin or sys.stdin
+        interactive = stdin.isatty()
+        if interactive:
+            self.write("Sohbet console — type a message, /help for commands, /quit to leave.\n")
+        while True:
+            if interactive:
+                self.write("you> ")
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            if line.strip() in {"/quit", "/exit"}:
+                break
+            await self.handle_line(line)
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "you"

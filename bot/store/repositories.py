@@ -1,0 +1,463 @@
+"""Repositories: the only code that speaks SQL. Each method is one short transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.events import ConversationKey
+from bot.store.models import (
+    AuditEntry,
+    Conversation,
+    ConversationMessage,
+    Document,
+    KeyValue,
+    PluginRoleRule,
+    PluginSetting,
+    PluginState,
+    UsageDaily,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from bot.store.database import Store
+
+__all__ = [
+    "AuditRepository",
+    "ConversationRepository",
+    "DocumentRepository",
+    "HistoryTurn",
+    "ServerSettingsSnapshot",
+    "SettingsRepository",
+    "StateRepository",
+    "UsageRepository",
+]
+
+
+async def _upsert(
+    session: AsyncSession,
+    model: type[Any],
+    values: dict[str, Any],
+    keys: Sequence[str],
+    updates: dict[str, Any],
+) -> None:
+    dialect = session.bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(model).values(**values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+class _Repository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+
+@dataclass
+class ServerSettingsSnapshot:
+    """Everything the Router needs about one server, loaded in one go and cached."""
+
+    enabled: dict[str, bool]
+    overrides: dict[tuple[int, str], dict[str, Any]]  # (channel_id or 0, plugin) -> values
+    allowed_roles: dict[str, set[int]]
+
+
+class SettingsRepository(_Repository):
+    async def snapshot(self, server_id: int) -> ServerSettingsSnapshot:
+        async with self.store.session() as s:
+            states = await s.execute(
+                select(PluginState.plugin, PluginState.enabled).where(
+                    PluginState.server_id == server_id
+                )
+            )
+            rows = await s.execute(
+                select(
+                    PluginSetting.channel_id,
+                    PluginSetting.plugin,
+                    PluginSetting.key,
+                    PluginSetting.value,
+                ).where(PluginSetting.server_id == server_id)
+            )
+            rules = await s.execute(
+                select(PluginRoleRule.plugin, PluginRoleRule.role_id).where(
+                    PluginRoleRule.server_id == server_id
+                )
+            )
+            overrides: dict[tuple[int, str], dict[str, Any]] = {}
+            for channel_id, plugin, key, value in rows:
+                overrides.setdefault((channel_id, plugin), {})[key] = value
+            allowed: dict[str, set[int]] = {}
+            for plugin, role_id in rules:
+                allowed.setdefault(plugin, set()).add(role_id)
+            return ServerSettingsSnapshot(dict(states.tuples().all()), overrides, allowed)
+
+    async def set_enabled(self, server_id: int, plugin: str, enabled: bool) -> None:
+        async with self.store.session() as s:
+            await _upsert(
+                s,
+                PluginState,
+                {"server_id": server_id, "plugin": plugin, "enabled": enabled},
+                ("server_id", "plugin"),
+                {"enabled": enabled, "updated_at": utcnow()},
+            )
+
+    async def set_value(
+        self, server_id: int, channel_id: int, plugin: str, key: str, value: Any
+    ) -> None:
+        async with self.store.session() as s:
+            await _upsert(
+                s,
+                PluginSetting,
+                {
+                    "server_id": server_id,
+                    "channel_id": channel_id,
+                    "plugin": plugin,
+                    "key": key,
+                    "value": value,
+                },
+                ("server_id", "channel_id", "plugin", "key"),
+                {"value": value, "updated_at": utcnow()},
+            )
+
+    async def reset_value(
+        self, server_id: int, channel_id: int, plugin: str, key: str | None = None
+    ) -> int:
+        """Remove an override (or all of a plugin's overrides at that level)."""
+        stmt = delete(PluginSetting).where(
+            PluginSetting.server_id == server_id,
+            PluginSetting.channel_id == channel_id,
+            PluginSetting.plugin == plugin,
+        )
+        if key is not None:
+            stmt = stmt.where(PluginSetting.key == key)
+        async with self.store.session() as s:
+            result = await s.execute(stmt)
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def set_allowed_roles(self, server_id: int, plugin: str, role_ids: set[int]) -> None:
+        async with self.store.session() as s:
+            await s.execute(
+                delete(PluginRoleRule).where(
+                    PluginRoleRule.server_id == server_id, PluginRoleRule.plugin == plugin
+                )
+            )
+            s.add_all(PluginRoleRule(server_id=server_id, plugin=plugin, role_id=r) for r in role_ids)
+
+
+class AuditRepository(_Repository):
+    async def record(
+        self,
+        server_id: int,
+        actor_id: int,
+        action: str,
+        target: str = "",
+        old_value: Any = None,
+        new_value: Any = None,
+    ) -> None:
+        async with self.store.session() as s:
+            s.add(
+                AuditEntry(
+                    server_id=server_id,
+                    actor_id=actor_id,
+                    action=action,
+                    target=target,
+                    old_value=old_value,
+                    new_value=new_value,
+                )
+            )
+
+    async def recent(self, server_id: int, limit: int = 20) -> list[AuditEntry]:
+        async with self.store.session() as s:
+            rows = await s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.server_id == server_id)
+                .order_by(AuditEntry.id.desc())
+                .limit(limit)
+            )
+            return list(rows)
+
+
+@dataclass(frozen=True)
+class HistoryTurn:
+    id: int
+    role: str
+    content: str
+    author_id: int
+    author_name: str
+    tokens: int
+    created_at: datetime
+
+
+class ConversationRepository(_Repository):
+    async def _conversation_id(self, s: AsyncSession, key: ConversationKey) -> int:
+        found = await s.scalar(
+            select(Conversation.id).where(
+                Conversation.server_id == key.server_id, Conversation.scope == key.scope
+            )
+        )
+        if found is not None:
+            return int(found)
+        dialect = s.bind.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        await s.execute(
+            insert(Conversation)
+            .values(server_id=key.server_id, scope=key.scope, summary="")
+            .on_conflict_do_nothing()
+        )
+        conv_id = await s.scalar(
+            select(Conversation.id).where(
+                Conversation.server_id == key.server_id, Conversation.scope == key.scope
+            )
+        )
+        assert conv_id is not None
+        return int(conv_id)
+
+    async def append(
+        self,
+        key: ConversationKey,
+        role: str,
+        content: str,
+        *,
+        author_id: int = 0,
+        author_name: str = "",
+        tokens: int = 0,
+        platform_message_id: int | None = None,
+    ) -> int:
+        return (
+            await self.append_many(
+                [(key, role, content, author_id, author_name, tokens, platform_message_id)]
+            )
+        )[0]
+
+    async def append_many(
+        self, turns: Sequence[tuple[ConversationKey, str, str, int, str, int, int | None]]
+    ) -> list[int]:
+        """Append several turns in one transaction (used by the history write-behind)."""
+        ids: list[int] = []
+        now = utcnow()
+        async with self.store.session() as s:
+            conv_ids: dict[ConversationKey, int] = {}
+            for key, role, content, author_id, author_name, tokens, message_id in turns:
+                if key not in conv_ids:
+                    conv_ids[key] = await self._conversation_id(s, key)
+                row = ConversationMessage(
+                    conversation_id=conv_ids[key],
+                    role=role,
+                    content=content,
+                    author_id=author_id,
+                    author_name=author_name[:100],
+                    tokens=tokens,
+                    platform_message_id=message_id,
+                    created_at=now,
+                )
+                s.add(row)
+                await s.flush()
+                ids.append(row.id)
+            await s.execute(
+                update(Conversation)
+                .where(Conversation.id.in_(conv_ids.values()))
+                .values(updated_at=now)
+            )
+        return ids
+
+    async def history(
+        self, key: ConversationKey, limit: int = 50, include_summarized: bool = False
+    ) -> tuple[str, list[HistoryTurn]]:
+        """The running summary and the most recent turns, oldest first."""
+        async with self.store.session() as s:
+            conv = await s.scalar(
+                select(Conversation).where(
+                    Conversation.server_id == key.server_id, Conversation.scope == key.scope
+                )
+            )
+            if conv is None:
+                return "", []
+            stmt = select(ConversationMessage).where(ConversationMessage.conversation_id == conv.id)
+            if not include_summarized:
+                stmt = stmt.where(ConversationMessage.summarized.is_(False))
+            rows = list(await s.scalars(stmt.order_by(ConversationMessage.id.desc()).limit(limit)))
+            turns = [
+                HistoryTurn(r.id, r.role, r.content, r.author_id, r.author_name, r.tokens, r.created_at)
+                for r in reversed(rows)
+            ]
+            return conv.summary, turns
+
+    async def summarize(self, key: ConversationKey, summary: str, up_to_id: int) -> None:
+        """Store a running summary and mark the turns it covers as summarized."""
+        async with self.store.session() as s:
+            conv_id = await self._conversation_id(s, key)
+            await s.execute(update(Conversation).where(Conversation.id == conv_id).values(summary=summary))
+            await s.execute(
+                update(ConversationMessage)
+                .where(
+                    ConversationMessage.conversation_id == conv_id,
+                    ConversationMessage.id <= up_to_id,
+                )
+                .values(summarized=True)
+            )
+
+    async def find_by_platform_message(self, server_id: int, message_id: int) -> ConversationKey | None:
+        """The conversation a bot message belongs to (for reply-chain conversations)."""
+        async with self.store.session() as s:
+            row = await s.execute(
+                select(Conversation.server_id, Conversation.scope)
+                .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
+                .where(
+                    Conversation.server_id == server_id,
+                    ConversationMessage.platform_message_id == message_id,
+                )
+                .limit(1)
+            )
+            found = row.first()
+            return ConversationKey(found[0], found[1]) if found else None
+
+    async def reset(self, key: ConversationKey) -> int:
+        async with self.store.session() as s:
+            result = await s.execute(
+                delete(Conversation).where(
+                    Conversation.server_id == key.server_id, Conversation.scope == key.scope
+                )
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def delete_user(self, user_id: int, server_id: int | None = None) -> int:
+        """Delete every message a user wrote, and conversations that are theirs alone."""
+        async with self.store.session() as s:
+            conv_filter = select(Conversation.id)
+            if server_id is not None:
+                conv_filter = conv_filter.where(Conversation.server_id == server_id)
+            result = await s.execute(
+                delete(ConversationMessage).where(
+                    ConversationMessage.author_id == user_id,
+                    ConversationMessage.conversation_id.in_(conv_filter),
+                )
+            )
+            deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            private = delete(Conversation).where(Conversation.scope.like(f"user:{user_id}:%"))
+            if server_id is not None:
+                private = private.where(Conversation.server_id == server_id)
+            result = await s.execute(private)
+            return deleted + int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def delete_older_than(self, days: int, server_id: int | None = None) -> int:
+        cutoff = datetime.now(UTC) - timedelta(days=days)
+        stmt = delete(Conversation).where(Conversation.updated_at < cutoff)
+        if server_id is not None:
+            stmt = stmt.where(Conversation.server_id == server_id)
+        async with self.store.session() as s:
+            result = await s.execute(stmt)
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class UsageRepository(_Repository):
+    async def add(
+        self, server_id: int, user_id: int, tokens_in: int, tokens_out: int, day: date | None = None
+    ) -> None:
+        day = day or datetime.now(UTC).date()
+        async with self.store.session() as s:
+            await _upsert(
+                s,
+                UsageDaily,
+                {
+                    "server_id": server_id,
+                    "user_id": user_id,
+                    "day": day,
+                    "tokens_in": tokens_in,
+                    "tokens_out": tokens_out,
+                    "calls": 1,
+                },
+                ("server_id", "user_id", "day"),
+                {
+                    "tokens_in": UsageDaily.tokens_in + tokens_in,
+                    "tokens_out": UsageDaily.tokens_out + tokens_out,
+                    "calls": UsageDaily.calls + 1,
+                },
+            )
+
+    async def tokens_today(self, server_id: int, user_id: int | None = None) -> int:
+        day = datetime.now(UTC).date()
+        stmt = select(func.coalesce(func.sum(UsageDaily.tokens_in + UsageDaily.tokens_out), 0)).where(
+            UsageDaily.server_id == server_id, UsageDaily.day == day
+        )
+        if user_id is not None:
+            stmt = stmt.where(UsageDaily.user_id == user_id)
+        async with self.store.session() as s:
+            return int(await s.scalar(stmt) or 0)
+
+    async def delete_user(self, user_id: int, server_id: int | None = None) -> int:
+        stmt = delete(UsageDaily).where(UsageDaily.user_id == user_id)
+        if server_id is not None:
+            stmt = stmt.where(UsageDaily.server_id == server_id)
+        async with self.store.session() as s:
+            result = await s.execute(stmt)
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class DocumentRepository(_Repository):
+    async def add(self, document: Document) -> None:
+        async with self.store.session() as s:
+            s.add(document)
+
+    async def get(self, server_id: int, document_id: str) -> Document | None:
+        async with self.store.session() as s:
+            return await s.scalar(
+                select(Document).where(Document.server_id == server_id, Document.id == document_id)
+            )
+
+    async def by_hash(self, server_id: int, sha256: str) -> Document | None:
+        async with self.store.session() as s:
+            return await s.scalar(
+                select(Document).where(Document.server_id == server_id, Document.sha256 == sha256)
+            )
+
+    async def list(
+        self, server_id: int, channel_id: int | None = None, uploader_id: int | None = None
+    ) -> list[Document]:
+        stmt = select(Document).where(Document.server_id == server_id)
+        if channel_id is not None:
+            stmt = stmt.where(Document.channel_id == channel_id)
+        if uploader_id is not None:
+            stmt = stmt.where(Document.uploader_id == uploader_id)
+        async with self.store.session() as s:
+            return list(await s.scalars(stmt.order_by(Document.created_at.desc())))
+
+    async def mark_ready(self, server_id: int, document_id: str, pages: int, chunks: int) -> None:
+        async with self.store.session() as s:
+            await s.execute(
+                update(Document)
+                .where(Document.server_id == server_id, Document.id == document_id)
+                .values(status="ready", pages=pages, chunks=chunks)
+            )
+
+    async def delete(self, server_id: int, document_id: str) -> bool:
+        async with self.store.session() as s:
+            result = await s.execute(
+                delete(Document).where(Document.server_id == server_id, Document.id == document_id)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delete_by_uploader(self, user_id: int, server_id: int | None = None) -> list[Document]:
+        stmt = select(Document).where(Document.uploader_id == user_id)
+        if server_id is not None:
+            stmt = stmt.where(Document.server_id == server_id)
+        async with self.store.session() as s:
+            docs = list(await s.scalars(stmt))
+            for doc in docs:
+                await s.delete(doc)
+            return docs
+
+
+class StateRepository(_Repository):
+    async def get(self, key: str) -> str | None:
+        async with self.store.session() as s:
+            return await s.scalar(select(KeyValue.value).where(KeyValue.key == key))
+
+    async def set(self, key: str, value: str) -> None:
+        async with self.store.session() as s:
+            await _upsert(s, KeyValue, {"key": key, "value": value}, ("key",), {"value": value})

@@ -1,0 +1,343 @@
+"""The embedded default: a Qdrant Edge shard in a local folder, owned by one process.
+
+Layout: `<path>/.lock` (our process lock) and `<path>/<collection>/` (the shard).
+qdrant-edge-py keeps the GIL while it works, so every call runs in a worker thread under one
+lock, and large upserts go in small batches: the event loop waits at most one batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from qdrant_edge import (
+    CountRequest,
+    Distance,
+    EdgeConfig,
+    EdgeShard,
+    EdgeSparseVectorParams,
+    EdgeVectorParams,
+    FieldCondition,
+    Filter,
+    Fusion,
+    IsEmptyCondition,
+    KeywordIndexParams,
+    MatchValue,
+    Modifier,
+    PayloadSchemaType,
+    Point,
+    Prefetch,
+    Query,
+    QueryRequest,
+    ScoredPoint,
+    SparseVector,
+    UpdateOperation,
+)
+
+from bot.vectors.errors import VectorStoreError, VectorStoreUnavailable
+from bot.vectors.lockfile import StoreLock
+from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope
+from bot.vectors.schema import (
+    DENSE_VECTOR,
+    KEYWORD_FIELDS,
+    RRF_K,
+    SPARSE_VECTOR,
+    TENANT_FIELD,
+    SparseEncoder,
+    candidate_limit,
+    check_chunks,
+    check_search,
+    cosine,
+    hit_from_payload,
+    payload_for,
+    point_id,
+)
+
+__all__ = ["EdgeVectorStore"]
+
+T = TypeVar("T")
+UPSERT_BATCH = 128  # points per engine call: bounds how long one call holds the GIL
+_CONFIG_FILE = "edge_config.json"
+
+
+def _edge_config(dimension: int) -> EdgeConfig:
+    return EdgeConfig(
+        vectors={DENSE_VECTOR: EdgeVectorParams(size=dimension, distance=Distance.Cosine)},
+        sparse_vectors={SPARSE_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)},
+    )
+
+
+def _scope_filter(scope: SearchScope) -> Filter:
+    must: list[Any] = [FieldCondition(key=TENANT_FIELD, match=MatchValue(str(scope.server_id)))]
+    if scope.channel_id is not None:
+        channel = FieldCondition(key="channel_id", match=MatchValue(str(scope.channel_id)))
+        must.append(Filter(should=[channel, IsEmptyCondition("channel_id")]))
+    return Filter(must=must)
+
+
+def _match(**fields: str) -> Filter:
+    return Filter(
+        must=[FieldCondition(key=key, match=MatchValue(value)) for key, value in fields.items()]
+    )
+
+
+def _stored_dimension(shard_dir: Path) -> int | None:
+    try:
+        config = json.loads((shard_dir / _CONFIG_FILE).read_text())
+        return int(config["vectors"][DENSE_VECTOR]["size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _open_shard(shard_dir: Path, dimension: int) -> EdgeShard:
+    config = _edge_config(dimension)
+    if not (shard_dir / _CONFIG_FILE).exists():
+        shard = EdgeShard.create(str(shard_dir), config)
+        shard.update(
+            UpdateOperation.create_field_index(TENANT_FIELD, KeywordIndexParams(is_tenant=True))
+        )
+        for field in KEYWORD_FIELDS:
+            if field != TENANT_FIELD:
+                shard.update(UpdateOperation.create_field_index(field, PayloadSchemaType.Keyword))
+        return shard
+    try:
+        return EdgeShard.load(str(shard_dir), config)
+    except Exception as error:
+        stored = _stored_dimension(shard_dir)
+        if stored is not None and stored != dimension:
+            raise VectorStoreError(
+                f"The vector store in {shard_dir} holds {stored}-dimensional vectors but the "
+                f"embedding model makes {dimension}-dimensional ones. Use the model the store "
+                "was built with, or a new store path and upload the documents again."
+            ) from error
+        raise _translate(error) from error
+
+
+def _translate(error: Exception) -> VectorStoreError:
+    message = str(error)
+    if "WouldBlock" in message:  # the engine's own WAL lock (platforms without fcntl)
+        return VectorStoreUnavailable(
+            "The vector store is already in use by another process. Only one Sohbet process "
+            "can use an embedded store at a time."
+        )
+    if "not initialized" in message:
+        return VectorStoreUnavailable("The vector store is closed.")
+    return VectorStoreError(f"The vector store could not complete the request: {message}")
+
+
+class EdgeVectorStore:
+    """VectorStore on qdrant-edge-py. Open it with `EdgeVectorStore.open` (or open_vector_store)."""
+
+    backend = "edge"
+
+    def __init__(
+        self, shard: EdgeShard, lock: StoreLock, path: Path, dimension: int, encoder: SparseEncoder
+    ) -> None:
+        self._shard: EdgeShard | None = shard
+        self._lock = lock
+        self._engine_lock = threading.Lock()
+        self._encoder = encoder
+        self.path = path
+        self.dimension = dimension
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        dimension: int,
+        collection: str = "sohbet_chunks",
+        bm25_language: str = "english",
+    ) -> EdgeVectorStore:
+        """Lock `path` for this process and open (or create) the shard in it."""
+        if dimension < 1:
+            raise VectorStoreError(f"The vector dimension must be positive, not {dimension}.")
+        encoder = SparseEncoder(bm25_language)
+        lock = StoreLock(path)
+        lock.acquire()
+        try:
+            shard = await asyncio.to_thread(_open_shard, path / collection, dimension)
+        except VectorStoreError:
+            lock.release()
+            raise
+        except Exception as error:
+            lock.release()
+            raise _translate(error) from error
+        return cls(shard, lock, path, dimension, encoder)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _run(self, work: Callable[[EdgeShard], T]) -> T:
+        if self._shard is None:
+            raise VectorStoreUnavailable("The vector store is closed.")
+        return await asyncio.to_thread(self._locked, work)
+
+    def _locked(self, work: Callable[[EdgeShard], T]) -> T:
+        with self._engine_lock:
+            if self._shard is None:
+                raise VectorStoreUnavailable("The vector store is closed.")
+            try:
+                return work(self._shard)
+            except VectorStoreError:
+                raise
+            except Exception as error:
+                raise _translate(error) from error
+
+    # -- VectorStore --------------------------------------------------------------------------
+
+    async def upsert(self, chunks: Sequence[ChunkRecord]) -> None:
+        check_chunks(chunks, self.dimension)
+        for start in range(0, len(chunks), UPSERT_BATCH):
+            batch = chunks[start : start + UPSERT_BATCH]
+            points = await asyncio.to_thread(self._points, batch)
+            await self._run(lambda shard, p=points: shard.update(UpdateOperation.upsert_points(p)))
+
+    def _points(self, chunks: Sequence[ChunkRecord]) -> list[Point]:
+        return [
+            Point(
+                point_id(chunk.id),
+                {DENSE_VECTOR: list(chunk.dense), SPARSE_VECTOR: self._encoder.document(chunk.text)},
+                payload_for(chunk),
+            )
+            for chunk in chunks
+        ]
+
+    async def search(
+        self,
+        query_text: str,
+        query_vector: Sequence[float] | None,
+        scope: SearchScope,
+        limit: int = 5,
+        mode: SearchMode = "hybrid",
+    ) -> list[SearchHit]:
+        check_search(query_vector, limit, mode, self.dimension)
+        dense = list(query_vector) if query_vector is not None else None
+
+        def work(shard: EdgeShard) -> list[SearchHit]:
+            sparse = self._encoder.query(query_text) if mode != "dense" else None
+            request = _request(_scope_filter(scope), dense, sparse, limit, mode)
+            if request is None:
+                return []
+            return [_hit(point, mode, dense) for point in shard.query(request)]
+
+        return await self._run(work)
+
+    async def delete_document(self, server_id: int, document_id: str) -> int:
+        return await self._delete(_match(server_id=str(server_id), document_id=document_id))
+
+    async def delete_by_uploader(self, uploader_id: int, server_id: int | None = None) -> int:
+        if server_id is None:
+            return await self._delete(_match(uploader_id=str(uploader_id)))
+        return await self._delete(_match(server_id=str(server_id), uploader_id=str(uploader_id)))
+
+    async def delete_server(self, server_id: int) -> int:
+        return await self._delete(_match(server_id=str(server_id)))
+
+    async def _delete(self, where: Filter) -> int:
+        def work(shard: EdgeShard) -> int:
+            found = shard.count(CountRequest(exact=True, filter=where))
+            if found:
+                shard.update(UpdateOperation.delete_points_by_filter(where))
+            return found
+
+        return await self._run(work)
+
+    async def count(self, server_id: int | None = None) -> int:
+        where = None if server_id is None else _match(server_id=str(server_id))
+        return await self._run(lambda shard: shard.count(CountRequest(exact=True, filter=where)))
+
+    async def ping(self) -> None:
+        await self._run(lambda shard: shard.info())
+
+    async def close(self) -> None:
+        if self._shard is None:
+            return
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        with self._engine_lock:
+            shard, self._shard = self._shard, None
+            try:
+                if shard is not None:
+                    shard.flush()
+                    shard.close()
+            finally:
+                self._lock.release()
+
+    # -- maintenance ---------------------------------------------------------------------------
+
+    async def optimize(self) -> bool:
+        """Merge segments, drop deleted points and build HNSW indexes.
+
+        Slow for large stores, and the engine holds the GIL meanwhile, so the whole process
+        pauses: run it from a maintenance command or before the bot connects, not per request.
+        Searches are correct without it (filtered brute force over one server's chunks).
+        """
+        return await self._run(lambda shard: shard.optimize())
+
+    async def points_info(self) -> dict[str, int]:
+        """Segment and point counts, for diagnostics."""
+        info = await self._run(lambda shard: shard.info())
+        return {
+            "segments": info.segments_count,
+            "points": info.points_count,
+            "indexed_vectors": info.indexed_vectors_count,
+        }
+
+
+def _request(
+    scope_filter: Filter,
+    dense: list[float] | None,
+    sparse: SparseVector | None,
+    limit: int,
+    mode: SearchMode,
+) -> QueryRequest | None:
+    """The engine request for a mode; None when there is nothing to search with."""
+    with_dense = [DENSE_VECTOR] if dense is not None else None
+    if mode == "dense":
+        assert dense is not None  # check_search guarantees it
+        query = Query.Nearest(dense, using=DENSE_VECTOR)
+        return QueryRequest(limit=limit, query=query, filter=scope_filter, with_payload=True)
+    if mode == "sparse":
+        if sparse is None:
+            return None
+        query = Query.Nearest(sparse, using=SPARSE_VECTOR)
+        return QueryRequest(
+            limit=limit, query=query, filter=scope_filter, with_payload=True, with_vector=with_dense
+        )
+    # Hybrid. The scope filter sits on every leg as well as on the fusion: never rely on
+    # propagation to keep other servers' chunks out of the candidates.
+    legs = [
+        Prefetch(limit=candidate_limit(limit), query=leg, filter=scope_filter)
+        for leg in (
+            Query.Nearest(dense, using=DENSE_VECTOR) if dense is not None else None,
+            Query.Nearest(sparse, using=SPARSE_VECTOR) if sparse is not None else None,
+        )
+        if leg is not None
+    ]
+    if not legs:
+        return None
+    return QueryRequest(
+        limit=limit,
+        prefetches=legs,
+        query=Fusion.Rrf(k=RRF_K),
+        filter=scope_filter,
+        with_payload=True,
+        with_vector=with_dense,
+    )
+
+
+def _hit(point: ScoredPoint, mode: SearchMode, query_vector: list[float] | None) -> SearchHit:
+    payload = point.payload or {}
+    if mode == "dense":
+        dense_score: float | None = float(point.score)
+    elif query_vector is not None and isinstance(point.vector, dict):
+        stored = point.vector.get(DENSE_VECTOR)
+        dense_score = cosine(query_vector, stored) if isinstance(stored, list) else None
+    else:
+        dense_score = None
+    return hit_from_payload(payload, point.score, dense_score)
+

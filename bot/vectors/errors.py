@@ -1,0 +1,31 @@
+"""Errors of the vector store, each with a message that is safe to show to a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.errors import SohbetError
+
+__all__ = ["VectorStoreError", "VectorStoreLocked", "VectorStoreUnavailable"]
+
+
+class VectorStoreError(SohbetError):
+    """The vector store refused a request: bad input, or an unexpected backend error."""
+
+
+class VectorStoreUnavailable(VectorStoreError):
+    """The vector store cannot be reached right now (server down, store closed)."""
+
+
+class VectorStoreLocked(VectorStoreUnavailable):
+    """Another process already owns the embedded store at this path."""
+
+    def __init__(self, path: Path, owner_pid: int | None = None) -> None:
+        owner = f"process {owner_pid}" if owner_pid else "another process"
+        super().__init__(
+            f"The vector store in {path} is already in use by {owner}. "
+            "Only one Sohbet process can use an embedded store at a time: stop the other one, "
+            "or point every process at a shared Qdrant server with SOHBET_QDRANT_URL."
+        )
+        self.path = path
+        self.owner_pid = owner_pid

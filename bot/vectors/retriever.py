@@ -1,0 +1,88 @@
+"""A LangChain retriever over the vector store, scoped to one server (and channel)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForRetrieverRun,
+    CallbackManagerForRetrieverRun,
+)
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field
+
+from bot.ai.base import Embedder
+from bot.vectors.errors import VectorStoreError
+from bot.vectors.models import SearchHit, SearchMode, SearchScope, VectorStore
+
+__all__ = ["HybridRetriever", "hit_to_document"]
+
+
+def hit_to_document(hit: SearchHit) -> Document:
+    return Document(
+        page_content=hit.text,
+        id=hit.id,
+        metadata={
+            "chunk_id": hit.id,
+            "document_id": hit.document_id,
+            "document_name": hit.document_name,
+            "page": hit.page,
+            "position": hit.position,
+            "source_url": hit.source_url,
+            "server_id": hit.server_id,
+            "channel_id": hit.channel_id,
+            "uploader_id": hit.uploader_id,
+            "score": hit.score,
+            "dense_score": hit.dense_score,
+        },
+    )
+
+
+class HybridRetriever(BaseRetriever):
+    """Embeds the query, searches the store within `scope`, returns the best `k` chunks.
+
+    `min_dense_score` drops hits whose cosine similarity to the query is below it (so a
+    question with no relevant document gets no context rather than noise).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: Any = Field(description="a bot.vectors.VectorStore")
+    embedder: Any = Field(description="a bot.ai.base.Embedder")
+    scope: SearchScope
+    k: int = Field(default=5, ge=1, le=100)
+    min_dense_score: float | None = None
+    mode: SearchMode = "hybrid"
+
+    def model_post_init(self, context: Any, /) -> None:
+        if not isinstance(self.store, VectorStore):
+            raise VectorStoreError("HybridRetriever needs a VectorStore as `store`.")
+        if not isinstance(self.embedder, Embedder):
+            raise VectorStoreError("HybridRetriever needs an Embedder as `embedder`.")
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        vector = await self.embedder.embed_query(query) if self.mode != "sparse" else None
+        if vector is None and self.min_dense_score is not None:
+            vector = await self.embedder.embed_query(query)  # needed for the threshold
+        hits: list[SearchHit] = await self.store.search(
+            query, vector, self.scope, limit=self.k, mode=self.mode
+        )
+        if self.min_dense_score is not None:
+            floor = self.min_dense_score
+            hits = [hit for hit in hits if hit.dense_score is not None and hit.dense_score >= floor]
+        return [hit_to_document(hit) for hit in hits]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.ainvoke(query))
+        raise VectorStoreError(
+            "HybridRetriever.invoke was called inside a running event loop; use `await ainvoke`."
+        )

@@ -1,0 +1,313 @@
+"""VectorStore on a Qdrant server through qdrant-client (or its local `:memory:` mode)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+from qdrant_client import AsyncQdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+from qdrant_edge import SparseVector as EdgeSparseVector
+
+from bot.vectors.errors import VectorStoreError, VectorStoreUnavailable
+from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope
+from bot.vectors.schema import (
+    DENSE_VECTOR,
+    KEYWORD_FIELDS,
+    RRF_K,
+    SPARSE_VECTOR,
+    TENANT_FIELD,
+    SparseEncoder,
+    candidate_limit,
+    check_chunks,
+    check_search,
+    cosine,
+    hit_from_payload,
+    payload_for,
+    point_id,
+)
+
+__all__ = ["QdrantServerStore"]
+
+UPSERT_BATCH = 256  # points per request
+
+
+def _sparse(vector: EdgeSparseVector) -> models.SparseVector:
+    return models.SparseVector(indices=list(vector.indices), values=list(vector.values))
+
+
+def _scope_filter(scope: SearchScope) -> models.Filter:
+    must: list[Any] = [_eq(TENANT_FIELD, str(scope.server_id))]
+    if scope.channel_id is not None:
+        channel = _eq("channel_id", str(scope.channel_id))
+        empty = models.IsEmptyCondition(is_empty=models.PayloadField(key="channel_id"))
+        must.append(models.Filter(should=[channel, empty]))
+    return models.Filter(must=must)
+
+
+def _eq(key: str, value: str) -> models.FieldCondition:
+    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _match(**fields: str) -> models.Filter:
+    return models.Filter(must=[_eq(key, value) for key, value in fields.items()])
+
+
+class QdrantServerStore:
+    """Talks to a Qdrant server by URL; `":memory:"` runs qdrant-client's local mode (tests)."""
+
+    backend = "server"
+
+    def __init__(
+        self,
+        client: AsyncQdrantClient,
+        location: str,
+        collection: str,
+        dimension: int,
+        encoder: SparseEncoder,
+    ) -> None:
+        self._client = client
+        self._closed = False
+        self._encoder = encoder
+        self.location = location
+        self.collection = collection
+        self.dimension = dimension
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        dimension: int,
+        collection: str = "sohbet_chunks",
+        api_key: str | None = None,
+        timeout: int = 10,
+        bm25_language: str = "english",
+    ) -> QdrantServerStore:
+        """Connect, and create the collection with the shared schema if it is missing."""
+        if dimension < 1:
+            raise VectorStoreError(f"The vector dimension must be positive, not {dimension}.")
+        encoder = SparseEncoder(bm25_language)
+        if url == ":memory:":
+            client = AsyncQdrantClient(location=":memory:")
+        else:
+            client = AsyncQdrantClient(
+                url=url, api_key=api_key, timeout=timeout, check_compatibility=False
+            )
+        store = cls(client, url, collection, dimension, encoder)
+        try:
+            await store._ensure_collection()
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    @property
+    def _local(self) -> bool:
+        return self.location == ":memory:"
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Backend errors become the project's errors, with a message a person can act on."""
+        if self._closed:
+            raise VectorStoreUnavailable("The vector store is closed.")
+        where = "the local Qdrant" if self._local else f"the Qdrant server at {self.location}"
+        try:
+            yield
+        except VectorStoreError:
+            raise
+        except UnexpectedResponse as error:
+            detail = error.content.decode(errors="replace")[:300]
+            if error.status_code is None or error.status_code >= 500:
+                raise VectorStoreUnavailable(
+                    f"{where} had a problem ({error.status_code}): {detail}"
+                ) from error
+            if error.status_code in (401, 403):
+                raise VectorStoreUnavailable(
+                    f"{where} refused the API key ({error.status_code}). Check the Qdrant API key."
+                ) from error
+            if error.status_code == 404:
+                raise VectorStoreUnavailable(
+                    f"The collection {self.collection!r} is missing on {where}. "
+                    "Restart Sohbet to create it again, then upload the documents again."
+                ) from error
+            raise VectorStoreError(f"{where} rejected the request: {detail}") from error
+        except (ResponseHandlingException, httpx.HTTPError, OSError, asyncio.TimeoutError) as error:
+            raise VectorStoreUnavailable(
+                f"Cannot reach {where}. Is it running? ({type(error).__name__}: {error})"
+            ) from error
+        except RuntimeError as error:
+            if "closed" in str(error):
+                raise VectorStoreUnavailable("The vector store is closed.") from error
+            raise VectorStoreError(f"{where} failed: {error}") from error
+        except Exception as error:
+            raise VectorStoreError(f"{where} could not complete the request: {error}") from error
+
+    async def _ensure_collection(self) -> None:
+        with self._translated():
+            if await self._client.collection_exists(self.collection):
+                info = await self._client.get_collection(self.collection)
+                self._check_schema(info)
+                return
+            await self._client.create_collection(
+                self.collection,
+                vectors_config={
+                    DENSE_VECTOR: models.VectorParams(
+                        size=self.dimension, distance=models.Distance.COSINE
+                    )
+                },
+                sparse_vectors_config={
+                    SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)
+                },
+                # Searches are always filtered by server: build one graph per tenant
+                # (payload_m) instead of a global one (m=0), as Qdrant advises for multitenancy.
+                hnsw_config=models.HnswConfigDiff(m=0, payload_m=16),
+            )
+            if self._local:
+                return  # local mode has no payload indexes (and warns about them)
+            await self._client.create_payload_index(
+                self.collection,
+                TENANT_FIELD,
+                models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True),
+            )
+            for field in KEYWORD_FIELDS:
+                if field != TENANT_FIELD:
+                    await self._client.create_payload_index(
+                        self.collection, field, models.PayloadSchemaType.KEYWORD
+                    )
+
+    def _check_schema(self, info: models.CollectionInfo) -> None:
+        vectors = info.config.params.vectors
+        dense = vectors.get(DENSE_VECTOR) if isinstance(vectors, dict) else None
+        sparse = info.config.params.sparse_vectors or {}
+        if dense is None or SPARSE_VECTOR not in sparse:
+            raise VectorStoreError(
+                f"The Qdrant collection {self.collection!r} exists but was not made by Sohbet "
+                f"(it lacks the {DENSE_VECTOR!r} or {SPARSE_VECTOR!r} vector). "
+                "Choose another collection name."
+            )
+        if dense.size != self.dimension:
+            raise VectorStoreError(
+                f"The Qdrant collection {self.collection!r} holds {dense.size}-dimensional "
+                f"vectors but the embedding model makes {self.dimension}-dimensional ones. Use "
+                "the model it was built with, or another collection and upload the documents again."
+            )
+
+    # -- VectorStore ---------------------------------------------------------------------------
+
+    async def upsert(self, chunks: Sequence[ChunkRecord]) -> None:
+        check_chunks(chunks, self.dimension)
+        for start in range(0, len(chunks), UPSERT_BATCH):
+            points = await asyncio.to_thread(self._points, chunks[start : start + UPSERT_BATCH])
+            with self._translated():
+                await self._client.upsert(self.collection, points=points, wait=True)
+
+    def _points(self, chunks: Sequence[ChunkRecord]) -> list[models.PointStruct]:
+        return [
+            models.PointStruct(
+                id=point_id(chunk.id),
+                vector={
+                    DENSE_VECTOR: list(chunk.dense),
+                    SPARSE_VECTOR: _sparse(self._encoder.document(chunk.text)),
+                },
+                payload=payload_for(chunk),
+            )
+            for chunk in chunks
+        ]
+
+    async def search(
+        self,
+        query_text: str,
+        query_vector: Sequence[float] | None,
+        scope: SearchScope,
+        limit: int = 5,
+        mode: SearchMode = "hybrid",
+    ) -> list[SearchHit]:
+        check_search(query_vector, limit, mode, self.dimension)
+        dense = list(query_vector) if query_vector is not None else None
+        sparse = None
+        if mode != "dense":
+            encoded = await asyncio.to_thread(self._encoder.query, query_text)
+            sparse = _sparse(encoded) if encoded is not None else None
+        scope_filter = _scope_filter(scope)
+        with_dense: list[str] | bool = [DENSE_VECTOR] if dense is not None else False
+        request: dict[str, Any] = {
+            "query_filter": scope_filter,
+            "limit": limit,
+            "with_payload": True,
+        }
+        if mode == "dense":
+            request.update(query=dense, using=DENSE_VECTOR)
+        elif mode == "sparse":
+            if sparse is None:
+                return []
+            request.update(query=sparse, using=SPARSE_VECTOR, with_vectors=with_dense)
+        else:
+            # The scope filter sits on every leg as well as on the fusion.
+            legs = [
+                models.Prefetch(
+                    query=vector, using=name, filter=scope_filter, limit=candidate_limit(limit)
+                )
+                for name, vector in ((DENSE_VECTOR, dense), (SPARSE_VECTOR, sparse))
+                if vector is not None
+            ]
+            if not legs:
+                return []
+            request.update(
+                prefetch=legs,
+                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
+                with_vectors=with_dense,
+            )
+        with self._translated():
+            response = await self._client.query_points(self.collection, **request)
+        return [_hit(point, mode, dense) for point in response.points]
+
+    async def delete_document(self, server_id: int, document_id: str) -> int:
+        return await self._delete(_match(server_id=str(server_id), document_id=document_id))
+
+    async def delete_by_uploader(self, uploader_id: int, server_id: int | None = None) -> int:
+        if server_id is None:
+            return await self._delete(_match(uploader_id=str(uploader_id)))
+        return await self._delete(_match(server_id=str(server_id), uploader_id=str(uploader_id)))
+
+    async def delete_server(self, server_id: int) -> int:
+        return await self._delete(_match(server_id=str(server_id)))
+
+    async def _delete(self, where: models.Filter) -> int:
+        with self._translated():
+            found = (await self._client.count(self.collection, count_filter=where)).count
+            if found:
+                await self._client.delete(
+                    self.collection, points_selector=models.FilterSelector(filter=where), wait=True
+                )
+        return found
+
+    async def count(self, server_id: int | None = None) -> int:
+        where = None if server_id is None else _match(server_id=str(server_id))
+        with self._translated():
+            result = await self._client.count(self.collection, count_filter=where, exact=True)
+        return result.count
+
+    async def ping(self) -> None:
+        with self._translated():
+            await self._client.get_collection(self.collection)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
+            await self._client.close()
+
+
+def _hit(point: models.ScoredPoint, mode: SearchMode, query: list[float] | None) -> SearchHit:
+    if mode == "dense":
+        dense_score: float | None = float(point.score)
+    elif query is not None and isinstance(point.vector, dict):
+        stored = point.vector.get(DENSE_VECTOR)
+        dense_score = cosine(query, stored) if isinstance(stored, list) else None  # type: ignore[arg-type]
+    else:
+        dense_score = None
+    return hit_from_payload(point.payload or {}, point.score, dense_score)

@@ -1,0 +1,158 @@
+"""`/plugins ...`: server admins list, enable, disable and configure plugins; all audited."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from bot.core import Context, Option, Plugin, SettingsError, command
+from bot.core.registry import PluginRegistry
+
+__all__ = ["AdminPlugin"]
+
+PluginName = Annotated[str, Option("Plugin name", autocomplete="complete_plugin")]
+SettingKey = Annotated[str, Option("Setting name", autocomplete="complete_key")]
+ChannelOnly = Annotated[bool, Option("Only for this channel (an override)")]
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+class AdminPlugin(Plugin):
+    name = "admin"
+    description = "Manage plugins and their settings on this server"
+
+    def _registry(self, ctx: Context) -> PluginRegistry:
+        return ctx.services.get("registry", PluginRegistry)
+
+    @command("plugins list", description="List plugins and whether they are on here")
+    async def list_plugins(self, ctx: Context) -> None:
+        registry = self._registry(ctx)
+        lines = ["**Plugins on this server**"]
+        for name, plugin in sorted(registry.plugins.items()):
+            enabled = await ctx.services.settings.is_enabled(ctx.server_id, type(plugin))
+            lines.append(f"{'✅' if enabled else '⛔'} **{name}** — {plugin.description}")
+        for name, error in sorted(registry.load_errors.items()):
+            lines.append(f"⚠️ **{name}** failed to load: {error}")
+        await ctx.reply("\n".join(lines), ephemeral=True)
+
+    @command("plugins enable", description="Turn a plugin on for this server", admin=True)
+    async def enable(self, ctx: Context, plugin: PluginName) -> None:
+        await self._toggle(ctx, plugin, True)
+
+    @command("plugins disable", description="Turn a plugin off for this server", admin=True)
+    async def disable(self, ctx: Context, plugin: PluginName) -> None:
+        await self._toggle(ctx, plugin, False)
+
+    async def _toggle(self, ctx: Context, name: str, enabled: bool) -> None:
+        target = type(self._registry(ctx).get(name))
+        changed = await ctx.services.settings.set_enabled(
+            target, enabled, server_id=ctx.server_id, actor_id=ctx.author.id
+        )
+        state = "on" if enabled else "off"
+        text = f"`{name}` is now {state}." if changed else f"`{name}` was already {state}."
+        await ctx.reply(text, ephemeral=True)
+
+    @command("plugins config get", description="Show a plugin's settings here", admin=True)
+    async def config_get(self, ctx: Context, plugin: PluginName, key: SettingKey | None = None) -> None:
+        target = type(self._registry(ctx).get(plugin))
+        values = await ctx.services.settings.values(
+            target, ctx.server_id, ctx.location.effective_channel_id
+        )
+        if key is not None:
+            if key not in values:
+                raise SettingsError(f"`{key}` is not a setting of `{plugin}`.")
+            values = {key: values[key]}
+        if not values:
+            await ctx.reply(f"`{plugin}` has no settings.", ephemeral=True)
+            return
+        lines = [f"**{plugin}** settings in this channel:"]
+        lines += [f"• `{k}` = `{_show(v)}`" for k, v in sorted(values.items())]
+        await ctx.reply("\n".join(lines), ephemeral=True)
+
+    @command("plugins config set", description="Change a plugin setting", admin=True)
+    async def config_set(
+        self, ctx: Context, plugin: PluginName, key: SettingKey, value: str, channel: ChannelOnly = False
+    ) -> None:
+        target = type(self._registry(ctx).get(plugin))
+        new = await ctx.services.settings.set(
+            target,
+            key,
+            value,
+            server_id=ctx.server_id,
+            actor_id=ctx.author.id,
+            channel_id=ctx.location.effective_channel_id if channel else 0,
+        )
+        where = "in this channel" if channel else "on this server"
+        await ctx.reply(f"`{plugin}.{key}` is now `{_show(new)}` {where}.", ephemeral=True)
+
+    @command("plugins config reset", description="Restore a setting's default", admin=True)
+    async def config_reset(
+        self,
+        ctx: Context,
+        plugin: PluginName,
+        key: SettingKey | None = None,
+        channel: ChannelOnly = False,
+    ) -> None:
+        target = type(self._registry(ctx).get(plugin))
+        removed = await ctx.services.settings.reset(
+            target,
+            key,
+            server_id=ctx.server_id,
+            actor_id=ctx.author.id,
+            channel_id=ctx.location.effective_channel_id if channel else 0,
+        )
+        what = f"`{plugin}.{key}`" if key else f"all `{plugin}` settings"
+        text = f"Reset {what} ({removed} value(s) removed)." if removed else f"{what} had no override."
+        await ctx.reply(text, ephemeral=True)
+
+    @command("plugins roles", description="Limit a plugin to some roles (empty: everyone)", admin=True)
+    async def roles(
+        self,
+        ctx: Context,
+        plugin: PluginName,
+        roles: Annotated[str, Option("Role ids or mentions, separated by spaces; 'none' for all")],
+    ) -> None:
+        target = type(self._registry(ctx).get(plugin))
+        ids = set()
+        if roles.strip().lower() not in {"", "none", "all", "everyone"}:
+            for token in roles.replace(",", " ").split():
+                digits = token.strip("<@&>")
+                if not digits.isdigit():
+                    raise SettingsError(f"`{token}` is not a role.")
+                ids.add(int(digits))
+        await ctx.services.settings.set_allowed_roles(
+            target, ids, server_id=ctx.server_id, actor_id=ctx.author.id
+        )
+        shown = ", ".join(f"<@&{r}>" for r in sorted(ids)) or "everyone"
+        await ctx.reply(f"`{plugin}` may now be used by: {shown}.", ephemeral=True)
+
+    @command("plugins audit", description="Recent admin changes on this server", admin=True)
+    async def audit(
+        self, ctx: Context, limit: Annotated[int, Option("How many", min_value=1, max_value=50)] = 15
+    ) -> None:
+        entries = await ctx.services.store.audit.recent(ctx.server_id, limit)
+        if not entries:
+            await ctx.reply("No admin changes recorded yet.", ephemeral=True)
+            return
+        lines = ["**Recent admin changes**"]
+        for e in entries:
+            when = e.created_at.strftime("%Y-%m-%d %H:%M")
+            lines.append(
+                f"`{when}` <@{e.actor_id}> {e.action} `{e.target}`: "
+                f"`{_show(e.old_value)}` → `{_show(e.new_value)}`"
+            )
+        await ctx.reply("\n".join(lines), ephemeral=True)
+
+    async def complete_plugin(self, ctx: Context, partial: str) -> list[str]:
+        return [n for n in sorted(self._registry(ctx).plugins) if n.startswith(partial.lower())]
+
+    async def complete_key(self, ctx: Context, partial: str) -> list[str]:
+        event_options = getattr(ctx.event, "options", {})
+        name = event_options.get("plugin")
+        plugin = self._registry(ctx).plugins.get(name) if isinstance(name, str) else None
+        if plugin is None:
+            return []
+        return [k for k in sorted(type(plugin).Settings.model_fields) if k.startswith(partial)]
