@@ -12,6 +12,7 @@ from bot.core.registry import PluginRegistry
 from bot.core.router import Router
 from bot.core.services import Services
 from bot.core.settings import SettingsService
+from bot.providers import AIProviders
 from bot.store.database import Store
 
 __all__ = ["App", "build_app"]
@@ -62,6 +63,7 @@ async def build_app(
         router = Router(registry, services)
         services.extras["registry"] = registry
         services.extras["router"] = router
+        services.extras["ai"] = AIProviders(config, store)
         for plugin in list(registry.plugins.values()):
             try:
                 await plugin.setup(services)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -48,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help()
         return 0
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         config = load_config()
     except Exception as exc:
@@ -57,10 +58,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_dispatch(args, config))
     except SohbetError as exc:
-        print(exc.user_message, file=sys.stderr)
+        print(_explain(exc, config), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _explain(error: SohbetError, config: Config) -> str:
+    """The user-facing message, plus the driver's reason when the database is down."""
+    from bot.store.database import InvalidDatabaseUrl, StoreUnavailable
+
+    if isinstance(error, StoreUnavailable) and not isinstance(error, InvalidDatabaseUrl):
+        from bot.config import mask_url
+
+        return (
+            f"The database at {mask_url(config.resolved_database_url)} is unreachable: "
+            f"{error.reason}. Check SOHBET_DATABASE_URL, or run `sohbet doctor`."
+        )
+    return error.user_message
 
 
 async def _dispatch(args: argparse.Namespace, config: Config) -> int:

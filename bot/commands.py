@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.app import build_app
 from bot.config import Config, mask_url
-from bot.store.database import Store, StoreUnavailable
+from bot.store.database import InvalidDatabaseUrl, Store, StoreUnavailable
 from bot.store.migrations import current_revision, head_revision
 
 __all__ = ["chat", "database", "doctor", "ingest", "list_plugins", "run_discord"]
@@ -29,7 +30,8 @@ async def run_discord(config: Config) -> int:
     if config.discord_token is None:
         print(
             "DISCORD_TOKEN is not set.\n"
-            "  1. Create an application at the Discord Developer Portal, add a bot, copy its token.\n"
+            "  1. Create an application at the Discord Developer Portal, add a bot,\n"
+            "     and copy its token.\n"
             "  2. export DISCORD_TOKEN=...   then run `sohbet run` again.\n"
             "See the README's Discord section for the invite link and permissions.\n"
             "To try Sohbet without Discord, run `sohbet chat`.",
@@ -78,7 +80,19 @@ async def doctor(config: Config) -> int:
         report(True, "data folder", str(data.resolve()))
     except OSError as exc:
         report(False, "data folder", f"{data} is not writable ({exc.strerror})")
-    store = Store(config.resolved_database_url)
+    await _check_database(config, report)
+    token = "set" if config.discord_token else "not set (only `sohbet chat` works)"
+    report(True, "discord token", token)
+    print("All good." if problems == 0 else f"{problems} problem(s) found.")
+    return 0 if problems == 0 else 1
+
+
+async def _check_database(config: Config, report: Callable[[bool, str, str], None]) -> None:
+    try:
+        store = Store(config.resolved_database_url)
+    except InvalidDatabaseUrl as exc:
+        report(False, "database", exc.user_message)
+        return
     try:
         await store.ping()
         current = await current_revision(store.engine)
@@ -86,14 +100,13 @@ async def doctor(config: Config) -> int:
         if current == head:
             report(True, "database", f"reachable, schema at {current}")
         else:
-            report(False, "database", f"schema at {current or 'none'}, expected {head}: run `sohbet db upgrade`")
+            found = current or "none"
+            advice = f"expected {head}: run `sohbet db upgrade`"
+            report(False, "database", f"schema at {found}, {advice}")
     except StoreUnavailable as exc:
-        report(False, "database", f"unreachable ({exc.detail.splitlines()[0][:200]})")
+        report(False, "database", f"unreachable ({exc.reason})")
     finally:
         await store.close()
-    report(True, "discord token", "set" if config.discord_token else "not set (only `sohbet chat` works)")
-    print("All good." if problems == 0 else f"{problems} problem(s) found.")
-    return 0 if problems == 0 else 1
 
 
 async def database(config: Config, action: str, revision: str | None) -> int:

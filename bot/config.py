@@ -30,11 +30,16 @@ class Config(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     metrics_port: int | None = None  # health + Prometheus metrics on 127.0.0.1 when set
+    metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can scrape
     console_admin: bool = True  # the local console user may run admin commands
     # Chat model defaults (admins can override per server through the chat plugin settings).
     model_provider: str = "transformers"
     model_name: str = ""  # empty: the bundled SmolLM2-135M-Instruct GGUF
     model_base_url: str | None = None
+    model_timeout_s: float = 120.0
+    model_temperature: float = 0.3
+    # Models server admins may choose per server (besides the default); empty: none.
+    allowed_models: list[str] = []
     embedding_model: str = ""  # empty: the bundled multilingual default
     # Discord
     dev_guild_id: int | None = None  # sync commands to this guild only (instant, for development)
@@ -66,6 +71,9 @@ class Config(BaseSettings):
         """Configuration for display: secrets and passwords masked."""
         data = self.model_dump(exclude={"discord_token", "openai_api_key"})
         data["database_url"] = mask_url(self.resolved_database_url)
+        for key in ("qdrant_url", "model_base_url"):  # may carry user:password@ too
+            if data[key]:
+                data[key] = mask_url(data[key])
         data["discord_token"] = "set" if self.discord_token else "not set"
         data["openai_api_key"] = "set" if self.openai_api_key else "not set"
         return data
@@ -82,12 +90,23 @@ class _NoSecretsToml(TomlConfigSettingsSource):
 
 
 def mask_url(url: str) -> str:
-    """Hide the password in a database URL."""
-    from sqlalchemy.engine import make_url
+    """Hide the password in a database (or any scheme://user:password@host) URL."""
+    from urllib.parse import urlsplit, urlunsplit
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+        parts = urlsplit(url)
+        if parts.password is None:
+            if "://" not in url:
+                return "<unparseable url>"
+            return url
+        host = parts.hostname or ""
+        if ":" in host:  # IPv6 literal
+            host = f"[{host}]"
+        netloc = f"{parts.username or ''}:***@{host}"
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
         return "<unparseable url>"
 
 

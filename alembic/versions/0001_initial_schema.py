@@ -1,15 +1,15 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 00:08:08.405319
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -31,7 +31,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_log_server_created', ['server_id', 'created_at'], unique=False)
+        batch_op.create_index(
+            'ix_audit_log_server_created', ['server_id', 'created_at'], unique=False
+        )
 
     op.create_table('bot_state',
     sa.Column('key', sa.String(length=100), nullable=False),
@@ -84,7 +86,9 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('server_id', 'channel_id', 'plugin', 'key', name=op.f('pk_plugin_settings'))
+    sa.PrimaryKeyConstraint(
+        'server_id', 'channel_id', 'plugin', 'key', name=op.f('pk_plugin_settings')
+    )
     )
     op.create_table('plugin_states',
     sa.Column('server_id', sa.BigInteger(), nullable=False),
@@ -119,12 +123,19 @@ def upgrade() -> None:
     sa.Column('tokens', sa.Integer(), nullable=False),
     sa.Column('summarized', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_conversation_messages_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(
+        ['conversation_id'],
+        ['conversations.id'],
+        name=op.f('fk_conversation_messages_conversation_id_conversations'),
+        ondelete='CASCADE',
+    ),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation_messages'))
     )
     with op.batch_alter_table('conversation_messages', schema=None) as batch_op:
         batch_op.create_index('ix_conversation_messages_author', ['author_id'], unique=False)
-        batch_op.create_index('ix_conversation_messages_conv', ['conversation_id', 'id'], unique=False)
+        batch_op.create_index(
+            'ix_conversation_messages_conv', ['conversation_id', 'id'], unique=False
+        )
 
     # ### end Alembic commands ###
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -40,6 +41,7 @@ class OptionSpec:
     max_value: float | None = None
     max_length: int | None = None
     autocomplete: str | None = None  # name of a plugin method returning suggestions
+    enum: type[Enum] | None = None  # handlers annotated with an Enum receive its members
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,12 @@ def _spec_for(name: str, annotation: Any, default: Any, doc: str) -> OptionSpec:
         annotation, was_optional = _unwrap_optional(annotation)
         optional = optional or was_optional
     choices: tuple[Any, ...] = ()
+    enum: type[Enum] | None = None
     if get_origin(annotation) is Literal:
         choices = get_args(annotation)
         annotation = type(choices[0])
     elif isinstance(annotation, type) and issubclass(annotation, Enum):
+        enum = annotation
         choices = tuple(member.value for member in annotation)
         annotation = type(choices[0])
     kind = _KINDS.get(annotation)
@@ -94,6 +98,7 @@ def _spec_for(name: str, annotation: Any, default: Any, doc: str) -> OptionSpec:
         max_value=meta.max_value,
         max_length=meta.max_length,
         autocomplete=meta.autocomplete,
+        enum=enum,
     )
 
 
@@ -110,6 +115,8 @@ def convert_option(spec: OptionSpec, value: Any) -> Any:
         if spec.required:
             raise BadOption(f"`{spec.name}` is required.")
         return spec.default
+    if isinstance(value, Enum):
+        value = value.value
     try:
         converted = _convert(spec.kind, value)
     except (TypeError, ValueError):
@@ -121,10 +128,13 @@ def convert_option(spec: OptionSpec, value: Any) -> Any:
         raise BadOption(f"`{spec.name}` must be at least {spec.min_value:g}.")
     if spec.max_value is not None and converted > spec.max_value:
         raise BadOption(f"`{spec.name}` must be at most {spec.max_value:g}.")
-    if spec.max_length is not None and isinstance(converted, str):
-        if len(converted) > spec.max_length:
-            raise BadOption(f"`{spec.name}` is too long (max {spec.max_length} characters).")
-    return converted
+    if (
+        spec.max_length is not None
+        and isinstance(converted, str)
+        and len(converted) > spec.max_length
+    ):
+        raise BadOption(f"`{spec.name}` is too long (max {spec.max_length} characters).")
+    return spec.enum(converted) if spec.enum is not None else converted
 
 
 def _convert(kind: OptionKind, value: Any) -> Any:
@@ -148,7 +158,14 @@ def _convert(kind: OptionKind, value: Any) -> Any:
             raise ValueError
         return int(value)
     if kind == "float":
-        return float(value)
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError
+        return number
+    if isinstance(value, Attachment):
+        raise TypeError
     return str(value)
 
 

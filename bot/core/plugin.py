@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.options import OptionSpec, options_from_signature
 
 if TYPE_CHECKING:
-    from bot.core.context import Context
     from bot.core.services import Services
 
 __all__ = [
@@ -132,6 +131,7 @@ class Plugin:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     enabled_by_default: ClassVar[bool] = True
+    uses_model: ClassVar[bool] = False  # token budgets apply to its handlers
     # What user data the plugin stores, shown by /privacy; empty when it stores none.
     stored_data: ClassVar[str] = ""
     Settings: ClassVar[type[PluginSettings]] = PluginSettings

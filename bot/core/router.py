@@ -179,7 +179,9 @@ class Router:
 
     # ----- running handlers --------------------------------------------------------------
 
-    async def _run(self, ctx: Context, plugin: Plugin, handler: str, kwargs: dict[str, Any]) -> None:
+    async def _run(
+        self, ctx: Context, plugin: Plugin, handler: str, kwargs: dict[str, Any]
+    ) -> None:
         started = time.perf_counter()
         outcome = "ok"
         try:
@@ -190,7 +192,9 @@ class Router:
         except Exception:
             outcome = "error"
             error_id = secrets.token_hex(3)
-            log.exception("plugin %s failed in %s (error id %s)", type(plugin).name, handler, error_id)
+            log.exception(
+                "plugin %s failed in %s (error id %s)", type(plugin).name, handler, error_id
+            )
             await self._refuse(
                 ctx.responder,
                 SohbetError(

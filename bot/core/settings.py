@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -15,10 +17,21 @@ if TYPE_CHECKING:
     from bot.store.database import Store
     from bot.store.repositories import ServerSettingsSnapshot
 
-__all__ = ["SettingsService", "parse_setting_value"]
+__all__ = ["AuditChange", "SettingsService", "parse_setting_value"]
 
 # Plugins that can never be turned off (otherwise nobody could turn anything back on).
 ALWAYS_ENABLED = frozenset({"admin", "help"})
+
+
+@dataclass(frozen=True)
+class AuditChange:
+    """Who changed what; the store writes it in the same transaction as the change."""
+
+    actor_id: int
+    action: str  # "setting.set", "setting.reset", "plugin.enable", "plugin.roles", ...
+    target: str = ""
+    old_value: Any = None
+    new_value: Any = None
 
 
 def parse_setting_value(raw: Any) -> Any:
@@ -49,17 +62,22 @@ class SettingsService:
         self.store = store
         self.ttl = ttl_seconds
         self._cache: dict[int, tuple[float, ServerSettingsSnapshot]] = {}
+        # Bumped by every write, so a load that started before the write is never cached.
+        self._generation: dict[int, int] = {}
 
     async def snapshot(self, server_id: int) -> ServerSettingsSnapshot:
         cached = self._cache.get(server_id)
         now = time.monotonic()
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
+        generation = self._generation.get(server_id, 0)
         snap = await self.store.settings.snapshot(server_id)
-        self._cache[server_id] = (now, snap)
+        if self._generation.get(server_id, 0) == generation:
+            self._cache[server_id] = (now, snap)
         return snap
 
     def invalidate(self, server_id: int) -> None:
+        self._generation[server_id] = self._generation.get(server_id, 0) + 1
         self._cache.pop(server_id, None)
 
     async def is_enabled(self, server_id: int, plugin: type[Plugin]) -> bool:
@@ -85,7 +103,9 @@ class SettingsService:
             # A stored value no longer fits (the plugin changed): fall back key by key.
             return _best_effort(plugin.Settings, values)
 
-    async def values(self, plugin: type[Plugin], server_id: int, channel_id: int = 0) -> dict[str, Any]:
+    async def values(
+        self, plugin: type[Plugin], server_id: int, channel_id: int = 0
+    ) -> dict[str, Any]:
         settings = await self.resolve(plugin, server_id, channel_id)
         dumped: dict[str, Any] = settings.model_dump(mode="json")
         return dumped
@@ -120,11 +140,15 @@ class SettingsService:
                 raise SettingsError(_describe_error(plugin.name, exc)) from None
         new_value = validated.model_dump(mode="json")[key]
         old_value = current.model_dump(mode="json")[key]
-        await self.store.settings.set_value(server_id, channel_id, plugin.name, key, new_value)
-        self.invalidate(server_id)
-        await self.store.audit.record(
-            server_id, actor_id, "setting.set", _target(plugin.name, key, channel_id), old_value, new_value
+        change = _change(
+            actor_id, "setting.set", _target(plugin.name, key, channel_id), old_value, new_value
         )
+        try:
+            await self.store.settings.set_value(
+                server_id, channel_id, plugin.name, key, new_value, audit=change
+            )
+        finally:
+            self.invalidate(server_id)
         return getattr(validated, key)
 
     async def reset(
@@ -139,17 +163,19 @@ class SettingsService:
         if key is not None and key not in plugin.Settings.model_fields:
             raise SettingsError(f"`{key}` is not a setting of `{plugin.name}`.")
         old = await self.values(plugin, server_id, channel_id)
-        removed = await self.store.settings.reset_value(server_id, channel_id, plugin.name, key)
-        self.invalidate(server_id)
-        await self.store.audit.record(
-            server_id,
+        change = _change(
             actor_id,
             "setting.reset",
             _target(plugin.name, key or "*", channel_id),
             old.get(key) if key else old,
             None,
         )
-        return removed
+        try:
+            return await self.store.settings.reset_value(
+                server_id, channel_id, plugin.name, key, audit=change
+            )
+        finally:
+            self.invalidate(server_id)
 
     async def set_enabled(
         self, plugin: type[Plugin], enabled: bool, *, server_id: int, actor_id: int
@@ -158,22 +184,29 @@ class SettingsService:
         if plugin.name in ALWAYS_ENABLED and not enabled:
             raise SettingsError(f"`{plugin.name}` can't be disabled.")
         before = await self.is_enabled(server_id, plugin)
-        await self.store.settings.set_enabled(server_id, plugin.name, enabled)
-        self.invalidate(server_id)
-        await self.store.audit.record(
-            server_id, actor_id, "plugin.enable" if enabled else "plugin.disable", plugin.name, before, enabled
-        )
+        action = "plugin.enable" if enabled else "plugin.disable"
+        change = _change(actor_id, action, plugin.name, before, enabled)
+        try:
+            await self.store.settings.set_enabled(server_id, plugin.name, enabled, audit=change)
+        finally:
+            self.invalidate(server_id)
         return before != enabled
 
     async def set_allowed_roles(
-        self, plugin: type[Plugin], role_ids: set[int], *, server_id: int, actor_id: int
+        self, plugin: type[Plugin], role_ids: Collection[int], *, server_id: int, actor_id: int
     ) -> None:
         before = sorted(await self.allowed_roles(server_id, plugin.name))
-        await self.store.settings.set_allowed_roles(server_id, plugin.name, role_ids)
-        self.invalidate(server_id)
-        await self.store.audit.record(
-            server_id, actor_id, "plugin.roles", plugin.name, before, sorted(role_ids)
-        )
+        change = _change(actor_id, "plugin.roles", plugin.name, before, sorted(set(role_ids)))
+        try:
+            await self.store.settings.set_allowed_roles(
+                server_id, plugin.name, role_ids, audit=change
+            )
+        finally:
+            self.invalidate(server_id)
+
+
+def _change(actor_id: int, action: str, target: str, old: Any, new: Any) -> AuditChange:
+    return AuditChange(actor_id, action, target, old, new)
 
 
 def _target(plugin: str, key: str, channel_id: int) -> str:

@@ -7,14 +7,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    InvalidRequestError,
+    OperationalError,
+)
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from bot.config import mask_url
 from bot.core.errors import SohbetError
 from bot.store import migrations
 
-__all__ = ["Store", "StoreUnavailable"]
+__all__ = ["InvalidDatabaseUrl", "Store", "StoreUnavailable", "normalize_database_url"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +40,49 @@ class StoreUnavailable(SohbetError):
             "please try again in a moment."
         )
         self.detail = detail
+
+    @property
+    def reason(self) -> str:
+        """The first line of the driver's explanation, for operators (CLI, logs)."""
+        lines = self.detail.strip().splitlines()
+        return lines[0][:200] if lines else "no details from the driver"
+
+
+class InvalidDatabaseUrl(StoreUnavailable):
+    """The configured database URL can't be used at all (typo, unknown or missing driver)."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(problem)
+        self.user_message = (
+            f"The database URL `{mask_url(url)}` can't be used: {problem}. "
+            "Use `sqlite+aiosqlite:///path/to/sohbet.db` or "
+            "`postgresql+asyncpg://user:password@host:5432/dbname`."
+        )
+
+
+# Sync or generic driver names people write, and the async driver Sohbet uses instead.
+_ASYNC_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+pysqlite": "sqlite+aiosqlite",
+}
+
+
+def normalize_database_url(url: str) -> URL:
+    """Parse a database URL and pick the async driver (`postgresql://` -> asyncpg)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidDatabaseUrl(url, "it is not a database URL") from None
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is not None:
+        parsed = parsed.set(drivername=driver)
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise InvalidDatabaseUrl(url, f"`{parsed.get_backend_name()}` databases are not supported")
+    return parsed
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -52,10 +107,14 @@ class Store:
         )
 
         self.url = url
+        parsed = normalize_database_url(url)
         kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": True}
-        if url.startswith("postgresql"):
+        if parsed.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"timeout": 5}
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        try:
+            self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
+        except (ArgumentError, InvalidRequestError, ImportError) as exc:
+            raise InvalidDatabaseUrl(url, f"{type(exc).__name__}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -79,7 +138,7 @@ class Store:
         except (OperationalError, DBAPIError, OSError) as exc:
             if _is_connection_error(exc):
                 log.warning("database unavailable: %s", type(exc).__name__)
-                raise StoreUnavailable(str(exc)) from exc
+                raise StoreUnavailable(_detail(exc)) from exc
             raise
 
     async def ping(self) -> None:
@@ -87,7 +146,7 @@ class Store:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except (OperationalError, DBAPIError, OSError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+            raise StoreUnavailable(_detail(exc)) from exc
 
     async def upgrade(self) -> None:
         """Apply all Alembic migrations (idempotent)."""
@@ -95,7 +154,7 @@ class Store:
             await migrations.upgrade(self.engine)
         except (OperationalError, DBAPIError, OSError) as exc:
             if _is_connection_error(exc):
-                raise StoreUnavailable(str(exc)) from exc
+                raise StoreUnavailable(_detail(exc)) from exc
             raise
 
     async def close(self) -> None:
@@ -105,13 +164,30 @@ class Store:
         return f"Store({mask_url(self.url)})"
 
 
+def _detail(exc: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's wrapper prefix."""
+    source = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return str(source).strip() or type(source).__name__
+
+
+# SQLSTATE classes that mean "can't get to the data", not "this statement is wrong":
+# connection exception, invalid authorization, unknown database, insufficient resources,
+# operator intervention (shutdown, cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "28", "3D", "53", "57P")
+_UNAVAILABLE_HINTS = ("unable to open", "locked", "connection", "timeout", "refused")
+
+
 def _is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, OSError):
+    if isinstance(exc, OSError):  # refused, unreachable host, DNS failure, timeout
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
+        return False
+    if exc.connection_invalidated:
         return True
-    message = str(exc).lower()
-    return any(
-        hint in message
-        for hint in ("connect", "connection", "unable to open", "timeout", "refused", "closed")
-    )
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if isinstance(sqlstate, str) and sqlstate:
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    if isinstance(exc.orig, OSError):
+        return True
+    message = str(exc.orig).lower()
+    return isinstance(exc, OperationalError) and any(h in message for h in _UNAVAILABLE_HINTS)

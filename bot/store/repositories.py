@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import builtins
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events import ConversationKey
+from bot.core.settings import AuditChange
 from bot.store.models import (
     AuditEntry,
     Conversation,
@@ -48,10 +50,13 @@ async def _upsert(
     keys: Sequence[str],
     updates: dict[str, Any],
 ) -> None:
-    dialect = session.bind.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
     stmt = insert(model).values(**values)
     await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 class _Repository:
@@ -97,8 +102,11 @@ class SettingsRepository(_Repository):
                 allowed.setdefault(plugin, set()).add(role_id)
             return ServerSettingsSnapshot(dict(states.tuples().all()), overrides, allowed)
 
-    async def set_enabled(self, server_id: int, plugin: str, enabled: bool) -> None:
+    async def set_enabled(
+        self, server_id: int, plugin: str, enabled: bool, audit: AuditChange | None = None
+    ) -> None:
         async with self.store.session() as s:
+            _audit(s, server_id, audit)
             await _upsert(
                 s,
                 PluginState,
@@ -108,9 +116,16 @@ class SettingsRepository(_Repository):
             )
 
     async def set_value(
-        self, server_id: int, channel_id: int, plugin: str, key: str, value: Any
+        self,
+        server_id: int,
+        channel_id: int,
+        plugin: str,
+        key: str,
+        value: Any,
+        audit: AuditChange | None = None,
     ) -> None:
         async with self.store.session() as s:
+            _audit(s, server_id, audit)
             await _upsert(
                 s,
                 PluginSetting,
@@ -126,7 +141,12 @@ class SettingsRepository(_Repository):
             )
 
     async def reset_value(
-        self, server_id: int, channel_id: int, plugin: str, key: str | None = None
+        self,
+        server_id: int,
+        channel_id: int,
+        plugin: str,
+        key: str | None = None,
+        audit: AuditChange | None = None,
     ) -> int:
         """Remove an override (or all of a plugin's overrides at that level)."""
         stmt = delete(PluginSetting).where(
@@ -137,17 +157,42 @@ class SettingsRepository(_Repository):
         if key is not None:
             stmt = stmt.where(PluginSetting.key == key)
         async with self.store.session() as s:
+            _audit(s, server_id, audit)
             result = await s.execute(stmt)
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def set_allowed_roles(self, server_id: int, plugin: str, role_ids: set[int]) -> None:
+    async def set_allowed_roles(
+        self,
+        server_id: int,
+        plugin: str,
+        role_ids: Collection[int],
+        audit: AuditChange | None = None,
+    ) -> None:
         async with self.store.session() as s:
+            _audit(s, server_id, audit)
             await s.execute(
                 delete(PluginRoleRule).where(
                     PluginRoleRule.server_id == server_id, PluginRoleRule.plugin == plugin
                 )
             )
-            s.add_all(PluginRoleRule(server_id=server_id, plugin=plugin, role_id=r) for r in role_ids)
+            s.add_all(
+                PluginRoleRule(server_id=server_id, plugin=plugin, role_id=r) for r in set(role_ids)
+            )
+
+
+def _audit(session: AsyncSession, server_id: int, change: AuditChange | None) -> None:
+    """Record the change in the same transaction as the write it describes."""
+    if change is not None:
+        session.add(
+            AuditEntry(
+                server_id=server_id,
+                actor_id=change.actor_id,
+                action=change.action,
+                target=change.target,
+                old_value=change.old_value,
+                new_value=change.new_value,
+            )
+        )
 
 
 class AuditRepository(_Repository):
@@ -203,8 +248,7 @@ class ConversationRepository(_Repository):
         )
         if found is not None:
             return int(found)
-        dialect = s.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = pg_insert if _dialect(s) == "postgresql" else sqlite_insert
         await s.execute(
             insert(Conversation)
             .values(server_id=key.server_id, scope=key.scope, summary="")
@@ -283,7 +327,9 @@ class ConversationRepository(_Repository):
                 stmt = stmt.where(ConversationMessage.summarized.is_(False))
             rows = list(await s.scalars(stmt.order_by(ConversationMessage.id.desc()).limit(limit)))
             turns = [
-                HistoryTurn(r.id, r.role, r.content, r.author_id, r.author_name, r.tokens, r.created_at)
+                HistoryTurn(
+                    r.id, r.role, r.content, r.author_id, r.author_name, r.tokens, r.created_at
+                )
                 for r in reversed(rows)
             ]
             return conv.summary, turns
@@ -292,7 +338,9 @@ class ConversationRepository(_Repository):
         """Store a running summary and mark the turns it covers as summarized."""
         async with self.store.session() as s:
             conv_id = await self._conversation_id(s, key)
-            await s.execute(update(Conversation).where(Conversation.id == conv_id).values(summary=summary))
+            await s.execute(
+                update(Conversation).where(Conversation.id == conv_id).values(summary=summary)
+            )
             await s.execute(
                 update(ConversationMessage)
                 .where(
@@ -302,7 +350,9 @@ class ConversationRepository(_Repository):
                 .values(summarized=True)
             )
 
-    async def find_by_platform_message(self, server_id: int, message_id: int) -> ConversationKey | None:
+    async def find_by_platform_message(
+        self, server_id: int, message_id: int
+    ) -> ConversationKey | None:
         """The conversation a bot message belongs to (for reply-chain conversations)."""
         async with self.store.session() as s:
             row = await s.execute(
@@ -382,9 +432,8 @@ class UsageRepository(_Repository):
 
     async def tokens_today(self, server_id: int, user_id: int | None = None) -> int:
         day = datetime.now(UTC).date()
-        stmt = select(func.coalesce(func.sum(UsageDaily.tokens_in + UsageDaily.tokens_out), 0)).where(
-            UsageDaily.server_id == server_id, UsageDaily.day == day
-        )
+        total = func.coalesce(func.sum(UsageDaily.tokens_in + UsageDaily.tokens_out), 0)
+        stmt = select(total).where(UsageDaily.server_id == server_id, UsageDaily.day == day)
         if user_id is not None:
             stmt = stmt.where(UsageDaily.user_id == user_id)
         async with self.store.session() as s:
@@ -442,7 +491,9 @@ class DocumentRepository(_Repository):
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def delete_by_uploader(self, user_id: int, server_id: int | None = None) -> list[Document]:
+    async def delete_by_uploader(
+        self, user_id: int, server_id: int | None = None
+    ) -> builtins.list[Document]:
         stmt = select(Document).where(Document.uploader_id == user_id)
         if server_id is not None:
             stmt = stmt.where(Document.server_id == server_id)

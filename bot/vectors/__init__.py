@@ -2,15 +2,20 @@
 
 Embedded Qdrant Edge by default, a Qdrant server by URL; one schema, one interface.
 
-    store = await open_vector_store(config.qdrant_url, config.data_dir / "vectors", embedder.dimension)
+    store = await open_vector_store(url, data_dir / "vectors", embedder.dimension)
     await store.upsert(chunks)
-    hits = await store.search(question, await embedder.embed_query(question), SearchScope(guild_id))
+    vector = await embedder.embed_query(question)
+    hits = await store.search(question, vector, SearchScope(server_id=guild_id))
 """
+
+from typing import TYPE_CHECKING, Any
 
 from bot.vectors.errors import VectorStoreError, VectorStoreLocked, VectorStoreUnavailable
 from bot.vectors.factory import open_vector_store
 from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope, VectorStore
-from bot.vectors.retriever import HybridRetriever, hit_to_document
+
+if TYPE_CHECKING:
+    from bot.vectors.retriever import HybridRetriever, hit_to_document
 
 __all__ = [
     "ChunkRecord",
@@ -25,3 +30,12 @@ __all__ = [
     "hit_to_document",
     "open_vector_store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The retriever pulls in LangChain (about 1.5 s): import it only when it is used.
+    if name in ("HybridRetriever", "hit_to_document"):
+        from bot.vectors import retriever
+
+        return getattr(retriever, name)
+    raise AttributeError(f"module 'bot.vectors' has no attribute {name!r}")

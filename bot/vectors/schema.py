@@ -21,11 +21,13 @@ __all__ = [
     "KEYWORD_FIELDS",
     "RRF_K",
     "SPARSE_VECTOR",
+    "TENANT_FIELD",
     "SparseEncoder",
     "candidate_limit",
     "check_chunks",
     "check_search",
     "cosine",
+    "dense_similarity",
     "hit_from_payload",
     "payload_for",
     "point_id",
@@ -92,6 +94,16 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / norm if norm else 0.0
 
 
+def dense_similarity(query: Sequence[float] | None, stored: object) -> float | None:
+    """Cosine between the query and a point's returned dense vector, if both are there."""
+    if query is None or not isinstance(stored, dict):
+        return None
+    vector = stored.get(DENSE_VECTOR)
+    if not isinstance(vector, list) or not vector or not isinstance(vector[0], float | int):
+        return None
+    return cosine(query, vector)
+
+
 def candidate_limit(limit: int) -> int:
     """How many candidates each leg of a hybrid search brings to the fusion."""
     return max(4 * limit, 20)
@@ -129,9 +141,7 @@ def check_search(
     query_vector: Sequence[float] | None, limit: int, mode: SearchMode, dimension: int
 ) -> None:
     if mode not in ("hybrid", "dense", "sparse"):
-        raise VectorStoreError(
-            f"Unknown search mode {mode!r}: use 'hybrid', 'dense' or 'sparse'."
-        )
+        raise VectorStoreError(f"Unknown search mode {mode!r}: use 'hybrid', 'dense' or 'sparse'.")
     if not 1 <= limit <= MAX_LIMIT:
         raise VectorStoreError(f"A search returns 1 to {MAX_LIMIT} results, not {limit}.")
     if query_vector is None:

@@ -24,7 +24,7 @@ from bot.vectors.schema import (
     candidate_limit,
     check_chunks,
     check_search,
-    cosine,
+    dense_similarity,
     hit_from_payload,
     payload_for,
     point_id,
@@ -83,7 +83,7 @@ class QdrantServerStore:
         dimension: int,
         collection: str = "sohbet_chunks",
         api_key: str | None = None,
-        timeout: int = 10,
+        request_timeout: int = 10,
         bm25_language: str = "english",
     ) -> QdrantServerStore:
         """Connect, and create the collection with the shared schema if it is missing."""
@@ -94,7 +94,7 @@ class QdrantServerStore:
             client = AsyncQdrantClient(location=":memory:")
         else:
             client = AsyncQdrantClient(
-                url=url, api_key=api_key, timeout=timeout, check_compatibility=False
+                url=url, api_key=api_key, timeout=request_timeout, check_compatibility=False
             )
         store = cls(client, url, collection, dimension, encoder)
         try:
@@ -134,7 +134,7 @@ class QdrantServerStore:
                     "Restart Sohbet to create it again, then upload the documents again."
                 ) from error
             raise VectorStoreError(f"{where} rejected the request: {detail}") from error
-        except (ResponseHandlingException, httpx.HTTPError, OSError, asyncio.TimeoutError) as error:
+        except (ResponseHandlingException, httpx.HTTPError, OSError, TimeoutError) as error:
             raise VectorStoreUnavailable(
                 f"Cannot reach {where}. Is it running? ({type(error).__name__}: {error})"
             ) from error
@@ -305,9 +305,6 @@ class QdrantServerStore:
 def _hit(point: models.ScoredPoint, mode: SearchMode, query: list[float] | None) -> SearchHit:
     if mode == "dense":
         dense_score: float | None = float(point.score)
-    elif query is not None and isinstance(point.vector, dict):
-        stored = point.vector.get(DENSE_VECTOR)
-        dense_score = cosine(query, stored) if isinstance(stored, list) else None  # type: ignore[arg-type]
     else:
-        dense_score = None
+        dense_score = dense_similarity(query, point.vector)
     return hit_from_payload(point.payload or {}, point.score, dense_score)

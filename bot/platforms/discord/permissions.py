@@ -1,0 +1,105 @@
+"""What the bot needs from Discord, and plain explanations when a permission is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import discord
+
+from bot.core.errors import SohbetError
+
+__all__ = [
+    "INVITE_PERMISSIONS",
+    "BotMissingPermission",
+    "bot_missing",
+    "explain_forbidden",
+    "invite_url",
+    "permission_label",
+    "permission_names",
+]
+
+# Everything the adapter does: read and answer in channels and threads, reply (needs history),
+# attach files, open threads for conversations. No administrator, no mention-everyone.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    attach_files=True,
+    read_message_history=True,
+)
+
+_LABELS = {
+    "manage_guild": "Manage Server",
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "send_messages_in_threads": "Send Messages in Threads",
+    "create_public_threads": "Create Public Threads",
+    "read_message_history": "Read Message History",
+    "attach_files": "Attach Files",
+    "embed_links": "Embed Links",
+}
+
+
+class BotMissingPermission(SohbetError):
+    """Discord refused an action because the bot lacks a permission in a channel."""
+
+    def __init__(self, missing: list[str], where: str) -> None:
+        self.missing = missing
+        if missing:
+            names = ", ".join(f"**{permission_label(p)}**" for p in missing)
+            plural = "permissions" if len(missing) > 1 else "permission"
+            text = f"I can't do that in {where}: I'm missing the {names} {plural} there."
+        else:
+            text = f"Discord didn't let me do that in {where} (missing access)."
+        super().__init__(text + " A server admin can grant it in the channel settings.")
+
+
+def permission_label(name: str) -> str:
+    return _LABELS.get(name, name.replace("_", " ").title())
+
+
+def permission_names(permissions: discord.Permissions) -> frozenset[str]:
+    """discord.py attribute names of the granted permissions (the neutral names)."""
+    return frozenset(name for name, granted in permissions if granted)
+
+
+def bot_missing(channel: Any, needed: Iterable[str]) -> list[str]:
+    """Which of `needed` the bot lacks in `channel` (empty in DMs or when unknown)."""
+    guild = getattr(channel, "guild", None)
+    me = getattr(guild, "me", None)
+    if guild is None or me is None or not hasattr(channel, "permissions_for"):
+        return []
+    granted = channel.permissions_for(me)
+    return [name for name in needed if not getattr(granted, name, False)]
+
+
+def channel_label(channel: Any) -> str:
+    mention = getattr(channel, "mention", None)
+    return mention if isinstance(mention, str) and getattr(channel, "guild", None) else "this chat"
+
+
+def explain_forbidden(channel: Any, needed: Iterable[str]) -> BotMissingPermission:
+    """The friendly error for a 403 on `channel`, naming what the bot lacks there."""
+    return BotMissingPermission(bot_missing(channel, needed), channel_label(channel))
+
+
+def sending_needs(channel: Any, *, reply: bool = False, files: bool = False) -> list[str]:
+    needed = ["view_channel"]
+    needed.append(
+        "send_messages_in_threads" if isinstance(channel, discord.Thread) else "send_messages"
+    )
+    if reply:
+        needed.append("read_message_history")
+    if files:
+        needed.append("attach_files")
+    return needed
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id,
+        permissions=INVITE_PERMISSIONS,
+        scopes=("bot", "applications.commands"),
+    )

@@ -1,0 +1,51 @@
+"""`sohbet run`: build the app, connect to Discord, close everything on the way out."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import discord
+
+from bot.app import build_app
+from bot.config import Config
+from bot.platforms.discord.client import SohbetClient
+from bot.platforms.discord.settings import DiscordSettings
+
+__all__ = ["run_bot"]
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(config: Config) -> int:
+    """Run until stopped. Returns the process exit code."""
+    if config.discord_token is None:
+        print("DISCORD_TOKEN is not set.", file=sys.stderr)
+        return 2
+    settings = DiscordSettings.from_config(config)
+    app = await build_app(config)
+    try:
+        client = SohbetClient(app, settings)
+        for name, reason in sorted(client.build.skipped.items()):
+            log.warning("command %r is not available on Discord: %s", name, reason)
+        async with client:
+            await client.start(config.discord_token.get_secret_value())
+    except discord.LoginFailure:
+        print(
+            "Discord rejected DISCORD_TOKEN. Copy the token again from the Developer Portal "
+            "(Bot -> Reset Token) and export it.",
+            file=sys.stderr,
+        )
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "SOHBET_MESSAGE_CONTENT_INTENT is on, but the Message Content intent is not enabled "
+            "for this application. Enable it in the Developer Portal (Bot -> Privileged Gateway "
+            "Intents), or unset SOHBET_MESSAGE_CONTENT_INTENT: mentions, replies, DMs and slash "
+            "commands work without it.",
+            file=sys.stderr,
+        )
+        return 2
+    finally:
+        await app.close()
+    return 0

@@ -1,0 +1,165 @@
+"""Shared AI services, created lazily: chat models (with usage accounting), embedder, vectors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import BaseMessage
+
+from bot.ai.base import Embedder
+from bot.ai.models import ModelConfig
+from bot.ai.runner import ChatRunner, Completion, MessagesLike
+from bot.config import Config
+from bot.core.errors import SohbetError
+from bot.vectors import VectorStore, open_vector_store
+
+if TYPE_CHECKING:
+    from bot.core.context import Context
+    from bot.store.database import Store
+
+__all__ = ["AIProviders", "ModelChoice"]
+
+log = logging.getLogger(__name__)
+
+
+class ModelChoice:
+    """Turns process config + per-server choices into a ModelConfig, safely.
+
+    Endpoints and keys come only from the operator's configuration: a server admin can pick a
+    provider/model from the operator's allow list, never point the bot's key at another URL.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def default(self) -> ModelConfig:
+        return ModelConfig(
+            provider=self.config.model_provider,  # type: ignore[arg-type]
+            model=self.config.model_name,
+            base_url=self.config.model_base_url,
+            timeout_s=self.config.model_timeout_s,
+            temperature=self.config.model_temperature,
+        )
+
+    def resolve(self, overrides: dict[str, Any]) -> ModelConfig:
+        base = self.default()
+        wanted = {k: v for k, v in overrides.items() if v not in (None, "")}
+        model = wanted.pop("model", None)
+        if model and model != base.model:
+            allowed = self.config.allowed_models
+            if model not in allowed:
+                listing = ", ".join(f"`{m}`" for m in allowed) or "none (the operator allows no others)"
+                raise SohbetError(f"The model `{model}` isn't allowed here. Allowed models: {listing}.")
+            base = base.model_copy(update={"model": model})
+        return base.model_copy(update=wanted)
+
+
+class AIProviders:
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.runner = ChatRunner()
+        self.models = ModelChoice(config)
+        self._embedder: Embedder | None = None
+        self._vectors: VectorStore | None = None
+        self._lock = asyncio.Lock()
+
+    async def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from bot.ai.embeddings import EmbeddingConfig, load_embedder
+
+            async with self._lock:
+                if self._embedder is None:
+                    cfg = EmbeddingConfig.from_setting(self.config.embedding_model)
+                    self._embedder = await load_embedder(cfg)
+        return self._embedder
+
+    async def vectors(self) -> VectorStore:
+        if self._vectors is None:
+            embedder = await self.embedder()
+            async with self._lock:
+                if self._vectors is None:
+                    self._vectors = await open_vector_store(
+                        self.config.qdrant_url,
+                        self.config.data_dir / "vectors",
+                        embedder.dimension,
+                        collection=f"sohbet_chunks_{embedder.name}_{embedder.dimension}".replace(
+                            "-", "_"
+                        ),
+                    )
+        return self._vectors
+
+    async def model_for(self, ctx: Context) -> ModelConfig:
+        """The model this server/channel uses (the `ai` plugin's settings)."""
+        from bot.core.registry import PluginRegistry
+
+        overrides: dict[str, Any] = {}
+        ai_plugin = ctx.services.get("registry", PluginRegistry).plugins.get("ai")
+        if ai_plugin is not None:
+            settings = await ctx.services.settings.resolve(
+                type(ai_plugin), ctx.server_id, ctx.location.effective_channel_id
+            )
+            overrides = settings.model_dump()
+        chat_model = getattr(ctx.settings, "model", "")
+        if chat_model:
+            overrides["model"] = chat_model
+        return self.models.resolve(
+            {k: overrides.get(k) for k in ("provider", "model", "temperature", "max_new_tokens")}
+        )
+
+    async def stream(
+        self, messages: MessagesLike, cfg: ModelConfig, *, server_id: int, user_id: int
+    ) -> AsyncIterator[str]:
+        """Stream an answer; its token usage is recorded when it ends."""
+        stream = self.runner.stream(messages, cfg)
+        try:
+            async for piece in stream:
+                yield piece
+        finally:
+            await stream.aclose()
+            if stream.completion is not None:
+                await self._record(stream.completion, server_id, user_id)
+
+    async def complete(
+        self, messages: MessagesLike, cfg: ModelConfig, *, server_id: int, user_id: int
+    ) -> Completion:
+        completion = await self.runner.complete(messages, cfg)
+        await self._record(completion, server_id, user_id)
+        return completion
+
+    async def stream_for(self, ctx: Context, messages: list[BaseMessage]) -> AsyncIterator[str]:
+        """Stream with the model configured for the caller's server and channel."""
+        cfg = await self.model_for(ctx)
+        async for piece in self.stream(messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id):
+            yield piece
+
+    async def complete_for(self, ctx: Context, messages: MessagesLike) -> str:
+        cfg = await self.model_for(ctx)
+        completion = await self.complete(messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id)
+        return completion.text
+
+    async def _record(self, completion: Completion, server_id: int, user_id: int) -> None:
+        try:
+            await self.store.usage.add(server_id, user_id, completion.tokens_in, completion.tokens_out)
+        except SohbetError:
+            log.warning("usage not recorded: database unavailable")
+        try:
+            from bot.observability.metrics import record_model_call
+
+            record_model_call(
+                completion.provider,
+                completion.model,
+                completion.seconds,
+                completion.tokens_in,
+                completion.tokens_out,
+                "ok",
+            )
+        except ImportError:
+            pass
+
+    async def close(self) -> None:
+        if self._vectors is not None:
+            await self._vectors.close()

@@ -1,0 +1,1 @@
+"""Persistence: the Store (SQLAlchemy async engine), its repositories and Alembic migrations."""

@@ -1,0 +1,79 @@
+"""`ai`: the server's model choice and token budgets; `/ai status` shows usage."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from bot.core import Context, Plugin, PluginSettings, Router, Services, SohbetError, command
+from bot.providers import AIProviders
+
+__all__ = ["AIPlugin", "AISettings", "budget_guard"]
+
+
+class AISettings(PluginSettings):
+    provider: Literal["", "transformers", "openai", "llamacpp"] = Field(
+        "", description="Model provider (empty: the operator's default)"
+    )
+    model: str = Field("", description="Model from the operator's allow list (empty: default)")
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature")
+    max_new_tokens: int | None = Field(None, ge=16, le=4096, description="Longest answer, in tokens")
+    daily_user_tokens: int = Field(0, ge=0, description="Tokens per member per day (0: no limit)")
+    daily_server_tokens: int = Field(0, ge=0, description="Tokens per server per day (0: no limit)")
+
+
+class AIPlugin(Plugin):
+    name = "ai"
+    description = "Model choice and daily token budgets for this server"
+    stored_data = "How many model tokens you used per day (for budgets)."
+    Settings = AISettings
+
+    async def setup(self, services: Services) -> None:
+        await super().setup(services)
+        services.get("router", Router).guards.append(budget_guard)
+
+    @command("ai status", description="Which model answers here and today's token use")
+    async def status(self, ctx: Context) -> None:
+        ai = ctx.services.get("ai", AIProviders)
+        cfg = await ai.model_for(ctx)
+        settings: AISettings = ctx.settings
+        mine = await ctx.services.store.usage.tokens_today(ctx.server_id, ctx.author.id)
+        server = await ctx.services.store.usage.tokens_today(ctx.server_id)
+        user_limit = settings.daily_user_tokens or "no limit"
+        server_limit = settings.daily_server_tokens or "no limit"
+        await ctx.reply(
+            f"Model: `{cfg.provider}` / `{cfg.model}`\n"
+            f"Your tokens today: {mine} (limit: {user_limit})\n"
+            f"Server tokens today: {server} (limit: {server_limit})",
+            ephemeral=True,
+        )
+
+
+async def budget_guard(ctx: Context) -> None:
+    """Router guard: refuse model-using plugins once a daily token budget is spent."""
+    if not type(ctx.plugin).uses_model:
+        return
+    from bot.core.registry import PluginRegistry
+
+    ai_plugin = ctx.services.get("registry", PluginRegistry).plugins.get("ai")
+    if ai_plugin is None:
+        return
+    settings = await ctx.services.settings.resolve(
+        type(ai_plugin), ctx.server_id, ctx.location.effective_channel_id
+    )
+    assert isinstance(settings, AISettings)
+    usage = ctx.services.store.usage
+    if settings.daily_user_tokens:
+        used = await usage.tokens_today(ctx.server_id, ctx.author.id)
+        if used >= settings.daily_user_tokens:
+            raise SohbetError(
+                f"You've used your {settings.daily_user_tokens} AI tokens for today on this server. "
+                "The budget resets at midnight UTC."
+            )
+    if settings.daily_server_tokens:
+        used = await usage.tokens_today(ctx.server_id)
+        if used >= settings.daily_server_tokens:
+            raise SohbetError(
+                "This server has used its AI token budget for today. It resets at midnight UTC."
+            )

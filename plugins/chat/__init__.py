@@ -1,0 +1,114 @@
+"""Chat: conversation with persistent memory, persona per server/channel, streamed replies."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from pydantic import Field
+
+from bot.ai.history import condense_history
+from bot.core import (
+    Context,
+    ConversationKey,
+    Message,
+    Option,
+    Plugin,
+    PluginSettings,
+    command,
+    listener,
+)
+from bot.providers import AIProviders
+from bot.store.repositories import HistoryTurn
+
+__all__ = ["ChatPlugin", "ChatSettings", "conversation_key"]
+
+DEFAULT_PERSONA = (
+    "You are Sohbet, a friendly and helpful assistant in a chat server. "
+    "Answer clearly and concisely, in the language the person writes in."
+)
+
+
+class ChatSettings(PluginSettings):
+    persona: str = Field(DEFAULT_PERSONA, max_length=4000, description="System prompt")
+    model: str = Field("", description="Model for chat here (empty: the server's `ai` model)")
+    conversation_mode: Literal["user", "channel", "reply"] = Field(
+        "user", description="Private per member, shared per channel/thread, or per reply chain"
+    )
+    history_turns: int = Field(40, ge=0, le=200, description="Most turns read back per answer")
+
+
+def conversation_key(ctx: Context, mode: str) -> ConversationKey:
+    """The adapter's key when it knows one (thread, reply chain); else by the server's mode."""
+    event = ctx.event
+    if event.conversation is not None and not event.conversation.scope.startswith("user:"):
+        return event.conversation
+    loc = ctx.location
+    if mode == "channel":
+        return ConversationKey(loc.server_id, f"channel:{loc.effective_channel_id}")
+    if mode == "reply" and isinstance(event, Message):
+        return ConversationKey(loc.server_id, f"reply:{event.id}")
+    return ConversationKey(loc.server_id, f"user:{ctx.author.id}:chan:{loc.effective_channel_id}")
+
+
+def _as_message(turn: HistoryTurn, shared: bool) -> BaseMessage:
+    if turn.role == "assistant":
+        return AIMessage(turn.content)
+    text = f"{turn.author_name}: {turn.content}" if shared and turn.author_name else turn.content
+    return HumanMessage(text)
+
+
+class ChatPlugin(Plugin):
+    name = "chat"
+    description = "Talk with the assistant; it remembers the conversation"
+    stored_data = "Your messages to the assistant and its replies, until you `/reset` or `/privacy forget`."
+    uses_model = True
+    Settings = ChatSettings
+
+    @listener()
+    async def on_message(self, ctx: Context, message: Message) -> None:
+        if message.content.strip():
+            await self._converse(ctx, message.content, message.id)
+
+    @command("chat", description="Say something to the assistant", cooldown=1)
+    async def chat(
+        self, ctx: Context, message: Annotated[str, Option("Your message", max_length=4000)]
+    ) -> None:
+        await self._converse(ctx, message, None)
+
+    @command("reset", description="Forget the current conversation")
+    async def reset(self, ctx: Context) -> None:
+        settings: ChatSettings = ctx.settings
+        key = conversation_key(ctx, settings.conversation_mode)
+        removed = await ctx.services.store.conversations.reset(key)
+        text = "Done — I've forgotten our conversation here." if removed else "There was nothing to forget."
+        await ctx.reply(text, ephemeral=True)
+
+    async def _converse(self, ctx: Context, text: str, message_id: int | None) -> None:
+        settings: ChatSettings = ctx.settings
+        ai = ctx.services.get("ai", AIProviders)
+        store = ctx.services.store
+        key = conversation_key(ctx, settings.conversation_mode)
+        shared = not key.scope.startswith("user:")
+        await ctx.defer()
+        cfg = await ai.model_for(ctx)
+        summary, turns = await store.conversations.history(key, limit=settings.history_turns)
+        history = [_as_message(t, shared) for t in turns]
+        new_text = f"{ctx.author.name}: {text}" if shared else text
+        fitted = await condense_history(
+            ai.runner, cfg, settings.persona, history, new_text, summary=summary or None
+        )
+        if fitted.summarized:
+            await store.conversations.summarize(key, fitted.summary or "", turns[len(fitted.summarized) - 1].id)
+        if fitted.summary_tokens_in or fitted.summary_tokens_out:
+            await store.usage.add(ctx.server_id, ctx.author.id, fitted.summary_tokens_in, fitted.summary_tokens_out)
+        reply = await ctx.stream(
+            ai.stream(fitted.messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id)
+        )
+        sent_ids: list[int] = ctx.extras.get("sent_message_ids", [])
+        await store.conversations.append_many(
+            [
+                (key, "user", text, ctx.author.id, ctx.author.name, 0, message_id),
+                (key, "assistant", reply, 0, "", 0, sent_ids[-1] if sent_ids else None),
+            ]
+        )

@@ -1,0 +1,102 @@
+"""`/privacy`: what Sohbet stores about you, and deleting it everywhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from pydantic import Field
+
+from bot.core import Context, Option, Plugin, PluginSettings, SohbetError, command
+from bot.core.registry import PluginRegistry
+from bot.core.services import Services
+
+__all__ = ["PrivacyPlugin", "forget_everywhere"]
+
+log = logging.getLogger(__name__)
+
+
+class PrivacySettings(PluginSettings):
+    retention_days: int = Field(
+        0, ge=0, le=3650, description="Delete conversations idle this many days (0: keep)"
+    )
+
+
+async def forget_everywhere(
+    services: Services, registry: PluginRegistry, user_id: int, server_id: int | None
+) -> dict[str, int]:
+    """Delete a user's data from the core tables and from every plugin; counts by kind."""
+    store = services.store
+    counts: dict[str, int] = {
+        "conversation messages": await store.conversations.delete_user(user_id, server_id),
+        "usage records": await store.usage.delete_user(user_id, server_id),
+    }
+    for plugin in registry.plugins.values():
+        try:
+            for kind, n in (await plugin.forget_user(user_id, server_id)).items():
+                counts[kind] = counts.get(kind, 0) + n
+        except SohbetError:
+            raise
+        except Exception as exc:
+            log.exception("plugin %s failed to forget user data", type(plugin).name)
+            raise SohbetError(
+                f"I couldn't finish deleting your data from `{type(plugin).name}`; what was "
+                "already deleted stays deleted. Please try again shortly."
+            ) from exc
+    return counts
+
+
+class PrivacyPlugin(Plugin):
+    name = "privacy"
+    description = "See what is stored about you and delete it"
+    Settings = PrivacySettings
+
+    @command("privacy info", description="What each plugin stores about members", ephemeral=True)
+    async def info(self, ctx: Context) -> None:
+        registry = ctx.services.get("registry", PluginRegistry)
+        lines = [
+            "**What Sohbet stores**",
+            "• core: conversations with me (your messages and my replies), token usage per day",
+        ]
+        for plugin in sorted(registry.plugins.values(), key=lambda p: p.name):
+            if plugin.stored_data:
+                lines.append(f"• {plugin.name}: {plugin.stored_data}")
+        days = ctx.settings.retention_days
+        lines.append(
+            f"Conversations idle for {days} days are deleted automatically."
+            if days
+            else "Conversations are kept until you delete them."
+        )
+        lines.append("Delete all of it with `/privacy forget`.")
+        await ctx.reply("\n".join(lines), ephemeral=True)
+
+    @command("privacy forget", description="Delete your data here (admins: a member's)", cooldown=10)
+    async def forget(
+        self,
+        ctx: Context,
+        member: Annotated[str | None, Option("Admins only: the member's id or mention")] = None,
+        everywhere: Annotated[bool, Option("Also in every other server and DMs")] = False,
+    ) -> None:
+        user_id = ctx.author.id
+        if member:
+            digits = member.strip("<@!>")
+            if not digits.isdigit():
+                raise SohbetError(f"`{member}` is not a member id or mention.")
+            if int(digits) != ctx.author.id:
+                if not ctx.author.is_admin or ctx.location.is_dm:
+                    raise SohbetError("Deleting another member's data needs the Manage Server permission.")
+                if everywhere:
+                    raise SohbetError("Admins can only delete a member's data on their own server.")
+                user_id = int(digits)
+        await ctx.defer(ephemeral=True)
+        registry = ctx.services.get("registry", PluginRegistry)
+        server = None if everywhere else ctx.server_id
+        counts = await forget_everywhere(ctx.services, registry, user_id, server)
+        if user_id != ctx.author.id:
+            await ctx.services.store.audit.record(
+                ctx.server_id, ctx.author.id, "privacy.forget", f"user:{user_id}", None, counts
+            )
+        detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing was stored"
+        whose = "your" if user_id == ctx.author.id else f"<@{user_id}>'s"
+        where = "everywhere" if everywhere else "on this server"
+        await ctx.reply(f"Deleted {whose} data {where}: {detail}.", ephemeral=True)

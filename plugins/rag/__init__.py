@@ -1,0 +1,213 @@
+"""RAG: answers from documents uploaded to the server, with citations; isolated per server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated
+
+from langchain_core.documents import Document as LCDocument
+from pydantic import Field
+
+from bot.core import Attachment, Context, Message, Option, Plugin, PluginSettings, SohbetError
+from bot.core import command, message_command
+from bot.core.context import SentMessage
+from bot.documents import DocumentError, DocumentLimits
+from bot.providers import AIProviders
+from bot.vectors import HybridRetriever, SearchScope
+from plugins.rag.answer import (
+    NOT_FOUND,
+    build_messages,
+    format_sources,
+    number_sources,
+    used_citations,
+)
+from plugins.rag.ingest import Ingestor
+
+__all__ = ["RagPlugin"]
+
+
+class RagSettings(PluginSettings):
+    top_k: int = Field(5, ge=1, le=20, description="How many chunks to read per question")
+    min_score: float = Field(
+        0.25, ge=-1, le=1, description="Below this similarity, say the documents don't know"
+    )
+    max_file_mb: float = Field(20, gt=0, le=100, description="Largest accepted upload")
+    max_pages: int = Field(500, ge=1, le=5000, description="Most pages per document")
+
+
+class _ProgressMessage:
+    """One status message, edited at most about once a second."""
+
+    def __init__(self, ctx: Context, interval: float = 1.0) -> None:
+        self.ctx = ctx
+        self.interval = interval
+        self.message: SentMessage | None = None
+        self.last = 0.0
+        self.pending: str | None = None
+
+    async def show(self, text: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.message is None:
+            self.message = await self.ctx.reply(text)
+            self.last = now
+        elif force or now - self.last >= self.interval:
+            await self.message.edit(text)
+            self.last = now
+
+
+class RagPlugin(Plugin):
+    name = "docs"
+    description = "Answers from documents uploaded to this server, with sources"
+    stored_data = "Documents you upload (their text, split into chunks and vectors) and who uploaded them."
+    Settings = RagSettings
+
+    def _ai(self, ctx: Context) -> AIProviders:
+        return ctx.services.get("ai", AIProviders)
+
+    async def _ingestor(self, ctx: Context) -> Ingestor:
+        ai = self._ai(ctx)
+        settings: RagSettings = ctx.settings
+        limits = DocumentLimits(
+            max_bytes=int(settings.max_file_mb * 1_000_000), max_pages=settings.max_pages
+        )
+        return Ingestor(ctx.services.store, await ai.vectors(), await ai.embedder(), limits=limits)
+
+    # ----- upload ----------------------------------------------------------------------------
+
+    @command("docs upload", description="Add a document (PDF, DOCX, TXT, Markdown, HTML, CSV)", cooldown=5)
+    async def upload(
+        self,
+        ctx: Context,
+        file: Annotated[Attachment, Option("The document to add")],
+        channel_only: Annotated[bool, Option("Only answer from it in this channel")] = False,
+    ) -> None:
+        link = getattr(ctx.event, "link", None)
+        await self._ingest_attachment(ctx, file, channel_only, link)
+
+    @message_command("Add to documents", cooldown=5)
+    async def add_from_message(self, ctx: Context, message: Message) -> None:
+        if not message.attachments:
+            raise SohbetError("That message has no attached file to add.")
+        for attachment in message.attachments:
+            await self._ingest_attachment(ctx, attachment, False, message.link)
+
+    async def _ingest_attachment(
+        self, ctx: Context, file: Attachment, channel_only: bool, link: str | None
+    ) -> None:
+        if ctx.location.is_dm:
+            raise SohbetError("Documents belong to a server: upload them in a server channel.")
+        settings: RagSettings = ctx.settings
+        await ctx.defer()
+        data = await file.read(max_bytes=int(settings.max_file_mb * 1_000_000))
+        ingestor = await self._ingestor(ctx)
+        status = _ProgressMessage(ctx)
+        await status.show(f"📄 Reading **{file.name}**…")
+        loop = asyncio.get_running_loop()
+        updates: asyncio.Queue[str] = asyncio.Queue()
+
+        def progress(stage: str, done: int, total: int) -> None:  # may run in a worker thread
+            text = f"📄 {stage.capitalize()} **{file.name}**… {done}/{total}"
+            loop.call_soon_threadsafe(updates.put_nowait, text)
+
+        async def relay() -> None:
+            while True:
+                await status.show(await updates.get())
+
+        relay_task = asyncio.create_task(relay())
+        try:
+            result = await ingestor.ingest(
+                data,
+                file.name,
+                server_id=ctx.server_id,
+                uploader_id=ctx.author.id,
+                channel_id=ctx.location.effective_channel_id if channel_only else None,
+                source_url=link or file.url,
+                content_type=file.content_type,
+                progress=progress,
+            )
+        except DocumentError as exc:
+            raise SohbetError(exc.user_message) from exc
+        finally:
+            relay_task.cancel()
+        await status.show("✅ " + result.summary(), force=True)
+
+    # ----- questions ---------------------------------------------------------------------
+
+    @command("ask", description="Ask a question answered from this server's documents", cooldown=2)
+    async def ask(
+        self,
+        ctx: Context,
+        question: Annotated[str, Option("Your question", max_length=1000)],
+        this_channel: Annotated[bool, Option("Only use documents of this channel")] = False,
+    ) -> None:
+        if ctx.location.is_dm:
+            raise SohbetError("Ask in a server channel: documents belong to a server.")
+        settings: RagSettings = ctx.settings
+        await ctx.defer()
+        ai = self._ai(ctx)
+        scope = SearchScope(
+            ctx.server_id, ctx.location.effective_channel_id if this_channel else None
+        )
+        retriever = HybridRetriever(
+            store=await ai.vectors(),
+            embedder=await ai.embedder(),
+            scope=scope,
+            k=settings.top_k,
+            min_dense_score=settings.min_score,
+        )
+        found: list[LCDocument] = await retriever.ainvoke(question)
+        if not found:
+            await ctx.reply(NOT_FOUND)
+            return
+        sources = number_sources(found)
+        answer = await ctx.stream(ai.stream_for(ctx, build_messages(question, sources)))
+        if "i don't know" in answer.lower() and len(answer) < 80:
+            await ctx.reply(NOT_FOUND)
+            return
+        await ctx.reply(format_sources(used_citations(answer, sources)))
+
+    # ----- management --------------------------------------------------------------------
+
+    @command("docs list", description="Documents of this server")
+    async def list_documents(self, ctx: Context) -> None:
+        docs = [d for d in await ctx.services.store.documents.list(ctx.server_id) if d.status == "ready"]
+        if not docs:
+            await ctx.reply("No documents yet. Add one with `/docs upload`.", ephemeral=True)
+            return
+        lines = [f"**{len(docs)} document(s)**"]
+        for d in docs[:25]:
+            where = f" (channel <#{d.channel_id}>)" if d.channel_id else ""
+            lines.append(f"`{d.id[:8]}` **{d.name}** — {d.pages} p., {d.chunks} chunks, by <@{d.uploader_id}>{where}")
+        await ctx.reply("\n".join(lines), ephemeral=True)
+
+    @command("docs delete", description="Delete a document (its uploader or an admin)")
+    async def delete_document(
+        self,
+        ctx: Context,
+        document: Annotated[str, Option("Document id or name", autocomplete="complete_document")],
+    ) -> None:
+        docs = await ctx.services.store.documents.list(ctx.server_id)
+        wanted = document.strip().lower()
+        match = [d for d in docs if d.id.startswith(wanted) or d.name.lower() == wanted]
+        if not match:
+            raise SohbetError(f"No document `{document}` on this server. See `/docs list`.")
+        if len(match) > 1:
+            raise SohbetError("Several documents match; use the id from `/docs list`.")
+        doc = match[0]
+        if doc.uploader_id != ctx.author.id and not ctx.author.is_admin:
+            raise SohbetError("Only the person who uploaded it or an admin (Manage Server) can delete it.")
+        removed = await (await self._ingestor(ctx)).delete(ctx.server_id, doc.id)
+        await ctx.reply(f"Deleted **{doc.name}** and its {removed} chunks.", ephemeral=True)
+
+    async def complete_document(self, ctx: Context, partial: str) -> list[str]:
+        docs = await ctx.services.store.documents.list(ctx.server_id)
+        return [d.name for d in docs if partial.lower() in d.name.lower()][:25]
+
+    async def forget_user(self, user_id: int, server_id: int | None) -> dict[str, int]:
+        assert self.services is not None
+        ai = self.services.get("ai", AIProviders)
+        # Vectors first: a row without vectors is harmless, vectors without a row are not.
+        chunks = await (await ai.vectors()).delete_by_uploader(user_id, server_id)
+        docs = await self.services.store.documents.delete_by_uploader(user_id, server_id)
+        return {"documents": len(docs), "document chunks": chunks}

