@@ -12,7 +12,6 @@ from bot.core.registry import PluginRegistry
 from bot.core.router import Router
 from bot.core.services import Services
 from bot.core.settings import SettingsService
-from bot.providers import AIProviders
 from bot.store.database import Store
 
 __all__ = ["App", "build_app"]
@@ -58,11 +57,16 @@ async def build_app(
     try:
         if migrate:
             await store.upgrade()
-        registry = PluginRegistry(plugins) if plugins is not None else PluginRegistry.discover()
+        if plugins is not None:
+            registry = PluginRegistry(plugins)
+        else:
+            registry = PluginRegistry.discover(only=config.plugins or None)
         services = Services(config=config, store=store, settings=SettingsService(store))
         router = Router(registry, services)
         services.extras["registry"] = registry
         services.extras["router"] = router
+        from bot.providers import AIProviders  # heavy (LangChain): only once the store is up
+
         services.extras["ai"] = AIProviders(config, store)
         for plugin in list(registry.plugins.values()):
             try:

@@ -5,19 +5,28 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.app import build_app
 from bot.config import Config, mask_url
 from bot.store.database import InvalidDatabaseUrl, Store, StoreUnavailable
 from bot.store.migrations import current_revision, head_revision
 
+if TYPE_CHECKING:
+    from bot.app import App
+
 __all__ = ["chat", "database", "doctor", "ingest", "list_plugins", "run_discord"]
+
+
+async def _build(config: Config) -> App:
+    from bot.app import build_app  # imports every service: only the commands that need it
+
+    return await build_app(config)
 
 
 async def chat(config: Config) -> int:
     from bot.platforms.console import ConsoleAdapter
 
-    app = await build_app(config)
+    app = await _build(config)
     try:
         adapter = ConsoleAdapter(app.router, admin=config.console_admin)
         await adapter.run()
@@ -46,7 +55,7 @@ async def run_discord(config: Config) -> int:
 async def list_plugins(config: Config) -> int:
     from bot.platforms.console import CONSOLE_SERVER_ID
 
-    app = await build_app(config)
+    app = await _build(config)
     try:
         for name, plugin in sorted(app.registry.plugins.items()):
             enabled = await app.services.settings.is_enabled(CONSOLE_SERVER_ID, type(plugin))
@@ -129,7 +138,7 @@ async def database(config: Config, action: str, revision: str | None) -> int:
 async def ingest(config: Config, paths: list[str], server_id: int, channel_id: int | None) -> int:
     from bot.ingest_cli import ingest_paths
 
-    app = await build_app(config)
+    app = await _build(config)
     try:
         return await ingest_paths(app, [Path(p) for p in paths], server_id, channel_id)
     finally:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -32,8 +33,10 @@ class Config(BaseSettings):
     metrics_port: int | None = None  # health + Prometheus metrics on 127.0.0.1 when set
     metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can scrape
     console_admin: bool = True  # the local console user may run admin commands
+    # Plugins to load, by entry-point name ("admin,help,chat"); empty: every installed one.
+    plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Chat model defaults (admins can override per server through the chat plugin settings).
-    model_provider: str = "transformers"
+    model_provider: Literal["transformers", "openai", "llamacpp", "fake"] = "transformers"
     model_name: str = ""  # empty: the bundled SmolLM2-135M-Instruct GGUF
     model_base_url: str | None = None
     model_timeout_s: float = 120.0
@@ -47,6 +50,14 @@ class Config(BaseSettings):
     # Secrets: only from the environment, never from sohbet.toml, never logged.
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+
+    @field_validator("plugins", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        """SOHBET_PLUGINS="admin, help" or a TOML list."""
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -37,7 +37,7 @@ class ModelChoice:
 
     def default(self) -> ModelConfig:
         return ModelConfig(
-            provider=self.config.model_provider,  # type: ignore[arg-type]
+            provider=self.config.model_provider,
             model=self.config.model_name,
             base_url=self.config.model_base_url,
             timeout_s=self.config.model_timeout_s,
@@ -51,8 +51,12 @@ class ModelChoice:
         if model and model != base.model:
             allowed = self.config.allowed_models
             if model not in allowed:
-                listing = ", ".join(f"`{m}`" for m in allowed) or "none (the operator allows no others)"
-                raise SohbetError(f"The model `{model}` isn't allowed here. Allowed models: {listing}.")
+                listing = (
+                    ", ".join(f"`{m}`" for m in allowed) or "none (the operator allows no others)"
+                )
+                raise SohbetError(
+                    f"The model `{model}` isn't allowed here. Allowed models: {listing}."
+                )
             base = base.model_copy(update={"model": model})
         return base.model_copy(update=wanted)
 
@@ -133,17 +137,23 @@ class AIProviders:
     async def stream_for(self, ctx: Context, messages: list[BaseMessage]) -> AsyncIterator[str]:
         """Stream with the model configured for the caller's server and channel."""
         cfg = await self.model_for(ctx)
-        async for piece in self.stream(messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id):
+        async for piece in self.stream(
+            messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id
+        ):
             yield piece
 
     async def complete_for(self, ctx: Context, messages: MessagesLike) -> str:
         cfg = await self.model_for(ctx)
-        completion = await self.complete(messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id)
+        completion = await self.complete(
+            messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id
+        )
         return completion.text
 
     async def _record(self, completion: Completion, server_id: int, user_id: int) -> None:
         try:
-            await self.store.usage.add(server_id, user_id, completion.tokens_in, completion.tokens_out)
+            await self.store.usage.add(
+                server_id, user_id, completion.tokens_in, completion.tokens_out
+            )
         except SohbetError:
             log.warning("usage not recorded: database unavailable")
         try:

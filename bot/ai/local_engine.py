@@ -7,7 +7,8 @@ GGUF files are loaded through transformers' ``gguf_file=`` path, which dequantiz
 That conversion is slow (SmolLM2-135M: ~50 s on 2 CPU cores, mostly GGUF metadata parsing), so
 the result is written once to a converted-model cache (safetensors + tokenizer) and later loads
 read that folder (~1 s). Cache folder: ``$SOHBET_MODEL_CACHE`` (``off`` disables it), else
-``$XDG_CACHE_HOME/sohbet/models`` (``~/.cache/sohbet/models``).
+``$XDG_CACHE_HOME/sohbet/models`` (``~/.cache/sohbet/models``). ``$SOHBET_TORCH_THREADS``
+caps torch's threads when the first local model loads.
 """
 
 from __future__ import annotations
@@ -90,6 +91,15 @@ def find_packaged_file(distribution: str, filename: str | None = None, suffix: s
             path = Path(str(dist.locate_file(entry))).resolve()
             if path.is_file():
                 return path
+    # No RECORD (some system or conda installs): look inside the top-level package folders.
+    pattern = filename or f"*{suffix}"
+    top_level = (dist.read_text("top_level.txt") or distribution.replace("-", "_")).split()
+    for package in top_level:
+        spec = importlib.util.find_spec(package)  # locates without importing
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            found = sorted(Path(folder).rglob(pattern))
+            if found:
+                return found[0].resolve()
     wanted = filename or f"*{suffix}"
     raise ModelNotFoundError(f"no file {wanted} in the installed package {distribution!r}")
 
@@ -163,11 +173,13 @@ def load_engine(model: str, *, context_window: int | None = None) -> LocalEngine
     return _with_window(engine, context_window)
 
 
-def clear_engine_cache() -> None:
-    """Forget loaded models (they are freed once no chat model uses them)."""
+def clear_engine_cache(model: str | None = None) -> None:
+    """Forget one loaded model, or all (freed once no chat model uses them)."""
+    sources = None if model is None else {resolve_model_source(model)}
     with _registry_lock:
-        _engines.clear()
-        _engine_locks.clear()
+        for source in list(_engines) if sources is None else sources:
+            _engines.pop(source, None)
+            _engine_locks.pop(source, None)
 
 
 def _with_window(engine: LocalEngine, context_window: int | None) -> LocalEngine:
@@ -181,6 +193,7 @@ def _with_window(engine: LocalEngine, context_window: int | None) -> LocalEngine
 def _load(source: str) -> LocalEngine:
     started = time.perf_counter()
     _require_transformers()
+    _apply_thread_setting()
     try:
         path = Path(source)
         if path.suffix.lower() == ".gguf":
@@ -198,6 +211,26 @@ def _load(source: str) -> LocalEngine:
     seconds = time.perf_counter() - started
     log.info("loaded local model %s in %.1f s (context %d)", source, seconds, window)
     return LocalEngine(source, model, tokenizer, window, seconds)
+
+
+def _apply_thread_setting() -> None:
+    """``SOHBET_TORCH_THREADS=n`` caps torch's intra-op threads (process-wide).
+
+    torch uses every core by default; on a machine shared with other work its OpenMP threads
+    wait on each other and generation gets several times slower (bench/results/model_stream.md).
+    """
+    value = os.environ.get("SOHBET_TORCH_THREADS", "").strip()
+    if not value:
+        return
+    try:
+        count = int(value)
+    except ValueError:
+        log.warning("ignoring SOHBET_TORCH_THREADS=%r: not a number", value)
+        return
+    if count > 0:
+        import torch
+
+        torch.set_num_threads(count)
 
 
 def _require_transformers() -> None:

@@ -29,7 +29,12 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.ai.errors import ModelAuthError, ModelConfigError, ModelNotFoundError
-from bot.ai.local_engine import DEFAULT_MODEL, load_engine, resolve_gguf_path
+from bot.ai.local_engine import (
+    DEFAULT_MODEL,
+    clear_engine_cache,
+    load_engine,
+    resolve_gguf_path,
+)
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -103,8 +108,6 @@ def build_chat_model(cfg: ModelConfig) -> BaseChatModel:
 
 def clear_model_cache() -> None:
     """Forget every loaded local model (tests, or an admin switching models)."""
-    from bot.ai.local_engine import clear_engine_cache
-
     clear_engine_cache()
     with _llamacpp_lock:
         _llamacpp_models.clear()
@@ -143,7 +146,7 @@ def _build_openai(cfg: ModelConfig) -> BaseChatModel:
         base_url=cfg.base_url,
         api_key=SecretStr(key),
         temperature=cfg.temperature,
-        max_tokens=cfg.max_new_tokens,  # type: ignore[call-arg]  # field alias
+        max_tokens=cfg.max_new_tokens,  # the field alias of max_completion_tokens
         timeout=cfg.timeout_s,
         max_retries=cfg.max_retries,
         stream_usage=True,

@@ -76,6 +76,9 @@ class ModelStream:
     def __aiter__(self) -> ModelStream:
         return self
 
+    def __del__(self) -> None:
+        self._end_turn()  # a stream dropped without aclose() must not keep llama.cpp busy
+
     async def __anext__(self) -> str:
         if self._closed:
             raise StopAsyncIteration
@@ -176,7 +179,7 @@ class ModelStream:
         self._serial = lock
 
     def _end_turn(self) -> None:
-        lock, self._serial = self._serial, None
+        lock, self._serial = getattr(self, "_serial", None), None
         if lock is not None:
             lock.release()
 

@@ -46,6 +46,9 @@ class PluginRegistry:
             except Exception as exc:  # a broken third-party plugin must not stop the bot
                 log.exception("could not load plugin %s", ep.name)
                 registry.load_errors[ep.name] = f"{type(exc).__name__}: {exc}"
+        found = set(registry.plugins) | set(registry.load_errors)
+        for missing in sorted((wanted or set()) - found):
+            registry.load_errors[missing] = "not installed"
         return registry
 
     def register(self, plugin: Plugin) -> None:

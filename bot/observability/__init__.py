@@ -1,5 +1,6 @@
 """Operations: Prometheus metrics, health/readiness probes and event-loop lag."""
 
+from bot.observability.gc_pauses import GCPauseRecorder, freeze_startup_objects
 from bot.observability.health import Check, HealthServer, MetricsPortUnavailable, run_checks
 from bot.observability.loop_lag import LagStats, LoopLagMonitor
 from bot.observability.metrics import (
@@ -13,6 +14,7 @@ from bot.observability.service import Observability, readiness_checks, start_obs
 
 __all__ = [
     "Check",
+    "GCPauseRecorder",
     "HealthServer",
     "LagStats",
     "LoopLagMonitor",
@@ -21,6 +23,7 @@ __all__ = [
     "Observability",
     "RouterMetrics",
     "default_metrics",
+    "freeze_startup_objects",
     "readiness_checks",
     "record_error",
     "record_model_call",

@@ -94,6 +94,13 @@ class Metrics:
             buckets=LAG_BUCKETS,
             registry=r,
         )
+        self.gc_pauses = Histogram(
+            "sohbet_gc_pause_seconds",
+            "Garbage-collection pauses (they stop the event loop), by generation",
+            ["generation"],
+            buckets=LAG_BUCKETS,
+            registry=r,
+        )
         self.inflight = Gauge(
             "sohbet_inflight_handlers", "Event handlers running right now", registry=r
         )
@@ -134,6 +141,9 @@ class Metrics:
     def observe_loop_lag(self, seconds: float) -> None:
         self.loop_lag.set(seconds)
         self.loop_lag_samples.observe(seconds)
+
+    def observe_gc_pause(self, generation: int, seconds: float) -> None:
+        self.gc_pauses.labels(str(generation)).observe(seconds)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

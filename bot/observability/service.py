@@ -1,7 +1,9 @@
 """Wiring for runners: metrics on the Router, the loop-lag monitor, and the probe server.
 
+A runner starts it once the app is built and closes it before the app:
+
     app = await build_app(config)
-    obs = await start_observability(app, inflight=inflight)   # port from SOHBET_METRICS_PORT
+    obs = await start_observability(app, inflight=inflight)  # port: SOHBET_METRICS_PORT
     try:
         ...
     finally:
@@ -15,6 +17,7 @@ import inspect
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot.observability.gc_pauses import GCPauseRecorder, freeze_startup_objects
 from bot.observability.health import Check, HealthServer
 from bot.observability.loop_lag import LoopLagMonitor
 from bot.observability.metrics import (
@@ -69,6 +72,7 @@ class Observability:
         server: HealthServer | None,
         error_counter: ErrorLogCounter,
         observer: RouterMetrics,
+        gc_recorder: GCPauseRecorder,
     ) -> None:
         self.app = app
         self.metrics = metrics
@@ -76,6 +80,7 @@ class Observability:
         self.server = server
         self._error_counter = error_counter
         self._observer = observer
+        self._gc_recorder = gc_recorder
         self._inflight: InFlight | None = None
         self.extra_checks: dict[str, Check] = {}
 
@@ -98,6 +103,7 @@ class Observability:
         if self._observer in self.app.router.observers:
             self.app.router.observers.remove(self._observer)
         logging.getLogger().removeHandler(self._error_counter)
+        self._gc_recorder.remove()
         if self._inflight is not None:
             self._inflight.on_change = None
         await self.lag_monitor.stop()
@@ -114,20 +120,28 @@ async def start_observability(
     lag_interval: float = 0.5,
     inflight: InFlight | None = None,
     extra_checks: dict[str, Check] | None = None,
+    freeze_gc: bool = True,
 ) -> Observability:
     """Observe the Router, watch the event loop, and serve /healthz, /readyz and /metrics.
 
     `port` defaults to config.metrics_port (no server when neither is set; 0 picks a free
-    port) and `host` to config.metrics_host (127.0.0.1).
+    port) and `host` to config.metrics_host (127.0.0.1). With `freeze_gc`, every object that
+    exists now (imported libraries, loaded plugins) is excluded from garbage collection, which
+    otherwise stops the event loop for hundreds of milliseconds (see gc_pauses.py).
     """
     metrics = metrics or default_metrics()
     observer = RouterMetrics(metrics)
     app.router.observers.append(observer)
     error_counter = ErrorLogCounter(metrics)
     logging.getLogger().addHandler(error_counter)
+    gc_recorder = GCPauseRecorder(metrics.observe_gc_pause)
+    gc_recorder.install()
+    if freeze_gc:
+        frozen = freeze_startup_objects()
+        log.debug("froze %d startup objects out of garbage collection", frozen)
     monitor = LoopLagMonitor(lag_interval, on_sample=metrics.observe_loop_lag)
     monitor.start()
-    observability = Observability(app, metrics, monitor, None, error_counter, observer)
+    observability = Observability(app, metrics, monitor, None, error_counter, observer, gc_recorder)
     observability.extra_checks.update(extra_checks or {})
     if inflight is not None:
         observability.watch_inflight(inflight)

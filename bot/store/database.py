@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
@@ -108,8 +109,11 @@ class Store:
 
         self.url = url
         parsed = normalize_database_url(url)
-        kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": True}
+        kwargs: dict[str, object] = {"echo": echo}
         if parsed.get_backend_name() == "postgresql":
+            # Server connections can drop while pooled; a local SQLite file can't, and the
+            # ping would cost every SQLite transaction several thread round trips.
+            kwargs["pool_pre_ping"] = True
             kwargs["connect_args"] = {"timeout": 5}
         try:
             self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
@@ -142,6 +146,7 @@ class Store:
             raise
 
     async def ping(self) -> None:
+        self._check_sqlite_folder()
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -150,6 +155,7 @@ class Store:
 
     async def upgrade(self) -> None:
         """Apply all Alembic migrations (idempotent)."""
+        self._check_sqlite_folder()
         try:
             await migrations.upgrade(self.engine)
         except (OperationalError, DBAPIError, OSError) as exc:
@@ -159,6 +165,15 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    def _check_sqlite_folder(self) -> None:
+        """Say so plainly, before aiosqlite fails (and leaves its worker thread behind)."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or database.startswith((":memory:", "file:")):
+            return
+        folder = Path(database).expanduser().parent
+        if not folder.is_dir():
+            raise StoreUnavailable(f"unable to open database file: no folder {folder}")
 
     def __repr__(self) -> str:
         return f"Store({mask_url(self.url)})"

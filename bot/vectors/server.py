@@ -262,7 +262,7 @@ class QdrantServerStore:
             )
         with self._translated():
             response = await self._client.query_points(self.collection, **request)
-        return [_hit(point, mode, dense) for point in response.points]
+            return [_hit(point, mode, dense) for point in response.points]
 
     async def delete_document(self, server_id: int, document_id: str) -> int:
         return await self._delete(_match(server_id=str(server_id), document_id=document_id))

@@ -18,7 +18,9 @@ class AISettings(PluginSettings):
     )
     model: str = Field("", description="Model from the operator's allow list (empty: default)")
     temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature")
-    max_new_tokens: int | None = Field(None, ge=16, le=4096, description="Longest answer, in tokens")
+    max_new_tokens: int | None = Field(
+        None, ge=16, le=4096, description="Longest answer, in tokens"
+    )
     daily_user_tokens: int = Field(0, ge=0, description="Tokens per member per day (0: no limit)")
     daily_server_tokens: int = Field(0, ge=0, description="Tokens per server per day (0: no limit)")
 
@@ -68,8 +70,8 @@ async def budget_guard(ctx: Context) -> None:
         used = await usage.tokens_today(ctx.server_id, ctx.author.id)
         if used >= settings.daily_user_tokens:
             raise SohbetError(
-                f"You've used your {settings.daily_user_tokens} AI tokens for today on this server. "
-                "The budget resets at midnight UTC."
+                f"You've used your {settings.daily_user_tokens} AI tokens for today on this "
+                "server. The budget resets at midnight UTC."
             )
     if settings.daily_server_tokens:
         used = await usage.tokens_today(ctx.server_id)

@@ -61,7 +61,9 @@ def _as_message(turn: HistoryTurn, shared: bool) -> BaseMessage:
 class ChatPlugin(Plugin):
     name = "chat"
     description = "Talk with the assistant; it remembers the conversation"
-    stored_data = "Your messages to the assistant and its replies, until you `/reset` or `/privacy forget`."
+    stored_data = (
+        "Your messages to the assistant and its replies, until you `/reset` or `/privacy forget`."
+    )
     uses_model = True
     Settings = ChatSettings
 
@@ -81,7 +83,11 @@ class ChatPlugin(Plugin):
         settings: ChatSettings = ctx.settings
         key = conversation_key(ctx, settings.conversation_mode)
         removed = await ctx.services.store.conversations.reset(key)
-        text = "Done — I've forgotten our conversation here." if removed else "There was nothing to forget."
+        text = (
+            "Done — I've forgotten our conversation here."
+            if removed
+            else "There was nothing to forget."
+        )
         await ctx.reply(text, ephemeral=True)
 
     async def _converse(self, ctx: Context, text: str, message_id: int | None) -> None:
@@ -99,9 +105,13 @@ class ChatPlugin(Plugin):
             ai.runner, cfg, settings.persona, history, new_text, summary=summary or None
         )
         if fitted.summarized:
-            await store.conversations.summarize(key, fitted.summary or "", turns[len(fitted.summarized) - 1].id)
+            await store.conversations.summarize(
+                key, fitted.summary or "", turns[len(fitted.summarized) - 1].id
+            )
         if fitted.summary_tokens_in or fitted.summary_tokens_out:
-            await store.usage.add(ctx.server_id, ctx.author.id, fitted.summary_tokens_in, fitted.summary_tokens_out)
+            await store.usage.add(
+                ctx.server_id, ctx.author.id, fitted.summary_tokens_in, fitted.summary_tokens_out
+            )
         reply = await ctx.stream(
             ai.stream(fitted.messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id)
         )

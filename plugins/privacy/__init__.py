@@ -70,7 +70,9 @@ class PrivacyPlugin(Plugin):
         lines.append("Delete all of it with `/privacy forget`.")
         await ctx.reply("\n".join(lines), ephemeral=True)
 
-    @command("privacy forget", description="Delete your data here (admins: a member's)", cooldown=10)
+    @command(
+        "privacy forget", description="Delete your data here (admins: a member's)", cooldown=10
+    )
     async def forget(
         self,
         ctx: Context,
@@ -84,7 +86,9 @@ class PrivacyPlugin(Plugin):
                 raise SohbetError(f"`{member}` is not a member id or mention.")
             if int(digits) != ctx.author.id:
                 if not ctx.author.is_admin or ctx.location.is_dm:
-                    raise SohbetError("Deleting another member's data needs the Manage Server permission.")
+                    raise SohbetError(
+                        "Deleting another member's data needs the Manage Server permission."
+                    )
                 if everywhere:
                     raise SohbetError("Admins can only delete a member's data on their own server.")
                 user_id = int(digits)

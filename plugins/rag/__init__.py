@@ -9,10 +9,20 @@ from typing import Annotated
 from langchain_core.documents import Document as LCDocument
 from pydantic import Field
 
-from bot.core import Attachment, Context, Message, Option, Plugin, PluginSettings, SohbetError
-from bot.core import command, message_command
+from bot.core import (
+    Attachment,
+    Context,
+    Message,
+    Option,
+    Plugin,
+    PluginSettings,
+    SohbetError,
+    command,
+    message_command,
+)
 from bot.core.context import SentMessage
 from bot.documents import DocumentError, DocumentLimits
+from bot.knowledge import Ingestor
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
 from plugins.rag.answer import (
@@ -22,7 +32,6 @@ from plugins.rag.answer import (
     number_sources,
     used_citations,
 )
-from plugins.rag.ingest import Ingestor
 
 __all__ = ["RagPlugin"]
 
@@ -59,7 +68,9 @@ class _ProgressMessage:
 class RagPlugin(Plugin):
     name = "docs"
     description = "Answers from documents uploaded to this server, with sources"
-    stored_data = "Documents you upload (their text, split into chunks and vectors) and who uploaded them."
+    stored_data = (
+        "Documents you upload (their text, split into chunks and vectors) and who uploaded them."
+    )
     Settings = RagSettings
 
     def _ai(self, ctx: Context) -> AIProviders:
@@ -75,7 +86,11 @@ class RagPlugin(Plugin):
 
     # ----- upload ----------------------------------------------------------------------------
 
-    @command("docs upload", description="Add a document (PDF, DOCX, TXT, Markdown, HTML, CSV)", cooldown=5)
+    @command(
+        "docs upload",
+        description="Add a document (PDF, DOCX, TXT, Markdown, HTML, CSV)",
+        cooldown=5,
+    )
     async def upload(
         self,
         ctx: Context,
@@ -171,14 +186,19 @@ class RagPlugin(Plugin):
 
     @command("docs list", description="Documents of this server")
     async def list_documents(self, ctx: Context) -> None:
-        docs = [d for d in await ctx.services.store.documents.list(ctx.server_id) if d.status == "ready"]
+        docs = [
+            d for d in await ctx.services.store.documents.list(ctx.server_id) if d.status == "ready"
+        ]
         if not docs:
             await ctx.reply("No documents yet. Add one with `/docs upload`.", ephemeral=True)
             return
         lines = [f"**{len(docs)} document(s)**"]
         for d in docs[:25]:
             where = f" (channel <#{d.channel_id}>)" if d.channel_id else ""
-            lines.append(f"`{d.id[:8]}` **{d.name}** — {d.pages} p., {d.chunks} chunks, by <@{d.uploader_id}>{where}")
+            lines.append(
+                f"`{d.id[:8]}` **{d.name}** — {d.pages} p., {d.chunks} chunks, "
+                f"by <@{d.uploader_id}>{where}"
+            )
         await ctx.reply("\n".join(lines), ephemeral=True)
 
     @command("docs delete", description="Delete a document (its uploader or an admin)")
@@ -196,7 +216,9 @@ class RagPlugin(Plugin):
             raise SohbetError("Several documents match; use the id from `/docs list`.")
         doc = match[0]
         if doc.uploader_id != ctx.author.id and not ctx.author.is_admin:
-            raise SohbetError("Only the person who uploaded it or an admin (Manage Server) can delete it.")
+            raise SohbetError(
+                "Only the person who uploaded it or an admin (Manage Server) can delete it."
+            )
         removed = await (await self._ingestor(ctx)).delete(ctx.server_id, doc.id)
         await ctx.reply(f"Deleted **{doc.name}** and its {removed} chunks.", ephemeral=True)
 

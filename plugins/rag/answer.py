@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-__all__ = ["NOT_FOUND", "Source", "build_messages", "format_sources", "number_sources", "used_citations"]
+__all__ = [
+    "NOT_FOUND",
+    "Source",
+    "build_messages",
+    "format_sources",
+    "number_sources",
+    "used_citations",
+]
 
 NOT_FOUND = (
     "I couldn't find the answer in this server's documents. "

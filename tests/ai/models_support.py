@@ -20,9 +20,9 @@ CHATML = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
     "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
-WORDS = (
-    "hello world how are you the a sea sky blue red green cat dog runs jumps over under "
-    "today tomorrow yes no maybe please thanks good bad small big tree river stone light"
+WORDS = (  # noqa: SIM905
+    "hello world how are you the a sea sky blue red green cat dog runs jumps over under today "
+    "tomorrow yes no maybe please thanks good bad small big tree river stone light"
 ).split()
 
 
@@ -30,7 +30,7 @@ def build_tiny_llama(folder: Path, *, max_positions: int = 512, seed: int = 0) -
     """A 2-layer, 32-wide Llama with random weights and a word-level tokenizer, saved offline.
 
     Word-level decoding puts a space between tokens, so the text streamer flushes a piece
-    after every token: streaming tests see many chunks.
+    after every token: streaming tests see many chunks. Replies always use max_new_tokens.
     """
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers
@@ -59,6 +59,9 @@ def build_tiny_llama(folder: Path, *, max_positions: int = 512, seed: int = 0) -
         pad_token_id=vocab["<|endoftext|>"],
     )
     model = LlamaForCausalLM(config)
+    # Random weights would end replies at a random moment: the tiny model never emits special
+    # tokens, so every reply runs to max_new_tokens (predictable lengths for the tests).
+    model.generation_config.suppress_tokens = [vocab[token] for token in specials]
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
@@ -82,7 +85,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-        self.server.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
+        self.server.requests.append(
+            {
+                "path": self.path,
+                "body": body,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+            }
+        )
         behaviour = body.get("model", "ok")
         if behaviour == "hang":
             self.server.release.wait(timeout=10)  # bounded: never outlives the test by much

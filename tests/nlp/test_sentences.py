@@ -59,7 +59,11 @@ def test_language_is_detected_when_not_given_and_spans_point_into_the_text() -> 
 
 
 def test_scripts_without_a_punkt_model() -> None:
-    assert split_sentences("你好世界。你好吗？我很好！", "zh") == ["你好世界。", "你好吗？", "我很好！"]
+    assert split_sentences("你好世界。你好吗？我很好！", "zh") == [
+        "你好世界。",
+        "你好吗？",
+        "我很好！",
+    ]
     assert len(split_sentences("مرحبا بالعالم. كيف حالك؟ أنا بخير!", "ar")) == 3
 
 

@@ -131,9 +131,9 @@ def build_t5(directory: Path) -> Path:
         num_heads=2,
         pad_token_id=tokenizer.pad_token_id,
         eos_token_id=tokenizer.eos_token_id,
-        decoder_start_token_id=tokenizer.pad_token_id,
         initializer_factor=3.0,
     )
+    config.decoder_start_token_id = tokenizer.pad_token_id
     torch.manual_seed(0)
     model = T5ForConditionalGeneration(config)
     # Random weights may emit only special tokens (an empty summary): ban them for a few steps.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 
 import pytest
 
-from bot.observability import LoopLagMonitor, Metrics
+from bot.observability import GCPauseRecorder, LoopLagMonitor, Metrics, freeze_startup_objects
 
 
 async def test_a_blocking_call_shows_up_as_lag(caplog: pytest.LogCaptureFixture) -> None:
@@ -29,7 +30,7 @@ async def test_a_blocking_call_shows_up_as_lag(caplog: pytest.LogCaptureFixture)
     assert 0.25 <= stats.max < 1.0
     assert stats.p99 >= 0.25  # the block is among the worst 1 %
     assert stats.p50 < 0.1  # ... but not typical
-    assert metrics.loop_lag_samples.collect()[0].samples  # exported to Prometheus
+    assert next(iter(metrics.loop_lag_samples.collect())).samples  # exported to Prometheus
     assert any("blocked for" in r.getMessage() for r in caplog.records)
     assert not monitor.running
 
@@ -54,3 +55,45 @@ async def test_stop_is_clean_and_restartable() -> None:
 def test_interval_must_be_positive() -> None:
     with pytest.raises(ValueError):
         LoopLagMonitor(0)
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+def test_gc_pauses_are_recorded_by_generation() -> None:
+    metrics = Metrics(process=False)
+    recorder = GCPauseRecorder(metrics.observe_gc_pause)
+    recorder.install()
+    try:
+        gc.collect(2)
+        gc.collect(0)
+    finally:
+        recorder.remove()
+    counts = {
+        s.labels["generation"]: s.value
+        for s in next(iter(metrics.gc_pauses.collect())).samples
+        if s.name.endswith("_count")
+    }
+    assert counts["2"] >= 1 and counts["0"] >= 1
+    gc.collect(2)  # after remove(): nothing more is recorded
+    after = [
+        s.value
+        for s in next(iter(metrics.gc_pauses.collect())).samples
+        if s.name.endswith("_count")
+    ]
+    assert sum(after) == sum(counts.values())
+
+
+def test_freezing_startup_objects_shrinks_full_collections() -> None:
+    startup = [_Node() for _ in range(50_000)]  # long-lived objects, like imported libraries
+    try:
+        gc.collect()
+        assert len(gc.get_objects(generation=2)) >= len(startup)
+        assert freeze_startup_objects() >= len(startup)
+        # A full collection now walks only what was allocated after the freeze.
+        assert len(gc.get_objects(generation=2)) < len(startup) / 10
+    finally:
+        gc.unfreeze()
+    assert len(gc.get_objects(generation=2)) >= len(startup)

@@ -51,7 +51,9 @@ async def get_json(url: str) -> tuple[int, dict]:
 
 async def test_metrics_endpoint_counts_routed_events(make_app: AppFactory) -> None:
     app = await make_app(OpsPlugin())
-    obs = await start_observability(app, port=0, metrics=Metrics(), lag_interval=0.02)
+    obs = await start_observability(
+        app, freeze_gc=False, port=0, metrics=Metrics(), lag_interval=0.02
+    )
     try:
         assert obs.url is not None and obs.url.startswith("http://127.0.0.1:")
         responder = RecordingResponder()
@@ -109,7 +111,7 @@ async def test_model_calls_are_recorded_on_the_default_metrics() -> None:
 
 async def test_liveness_and_readiness_with_a_working_database(make_app: AppFactory) -> None:
     app = await make_app(OpsPlugin())
-    obs = await start_observability(app, port=0, metrics=Metrics(process=False))
+    obs = await start_observability(app, freeze_gc=False, port=0, metrics=Metrics(process=False))
     try:
         status, body = await get_json(f"{obs.url}/healthz")
         assert status == 200 and body["status"] == "ok"
@@ -124,7 +126,7 @@ async def test_liveness_and_readiness_with_a_working_database(make_app: AppFacto
 async def test_readiness_is_503_when_the_database_is_down(config: Config) -> None:
     config.database_url = UNREACHABLE_POSTGRES
     app = await build_app(config, plugins=[OpsPlugin()], migrate=False)
-    obs = await start_observability(app, port=0, metrics=Metrics(process=False))
+    obs = await start_observability(app, freeze_gc=False, port=0, metrics=Metrics(process=False))
     try:
         status, body = await get_json(f"{obs.url}/readyz")
         assert status == 503
@@ -141,7 +143,7 @@ async def test_readiness_is_503_when_the_database_is_down(config: Config) -> Non
 
 async def test_readiness_probes_the_vector_store(make_app: AppFactory, tmp_path: Path) -> None:
     app = await make_app(OpsPlugin())
-    obs = await start_observability(app, port=0, metrics=Metrics(process=False))
+    obs = await start_observability(app, freeze_gc=False, port=0, metrics=Metrics(process=False))
     vectors = await open_vector_store(None, tmp_path / "vectors", 8)
     try:
         app.services.extras["vectors"] = vectors  # registered after start: still probed
@@ -162,7 +164,9 @@ async def test_readiness_probes_the_vector_store(make_app: AppFactory, tmp_path:
 async def test_readiness_fails_once_shutdown_begins(make_app: AppFactory) -> None:
     app = await make_app(OpsPlugin())
     inflight = InFlight()
-    obs = await start_observability(app, port=0, metrics=Metrics(process=False), inflight=inflight)
+    obs = await start_observability(
+        app, freeze_gc=False, port=0, metrics=Metrics(process=False), inflight=inflight
+    )
     try:
         status, _ = await get_json(f"{obs.url}/readyz")
         assert status == 200
@@ -178,7 +182,7 @@ async def test_inflight_handlers_are_exported(make_app: AppFactory) -> None:
     app = await make_app(OpsPlugin())
     inflight = InFlight()
     metrics = Metrics(process=False)
-    obs = await start_observability(app, metrics=metrics, inflight=inflight)
+    obs = await start_observability(app, freeze_gc=False, metrics=metrics, inflight=inflight)
     release = asyncio.Event()
 
     async def handler() -> None:
@@ -202,7 +206,7 @@ async def test_no_server_without_a_port_but_events_are_still_counted(
     app = await make_app(OpsPlugin())
     assert app.config.metrics_port is None
     metrics = Metrics(process=False)
-    obs = await start_observability(app, metrics=metrics)
+    obs = await start_observability(app, freeze_gc=False, metrics=metrics)
     try:
         assert obs.server is None and obs.url is None
         await app.router.handle_command(call("ping"), RecordingResponder())
@@ -221,7 +225,7 @@ async def test_port_from_config_and_a_busy_port_is_a_clear_error(
         config.metrics_port = busy.getsockname()[1]
         app = await make_app(OpsPlugin(), config=config)
         with pytest.raises(MetricsPortUnavailable) as caught:
-            await start_observability(app, metrics=Metrics(process=False))
+            await start_observability(app, freeze_gc=False, metrics=Metrics(process=False))
         assert f"127.0.0.1:{config.metrics_port}" in caught.value.user_message
         assert "SOHBET_METRICS_PORT" in caught.value.user_message
         assert app.router.observers == []  # nothing left half-started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.events import ConversationKey
 from bot.store.database import Store
-from bot.store.models import Conversation, ConversationMessage, Document
+from bot.store.models import Conversation, ConversationMessage, Document, UsageDaily
 
 S1, S2 = 1, 2
 ALICE, BOB = 10, 11
@@ -194,8 +195,6 @@ async def test_usage_accumulates_per_user_and_day(store: Store) -> None:
     assert await store.usage.tokens_today(S2) == 14
     assert await store.usage.tokens_today(S1, 999) == 0
     async with store.session() as s:
-        from bot.store.models import UsageDaily
-
         row = await s.scalar(
             select(UsageDaily).where(
                 UsageDaily.server_id == S1,
@@ -308,3 +307,19 @@ async def test_audit_recent_is_newest_first_and_limited(store: Store) -> None:
     entries = await store.audit.recent(S1, limit=3)
     assert [e.target for e in entries] == ["demo.k4", "demo.k3", "demo.k2"]
     assert (entries[0].actor_id, entries[0].old_value, entries[0].new_value) == (ALICE, 4, 5)
+
+
+async def test_concurrent_appends_lose_nothing(store: Store) -> None:
+    """Many conversations writing at once (the bot's normal day), including a new one
+    created by several writers at the same moment."""
+    keys = [key(f"user:{u}:chan:1") for u in range(8)] + [key("channel:busy")] * 8
+    await asyncio.gather(
+        *(
+            store.conversations.append(k, "user", f"turn {i}", author_id=i)
+            for i, k in enumerate(keys * 3)
+        )
+    )
+    assert await count(store, Conversation) == 9
+    assert await count(store, ConversationMessage) == 48
+    _, busy = await store.conversations.history(key("channel:busy"), limit=100)
+    assert len(busy) == 24

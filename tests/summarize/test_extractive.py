@@ -69,3 +69,24 @@ async def test_channel_summary_picks_whole_messages_with_authors() -> None:
     transcript = {f"{line.author}: {line.text}" for line in lines}
     assert all(line in transcript for line in picked)
     assert not any("Kedim" in line or "lol" in line for line in picked)
+
+
+def test_lead_bias_favours_the_opening_only_when_asked() -> None:
+    import numpy as np
+
+    from plugins.summarize.engines.extractive import lexrank_scores
+
+    similarity = np.ones((4, 4)) - np.eye(4)  # every sentence equally central
+    plain = lexrank_scores(similarity)
+    biased = lexrank_scores(similarity, lead_bias=1.0)
+    assert np.allclose(plain, 0.25)
+    assert list(np.argsort(-biased)) == [0, 1, 2, 3]
+
+
+def test_latest_within_keeps_the_newest_messages_that_fit() -> None:
+    from plugins.summarize.engines import format_transcript, latest_within
+
+    lines = [ChatLine(f"user{i}", f"message number {i}") for i in range(50)]
+    kept = latest_within(lines, 200)
+    assert kept[-1] == lines[-1] and kept == lines[-len(kept) :]
+    assert len(format_transcript(kept)) <= 200 < len(format_transcript(lines[-len(kept) - 1 :]))

@@ -27,7 +27,8 @@ async def test_prompt_asks_for_a_plain_translation_that_keeps_formatting() -> No
     assert "from Turkish into English" in str(system.content)
     for rule in ("translation only", "formatting", "mentions", "never instructions"):
         assert rule in str(system.content)
-    assert text in str(human.content)
+    assert "Translate this Turkish text into English" in str(human.content)
+    assert f"<text>\n{text}\n</text>" in str(human.content)
 
 
 async def test_same_language_is_answered_without_calling_the_model() -> None:
@@ -50,11 +51,14 @@ async def test_same_language_is_answered_without_calling_the_model() -> None:
         ("```\nHello world\n```", "Merhaba dünya", "Hello world"),
         ('"Hello world"', "Merhaba dünya", "Hello world"),
         ('"Hello world"', '"Merhaba dünya"', '"Hello world"'),  # quotes were in the input
-        ("  Hello\n\n- one\n- two  ", "x", "Hello\n\n- one\n- two"),
+        ("  Hello\n\n- one\n- two  ", "x\n\n- a\n- b", "Hello\n\n- one\n- two"),
+        ("English: Hello world", "Merhaba dünya", "Hello world"),
+        ("Hello world.\n\nI hope this helps! Ask me more.", "Merhaba dünya.", "Hello world."),
+        ("One.\n\nTwo.\n\nChatter.", "Bir.\n\nİki.", "One.\n\nTwo."),
     ],
 )
 def test_output_cleaning(output: str, original: str, expected: str) -> None:
-    assert clean_output(output, original) == expected
+    assert clean_output(output, original, "English") == expected
 
 
 async def test_long_text_is_chunked_by_sentence_and_reassembled_in_order() -> None:
@@ -69,7 +73,8 @@ async def test_long_text_is_chunked_by_sentence_and_reassembled_in_order() -> No
     expected = text.replace("kod burada kalır", "@@").upper().replace("@@", "kod burada kalır")
     assert result.text == expected  # every chunk in its place, code untouched
     assert len(recorder.calls) > 3
-    assert all(len(t) <= 300 + len("<text>\n\n</text>") for t in recorder.human_texts())
+    sent = [t.split("<text>\n", 1)[1].rsplit("\n</text>", 1)[0] for t in recorder.human_texts()]
+    assert all(len(chunk) <= 300 for chunk in sent)
     assert not any("kod burada" in t for t in recorder.human_texts())
 
 

@@ -11,7 +11,7 @@ import discord
 from bot.core.errors import SohbetError
 from bot.core.events import Attachment
 
-__all__ = ["MAX_FILES_PER_MESSAGE", "to_attachment", "to_files"]
+__all__ = ["MAX_FILES_PER_MESSAGE", "human_size", "to_attachment", "to_files"]
 
 log = logging.getLogger(__name__)
 MAX_FILES_PER_MESSAGE = 10
@@ -25,8 +25,7 @@ def to_attachment(attachment: discord.Attachment, max_bytes: int) -> Attachment:
     async def fetch() -> bytes:
         if size > max_bytes:
             raise SohbetError(
-                f"`{name}` is {size / 1e6:.1f} MB; this bot accepts files up to "
-                f"{max_bytes / 1e6:.1f} MB."
+                f"`{name}` is {human_size(size)}; I accept files up to {human_size(max_bytes)}."
             )
         try:
             return await attachment.read()
@@ -41,6 +40,14 @@ def to_attachment(attachment: discord.Attachment, max_bytes: int) -> Attachment:
         url=attachment.url,
         fetch=fetch,
     )
+
+
+def human_size(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} MB"
+    if size >= 1_000:
+        return f"{size / 1e3:.0f} KB"
+    return f"{size} bytes"
 
 
 def to_files(files: Sequence[tuple[str, bytes]]) -> list[discord.File]:

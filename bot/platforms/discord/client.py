@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 
 from bot.app import App
-from bot.core.events import Attachment, CommandCall, Location
+from bot.core.errors import SohbetError
+from bot.core.events import Attachment, CommandCall, Location, Reply
 from bot.core.options import OptionSpec
 from bot.core.plugin import CommandSpec
 from bot.platforms.discord.attachments import to_attachment
@@ -27,6 +28,11 @@ __all__ = ["SohbetClient", "build_intents"]
 log = logging.getLogger(__name__)
 THREAD_NAME_LENGTH = 80
 _CONVERSATIONAL = (discord.MessageType.default, discord.MessageType.reply)
+STALE_COMMANDS = (
+    "That command changed since Discord last heard from me. I've refreshed my commands; "
+    "please try again in a moment."
+)
+BROKEN = "Sorry, something went wrong on my side. The details are logged."
 
 
 def build_intents(settings: DiscordSettings) -> discord.Intents:
@@ -51,7 +57,7 @@ class SohbetClient(discord.Client):
         self.app = app
         self.settings = settings
         self.router = app.router
-        self.tree: app_commands.CommandTree[SohbetClient] = app_commands.CommandTree(self)
+        self.tree: app_commands.CommandTree[SohbetClient] = _Tree(self)
         self.build: TreeBuild = build_tree(self.tree, app.registry, self)
         self.sync = CommandSync(self.tree, app.store.state, settings.dev_guild_id)
         self.conversations = ConversationResolver(app.router, settings)
@@ -60,6 +66,24 @@ class SohbetClient(discord.Client):
 
     async def setup_hook(self) -> None:
         await self.sync.sync_if_changed(self.application_id)
+
+    async def on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Commands Discord knows but this process doesn't: resync, and say so."""
+        stale = isinstance(
+            error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch
+        )
+        if stale:
+            log.warning("Discord's commands are out of date (%s); syncing again", error)
+            await self.sync.sync_if_changed(self.application_id, force=True)
+        else:
+            log.error("application command failed", exc_info=error)
+        if not interaction.response.is_done():
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.response.send_message(
+                    STALE_COMMANDS if stale else BROKEN, ephemeral=True
+                )
 
     async def on_ready(self) -> None:
         user = self.user
@@ -84,8 +108,14 @@ class SohbetClient(discord.Client):
             message, bot_id=bot_id, max_attachment_bytes=self.settings.max_attachment_bytes
         )
         in_bot_thread = is_bot_thread(message.channel, bot_id)
+        # In its own threads the bot listens without a mention, but only to what it can read:
+        # without the message content intent, unaddressed messages arrive empty.
+        readable = bool(message.content or message.attachments)
         addressed = (
-            event.mentions_bot or event.reply_to_bot or event.location.is_dm or in_bot_thread
+            event.mentions_bot
+            or event.reply_to_bot
+            or event.location.is_dm
+            or (in_bot_thread and readable)
         )
         listeners = self.router.registry.listeners
         if not addressed and all(spec.addressed_only for _, spec in listeners):
@@ -97,11 +127,15 @@ class SohbetClient(discord.Client):
                 loc = event.location
                 event.location = Location(loc.server_id, loc.channel_id, thread_id=thread.id)
                 in_bot_thread = True
-        if addressed:
-            event.conversation = await self.conversations.for_message(
-                message, event.location, bot_id, in_bot_thread=in_bot_thread
-            )
         responder = MessageResponder(message, self.settings, bot_id=bot_id, channel=thread)
+        if addressed:
+            try:
+                event.conversation = await self.conversations.for_message(
+                    message, event.location, bot_id, in_bot_thread=in_bot_thread
+                )
+            except SohbetError as exc:  # e.g. the database is down
+                await responder.send(Reply(exc.user_message, ephemeral=True))
+                return
         if addressed and listeners:
             await responder.defer()  # "typing…" while plugins work
         await self.router.handle_message(event, responder)
@@ -201,8 +235,15 @@ class SohbetClient(discord.Client):
             interaction, self.settings, ephemeral=spec.ephemeral, bot_id=self.bot_id
         )
         async with responder.auto_defer(self.settings.auto_defer_after):
-            call = await self._call(interaction, spec, options, target)
-            await self.router.handle_command(call, responder)
+            try:
+                call = await self._call(interaction, spec, options, target)
+                await self.router.handle_command(call, responder)
+            except SohbetError as exc:  # before the Router: e.g. the database is down
+                await responder.send(Reply(exc.user_message, ephemeral=True))
+            except Exception:
+                log.exception("handling /%s failed", spec.name)
+                with contextlib.suppress(Exception):
+                    await responder.send(Reply(BROKEN, ephemeral=True))
         await responder.finish()
 
     async def suggest(
@@ -228,3 +269,10 @@ def _choice(option: OptionSpec, suggestion: str) -> app_commands.Choice[Any] | N
     except (TypeError, ValueError):
         return None
     return app_commands.Choice(name=label, value=str(suggestion)[:100])
+
+
+class _Tree(app_commands.CommandTree["SohbetClient"]):
+    async def on_error(
+        self, interaction: discord.Interaction[SohbetClient], error: app_commands.AppCommandError, /
+    ) -> None:
+        await self.client.on_tree_error(interaction, error)

@@ -290,11 +290,12 @@ class CommandSync:
         scope = f"guild:{self.guild.id}" if self.guild is not None else "global"
         return f"discord.commands.{application_id or 0}.{scope}"
 
-    async def sync_if_changed(self, application_id: int | None) -> bool:
-        """True when commands were uploaded; False when Discord already has this set."""
+    async def sync_if_changed(self, application_id: int | None, *, force: bool = False) -> bool:
+        """True when commands were uploaded; False when Discord already has this set.
+        `force` uploads anyway (Discord turned out to have another set)."""
         key = self.state_key(application_id)
         digest = command_fingerprint(self.payload())
-        if await self.state.get(key) == digest:
+        if not force and await self.state.get(key) == digest:
             log.info("application commands unchanged (%s); not syncing", key)
             return False
         where = f"guild {self.guild.id}" if self.guild is not None else "all servers"

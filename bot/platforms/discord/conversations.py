@@ -56,17 +56,21 @@ class ConversationResolver:
         self.settings = settings
 
     async def mode(self, location: Location) -> ConversationMode:
-        """The chat plugin's `conversation_mode` setting if it has one, else the adapter's."""
+        """An admin's `conversation_mode` for the chat plugin (channel, then server) when set,
+        else the adapter's configured default."""
         chat = self.router.registry.plugins.get(CHAT_PLUGIN)
-        if chat is not None and MODE_SETTING in type(chat).Settings.model_fields:
-            resolved = await self.router.services.settings.resolve(
-                type(chat), location.server_id, location.effective_channel_id
-            )
-            value = getattr(resolved, MODE_SETTING, None)
+        if chat is None or MODE_SETTING not in type(chat).Settings.model_fields:
+            return self.settings.conversation_mode
+        snapshot = await self.router.services.settings.snapshot(location.server_id)
+        for channel in (location.effective_channel_id, location.channel_id, 0):
+            value = snapshot.overrides.get((channel, CHAT_PLUGIN), {}).get(MODE_SETTING)
+            if value is None:
+                continue
             try:
                 return ConversationMode(str(getattr(value, "value", value)))
             except ValueError:
                 log.warning("chat plugin has an unknown conversation_mode %r", value)
+                break
         return self.settings.conversation_mode
 
     async def for_command(

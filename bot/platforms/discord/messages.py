@@ -33,9 +33,7 @@ class Transport(Protocol):
 class MessageGroup:
     """The Discord messages that show one reply, in order."""
 
-    def __init__(
-        self, transport: Transport, on_post: Callable[[int], None] | None = None
-    ) -> None:
+    def __init__(self, transport: Transport, on_post: Callable[[int], None] | None = None) -> None:
         self.transport = transport
         self.messages: list[Any] = []
         self.contents: list[str] = []

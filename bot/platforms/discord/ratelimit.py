@@ -43,9 +43,7 @@ class EditThrottle:
     later, doubling while 429s repeat without a Retry-After). Reads time through `clock`.
     """
 
-    def __init__(
-        self, interval: float = 1.0, clock: Callable[[], float] | None = None
-    ) -> None:
+    def __init__(self, interval: float = 1.0, clock: Callable[[], float] | None = None) -> None:
         self.interval = interval
         self._clock = clock or (lambda: time.monotonic())
         self._next_at = float("-inf")

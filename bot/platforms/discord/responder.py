@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = ["InteractionResponder", "MessageResponder"]
 
 log = logging.getLogger(__name__)
 DONE = "✅ Done."
+TYPING_SECONDS = 9.0  # Discord shows "typing…" for about ten seconds, or until we post
 PRIVATE_NOTICE = "🔒 Answered privately."
 
 
@@ -86,6 +88,7 @@ class MessageResponder:
         self._reply_to_origin = channel is None
         self.sent_message_ids: list[int] = []
         self.blocked: BotMissingPermission | None = None
+        self._typing_until = float("-inf")
 
     def _group(self) -> MessageGroup:
         origin = self.origin if self._reply_to_origin and not self.sent_message_ids else None
@@ -115,7 +118,11 @@ class MessageResponder:
         return EditThrottle(self.settings.stream_edit_interval)
 
     async def defer(self, *, ephemeral: bool = False) -> None:
-        """Messages have no 3-second window; show "typing…" instead."""
+        """Messages have no 3-second window; show "typing…" instead (once, while it lasts)."""
+        now = time.monotonic()
+        if not self.sent_message_ids and now < self._typing_until:
+            return
+        self._typing_until = now + TYPING_SECONDS
         with contextlib.suppress(discord.HTTPException):
             await self.channel.typing()
 

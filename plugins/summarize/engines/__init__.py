@@ -14,7 +14,7 @@ from plugins.summarize.engines.base import (
     summarize_chat,
 )
 from plugins.summarize.engines.chat import ChatModelSummarizer
-from plugins.summarize.engines.conversation import ChatLine, format_transcript
+from plugins.summarize.engines.conversation import ChatLine, format_transcript, latest_within
 from plugins.summarize.engines.extractive import ExtractiveSummarizer
 from plugins.summarize.engines.seq2seq import Seq2SeqSummarizer
 
@@ -30,6 +30,7 @@ __all__ = [
     "Summary",
     "build_summarizer",
     "format_transcript",
+    "latest_within",
     "summarize_chat",
 ]
 

@@ -20,6 +20,7 @@ from langchain_core.runnables import Runnable
 from bot.nlp.chunking import chunk_texts, segment_text
 from bot.nlp.errors import EngineFailed
 from bot.nlp.languages import language_name
+from bot.nlp.runtime import in_thread
 from plugins.summarize.engines.base import BaseSummarizer, Length, enforce_length
 from plugins.summarize.engines.conversation import ChatLine
 
@@ -118,13 +119,13 @@ class ChatModelSummarizer(BaseSummarizer):
             raise EngineFailed(self.name, "the model returned an empty summary")
         return summary
 
-    def _chunks(self, text: str, lang: str) -> list[str]:
-        segments = segment_text(text, lang, max_chars=self.chunk_chars, merge=True)
+    async def _chunks(self, text: str, lang: str) -> list[str]:
+        segments = await in_thread(segment_text, text, lang, max_chars=self.chunk_chars, merge=True)
         return chunk_texts(segments)
 
     async def _summarize(self, text: str, length: Length, lang: str) -> str:
         limit = length.describe()
-        chunks = self._chunks(text, lang)
+        chunks = await self._chunks(text, lang)
         if len(chunks) <= 1:
             summary = await self._call(SUMMARIZE, text.strip(), limit, lang)
         else:
@@ -152,7 +153,7 @@ class ChatModelSummarizer(BaseSummarizer):
         self, lines: Sequence[ChatLine], transcript: str, length: Length, lang: str
     ) -> str:
         limit = length.describe()
-        chunks = self._chunks(transcript, lang) if len(transcript) > self.chunk_chars else []
+        chunks = await self._chunks(transcript, lang) if len(transcript) > self.chunk_chars else []
         if len(chunks) > 1:
             partials = await asyncio.gather(
                 *(self._call(CONVERSATION, chunk, "5 sentences", lang) for chunk in chunks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["ChatLine", "format_line", "format_transcript"]
+__all__ = ["ChatLine", "format_line", "format_transcript", "latest_within", "usable_lines"]
 
 _MAX_LINE_CHARS = 2000
 
@@ -34,3 +34,15 @@ def usable_lines(lines: Sequence[ChatLine]) -> list[ChatLine]:
 
 def format_transcript(lines: Sequence[ChatLine]) -> str:
     return "\n".join(format_line(line) for line in usable_lines(lines))
+
+
+def latest_within(lines: Sequence[ChatLine], max_chars: int) -> list[ChatLine]:
+    """The most recent messages whose transcript fits `max_chars` (for channel summaries)."""
+    kept: list[ChatLine] = []
+    size = 0
+    for line in reversed(usable_lines(lines)):
+        size += len(format_line(line)) + 1
+        if size > max_chars:
+            break
+        kept.append(line)
+    return kept[::-1]

@@ -33,7 +33,10 @@ Style = Literal["auto", "marian", "nllb", "m2m100"]
 _OPUS_PAIR = re.compile(r"opus-mt-(?:tc-big-)?([a-z]{2,3})-([a-z]{2,3})(?:$|[-_/])")
 
 
-def detect_style(model: Any, tokenizer: Any) -> Literal["marian", "nllb", "m2m100"]:
+def detect_style(
+    model: Any, tokenizer: Any, engine: str = "seq2seq"
+) -> Literal["marian", "nllb", "m2m100"]:
+    """Which family a loaded translation model belongs to."""
     model_type = getattr(model.config, "model_type", "")
     if model_type == "marian":
         return "marian"
@@ -41,7 +44,7 @@ def detect_style(model: Any, tokenizer: Any) -> Literal["marian", "nllb", "m2m10
         return "nllb"
     if model_type == "m2m_100":
         return "m2m100"
-    raise EngineUnavailable("seq2seq", f"unsupported translation model type `{model_type}`")
+    raise EngineUnavailable(engine, f"unsupported translation model type `{model_type}`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,7 @@ class Seq2SeqTranslator(BaseTranslator):
             log.warning("cannot load translation model %s: %s", self.model_id, exc)
             raise EngineUnavailable(self.name, "its model files could not be loaded") from exc
         model.to(self.device).eval()
-        style = detect_style(model, tokenizer) if self.style == "auto" else self.style
+        style = detect_style(model, tokenizer, self.name) if self.style == "auto" else self.style
         if style == "marian" and self.pair is None:
             source = getattr(tokenizer, "source_lang", None)
             target = getattr(tokenizer, "target_lang", None)
@@ -191,6 +194,7 @@ class Seq2SeqTranslator(BaseTranslator):
         self.load_sync()
         assert self._loaded is not None
         loaded = self._loaded
+        positions = int(getattr(loaded.model.config, "max_position_embeddings", 0) or 512)
         with self._generate_lock:
             kwargs = self._generation_args(loaded, source, target)
             prefix = self._target_prefix(loaded, target)
@@ -199,16 +203,13 @@ class Seq2SeqTranslator(BaseTranslator):
                 return_tensors="pt",
                 padding=True,
                 truncation=True,
-                max_length=512,
+                max_length=min(512, positions),
             ).to(self.device)
         longest = int(inputs["input_ids"].shape[1])
+        budget = min(self.max_new_tokens, 2 * longest + 16, positions - 2)
         with torch.inference_mode():
             return loaded.model.generate(
-                **inputs,
-                **kwargs,
-                num_beams=self.num_beams,
-                do_sample=False,
-                max_new_tokens=min(self.max_new_tokens, 2 * longest + 16),
+                **inputs, **kwargs, num_beams=self.num_beams, do_sample=False, max_new_tokens=budget
             )
 
 

