@@ -10,10 +10,16 @@ greedy decoding, the same prompts and generation settings on every path:
   synchronously, on the same loaded weights (the floor: no LangChain, no asyncio).
 - ``runner``: ``build_chat_model`` + ``ChatRunner.stream`` (LangChain chat model, worker
   thread, asyncio queue, timeout and error mapping).
+- ``stack``: the whole bot: a console line through the Router, the budget guard, the chat
+  plugin (settings, history read from a real SQLite file, token counting, usage and history
+  written back) and the console responder printing every piece (to /dev/null). Its persona,
+  temperature and length are set through plugin settings so the prompt is the direct one;
+  each run is a new member, so the history is empty and the answer must equal the direct one.
 
-To add a path (e.g. the full bot stack), write ``async def my_path(case: Case) -> Run`` and
-add it to ``PATHS``. Runs of all paths are interleaved so load changes on the (shared) machine
-hit every path alike; the load average is recorded.
+To add a path, write ``async def my_path(case: Case) -> Run`` and add it to ``PATHS``.
+Runs of all paths are interleaved so load changes on the (shared) machine hit every path
+alike; the load average is recorded, and `overhead` pairs each path with ``direct`` within
+a round.
 
 Load: time and resident memory to load the model; ``--convert`` forces the GGUF conversion
 (transformers ``gguf_file=``) into a temporary cache to time it, otherwise the converted-model
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -34,7 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,6 +87,8 @@ class Run:
     total_s: float
     tokens_out: int
     tokens_in: int
+    text: str = ""
+    round: int = 0  # runs of one round: same prompt and thread count, back to back
 
     @property
     def tokens_per_s(self) -> float:
@@ -141,7 +150,8 @@ def _direct_sync(case: Case) -> Run:
     total = time.perf_counter() - started
     tokens_in = int(inputs["input_ids"].shape[1])
     tokens_out = int(result["ids"].shape[1]) - tokens_in
-    return Run("direct", case.prompt, first or total, total, tokens_out, tokens_in)
+    text = tokenizer.decode(result["ids"][0, tokens_in:], skip_special_tokens=True)
+    return Run("direct", case.prompt, first or total, total, tokens_out, tokens_in, text)
 
 
 async def runner_path(case: Case) -> Run:
@@ -156,11 +166,124 @@ async def runner_path(case: Case) -> Run:
     total = time.perf_counter() - started
     done = stream.completion
     assert done is not None
-    return Run("runner", case.prompt, first or total, total, done.tokens_out, done.tokens_in)
+    return Run(
+        "runner", case.prompt, first or total, total, done.tokens_out, done.tokens_in, done.text
+    )
+
+
+class _TimedSink:
+    """The console's output: notes when the first piece of the answer is printed."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.first: float | None = None
+        self.parts: list[str] = []
+        self.devnull = open(os.devnull, "w")  # noqa: SIM115  (closed in close())
+
+    def write(self, text: str) -> int:
+        if self.first is None and text and text != self.prefix:
+            self.first = time.perf_counter()
+        self.parts.append(text)
+        return self.devnull.write(text)
+
+    def flush(self) -> None:
+        self.devnull.flush()
+
+    def close(self) -> None:
+        self.devnull.close()
+
+
+class _Stack:
+    """One App (ai + chat plugins, SQLite in a temporary folder) shared by the stack runs."""
+
+    def __init__(self, app: Any, folder: str) -> None:
+        self.app = app
+        self.folder = folder
+        self.members = itertools.count(1000)
+
+    @classmethod
+    async def open(cls, cfg: ModelConfig) -> _Stack:
+        from bot.app import build_app
+        from bot.config import Config
+        from bot.platforms.console import CONSOLE_SERVER_ID
+        from plugins.ai import AIPlugin
+        from plugins.chat import ChatPlugin
+
+        folder = tempfile.mkdtemp(prefix="sohbet-bench-stack-")
+        os.environ["SOHBET_CONFIG_FILE"] = str(Path(folder) / "absent.toml")
+        config = Config(
+            data_dir=Path(folder) / "data",
+            model_provider="transformers",
+            model_name=cfg.model,
+            database_url=None,
+        )
+        app = await build_app(config, plugins=[AIPlugin(), ChatPlugin()])
+        settings = app.services.settings
+        for plugin, key, value in (
+            (ChatPlugin, "persona", SYSTEM),
+            (AIPlugin, "temperature", cfg.temperature),
+            (AIPlugin, "max_new_tokens", cfg.max_new_tokens),
+        ):
+            await settings.set(plugin, key, value, server_id=CONSOLE_SERVER_ID, actor_id=1)
+        return cls(app, folder)
+
+    async def run(self, case: Case) -> Run:
+        from sqlalchemy import select
+
+        from bot.platforms.console import ConsoleAdapter
+        from bot.platforms.console.adapter import BOT_PREFIX
+        from bot.store.models import UsageDaily
+
+        sink = _TimedSink(BOT_PREFIX)
+        console = ConsoleAdapter(self.app.router, out=sink, user_name="bench")  # type: ignore
+        member = next(self.members)  # a new member: an empty conversation, the direct prompt
+        console.author = replace(console.author, id=member)
+        if case.cfg.max_new_tokens != (await self._max_new_tokens()):
+            await self._set("max_new_tokens", case.cfg.max_new_tokens)
+        started = time.perf_counter()
+        await console.handle_line(case.prompt)
+        total = time.perf_counter() - started
+        sink.close()
+        async with self.app.store.session() as s:
+            usage = await s.scalar(select(UsageDaily).where(UsageDaily.user_id == member))
+        assert usage is not None, "".join(sink.parts)
+        first = (sink.first - started) if sink.first is not None else total
+        text = "".join(sink.parts).removeprefix(BOT_PREFIX).removesuffix("\n")
+        return Run("stack", case.prompt, first, total, usage.tokens_out, usage.tokens_in, text)
+
+    async def _max_new_tokens(self) -> int:
+        from bot.platforms.console import CONSOLE_SERVER_ID
+        from plugins.ai import AIPlugin
+
+        resolved = await self.app.services.settings.resolve(AIPlugin, CONSOLE_SERVER_ID, 0)
+        return int(resolved.max_new_tokens or 0)
+
+    async def _set(self, key: str, value: Any) -> None:
+        from bot.platforms.console import CONSOLE_SERVER_ID
+        from plugins.ai import AIPlugin
+
+        await self.app.services.settings.set(
+            AIPlugin, key, value, server_id=CONSOLE_SERVER_ID, actor_id=1
+        )
+
+    async def close(self) -> None:
+        await self.app.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_stack: _Stack | None = None
+
+
+async def stack_path(case: Case) -> Run:
+    """A console line through Router + chat plugin + console responder, real SQLite."""
+    global _stack
+    if _stack is None:
+        _stack = await _Stack.open(case.cfg)
+    return await _stack.run(case)
 
 
 PathFn = Callable[[Case], Awaitable[Run]]
-PATHS: dict[str, PathFn] = {"direct": direct_path, "runner": runner_path}
+PATHS: dict[str, PathFn] = {"direct": direct_path, "runner": runner_path, "stack": stack_path}
 
 
 # ----- measuring --------------------------------------------------------------------------------
@@ -218,26 +341,78 @@ async def run_all(
 ) -> list[tuple[int, Run]]:
     import torch
 
-    warm = Case("Hello!", cfg.model_copy(update={"max_new_tokens": 8}), engine)
+    warm = Case("Hello!", cfg.model_copy(update={"max_new_tokens": 16}), engine)
     for name in paths:  # first calls pay one-time costs (kernels, caches)
         await PATHS[name](warm)
     print(f"RSS after the first generations: {rss_mb():.0f} MB")
     runs: list[tuple[int, Run]] = []
-    for repeat in range(repeats):
-        for prompt in PROMPTS:
-            for count in threads:
-                # Every generation runs in a new thread, which takes the current setting.
-                torch.set_num_threads(count)
-                order = paths if repeat % 2 == 0 else list(reversed(paths))
-                for name in order:
-                    run = await PATHS[name](Case(prompt, cfg, engine))
-                    runs.append((count, run))
-                    print(
-                        f"{name:>8} x{count}  ttft {run.first_token_s:6.3f} s  "
-                        f"{run.tokens_out:3d} tok  {run.tokens_per_s:6.1f} tok/s  "
-                        f"decode {run.decode_tokens_per_s:6.1f} tok/s"
-                    )
+    rounds = itertools.count()
+    try:
+        for repeat in range(repeats):
+            for prompt in PROMPTS:
+                for count in threads:
+                    # Every generation runs in a new thread, which takes the current setting.
+                    torch.set_num_threads(count)
+                    order = paths if repeat % 2 == 0 else list(reversed(paths))
+                    round_id = next(rounds)
+                    for name in order:
+                        run = replace(await PATHS[name](Case(prompt, cfg, engine)), round=round_id)
+                        runs.append((count, run))
+                        print(
+                            f"{name:>8} x{count}  ttft {run.first_token_s:6.3f} s  "
+                            f"{run.tokens_out:3d} tok  {run.tokens_per_s:6.1f} tok/s  "
+                            f"decode {run.decode_tokens_per_s:6.1f} tok/s"
+                        )
+    finally:
+        global _stack
+        if _stack is not None:
+            await _stack.close()
+            _stack = None
     return runs
+
+
+def overhead(
+    runs: list[tuple[int, Run]], paths: list[str], threads: list[int], base: str = "direct"
+) -> dict[str, dict[str, float]]:
+    """Each path against `base` within the same round (back-to-back runs, same prompt), so
+    load changes on the shared machine mostly cancel out; medians over the rounds."""
+    out: dict[str, dict[str, float]] = {}
+    for count in threads:
+        mine = [r for c, r in runs if c == count]
+        bases = {r.round: r for r in mine if r.path == base}
+        for name in paths:
+            if name == base:
+                continue
+            pairs = [(bases[r.round], r) for r in mine if r.path == name and r.round in bases]
+            if not pairs:
+                continue
+
+            def pct(values: list[float]) -> float:
+                return round(100 * (statistics.median(values) - 1), 1)
+
+            out[f"{name} vs {base}, {count} thread{'s' if count > 1 else ''}"] = {
+                "torch_threads": count,
+                "pairs": len(pairs),
+                "ttft_added_ms_median": round(
+                    1000 * statistics.median(r.first_token_s - b.first_token_s for b, r in pairs),
+                    1,
+                ),
+                "ttft_added_pct_median": pct([r.first_token_s / b.first_token_s for b, r in pairs]),
+                # Time per output token over the whole call (prefill, decode, storing).
+                "time_per_token_added_pct_median": pct(
+                    [
+                        (r.total_s / max(r.tokens_out, 1)) / (b.total_s / max(b.tokens_out, 1))
+                        for b, r in pairs
+                    ]
+                ),
+                "total_added_ms_median": round(
+                    1000 * statistics.median(r.total_s - b.total_s for b, r in pairs), 1
+                ),
+                "same_answer": round(
+                    sum(r.text.strip() == b.text.strip() for b, r in pairs) / len(pairs), 2
+                ),
+            }
+    return out
 
 
 def summarize(
@@ -295,6 +470,22 @@ def write_results(report: dict[str, Any]) -> None:
             f"| {name} | {s['ttft_median_s']} | {s['ttft_max_s']} | {s['tokens_per_s_median']} "
             f"| {s['decode_tokens_per_s_median']} | {s['tokens_out_mean']} |"
         )
+    if report.get("overhead"):
+        lines += [
+            "",
+            "What each path adds to `direct`, paired within rounds (same prompt and thread "
+            "setting, back to back), medians over the rounds:",
+            "",
+            "| path vs direct, torch threads | pairs | TTFT added (ms) | TTFT added (%) "
+            "| time per token added (%) | whole call added (ms) | same answer |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, o in report["overhead"].items():
+            lines.append(
+                f"| {name} | {o['pairs']} | {o['ttft_added_ms_median']} "
+                f"| {o['ttft_added_pct_median']} | {o['time_per_token_added_pct_median']} "
+                f"| {o['total_added_ms_median']} | {o['same_answer']:.0%} |"
+            )
     lines += ["", *report.get("notes", [])]
     (RESULTS / f"{NAME}.md").write_text("\n".join(lines) + "\n")
 
@@ -311,6 +502,7 @@ def main() -> None:
     )
     parser.add_argument("--convert", action="store_true", help="time the GGUF conversion")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--note", action="append", default=[], help="a line for the notes")
     args = parser.parse_args()
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     unknown = [p for p in paths if p not in PATHS]
@@ -353,6 +545,7 @@ def main() -> None:
         },
         "load": load,
         "summary": summary,
+        "overhead": overhead(runs, paths, threads) if "direct" in paths else {},
         "runs": [
             {
                 **asdict(r),
@@ -367,12 +560,19 @@ def main() -> None:
             "each other, so fewer threads can be much faster (compare the rows).",
             "TTFT includes chat templating and prefill; the runner path adds LangChain's "
             "callback setup, a worker thread per request and an asyncio queue hop per piece.",
+            "The stack path adds the Router, the budget guard, the chat plugin (settings, "
+            "history read and written in SQLite, token counting, usage row) and the console "
+            "printing each piece; TTFT is the first piece printed, the whole call ends when "
+            "the history is stored.",
             "The machine is shared with other jobs: compare paths within one run, not across "
             "runs (see the load average above).",
+            *args.note,
         ],
     }
     for name, s in summary.items():
         print(name, s)
+    for name, o in report["overhead"].items():
+        print(name, o)
     if not args.no_write:
         write_results(report)
         print(f"wrote {RESULTS / (NAME + '.json')} and {RESULTS / (NAME + '.md')}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import Config
+from bot.core.errors import SohbetError
 from bot.core.plugin import Plugin
 from bot.core.registry import PluginRegistry
 from bot.core.router import Router
@@ -14,7 +16,7 @@ from bot.core.services import Services
 from bot.core.settings import SettingsService
 from bot.store.database import Store
 
-__all__ = ["App", "build_app"]
+__all__ = ["App", "DataDirUnavailable", "build_app", "ensure_data_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ async def build_app(
     migrate: bool = True,
 ) -> App:
     """Create the data folder, apply migrations, load plugins and set them up."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(config)
     store = Store(config.resolved_database_url)
     try:
         if migrate:
@@ -78,3 +80,20 @@ async def build_app(
         await store.close()
         raise
     return App(config, store, registry, services, router)
+
+
+class DataDirUnavailable(SohbetError):
+    """The data folder (database, vectors, models) can't be created."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(
+            f"I can't create my data folder {path} ({error.strerror or error}). "
+            "Set SOHBET_DATA_DIR to a folder this user can write to, or run `sohbet doctor`."
+        )
+
+
+def ensure_data_dir(config: Config) -> None:
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirUnavailable(config.data_dir, exc) from exc

@@ -24,13 +24,20 @@ async def _build(config: Config) -> App:
 
 
 async def chat(config: Config) -> int:
+    """The console session. Probes and metrics run when SOHBET_METRICS_PORT is set, and so does
+    retention; Ctrl-C keeps its usual meaning (the terminal's reader thread can't be drained)."""
+    from bot.maintenance.runtime import Operations
     from bot.platforms.console import ConsoleAdapter
 
     app = await _build(config)
+    ops: Operations | None = None
     try:
+        ops = await Operations.start(app)
         adapter = ConsoleAdapter(app.router, admin=config.console_admin)
         await adapter.run()
     finally:
+        if ops is not None:
+            await ops.close()
         await app.close()
     return 0
 
@@ -119,9 +126,10 @@ async def _check_database(config: Config, report: Callable[[bool, str, str], Non
 
 
 async def database(config: Config, action: str, revision: str | None) -> int:
+    from bot.app import ensure_data_dir
     from bot.store import migrations
 
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(config)
     store = Store(config.resolved_database_url)
     try:
         await store.ping()

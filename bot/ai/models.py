@@ -11,8 +11,9 @@ Providers:
   LM Studio) through langchain-openai. The key comes only from the environment variable named
   by ``api_key_env``; local servers without a key get a placeholder.
 - ``llamacpp``: a GGUF file through llama-cpp-python (optional extra ``sohbet[llamacpp]``).
-- ``fake``: LangChain's fake chat model for deterministic tests; it replies with ``model``
-  (or a fixed sentence while ``model`` is the default).
+- ``fake``: deterministic models for tests: ``echo`` repeats the person's messages it was
+  given (`bot.ai.fake`, shows which history reached the model); any other ``model`` is
+  LangChain's fake chat model replying with ``model`` (a fixed sentence for the default).
 
 Local weights load once per process and model source (`local_engine`); `build_chat_model` may
 block while loading, so async code calls it through `asyncio.to_thread` (ChatRunner does).
@@ -193,5 +194,9 @@ def _build_llamacpp(cfg: ModelConfig) -> BaseChatModel:
 def _build_fake(cfg: ModelConfig) -> BaseChatModel:
     from langchain_core.language_models import FakeListChatModel
 
+    from bot.ai.fake import ECHO_MODEL, EchoChatModel
+
+    if cfg.model == ECHO_MODEL:
+        return EchoChatModel()
     reply = FAKE_REPLY if cfg.model == DEFAULT_MODEL else cfg.model
     return FakeListChatModel(responses=[reply])

@@ -21,7 +21,14 @@ class SentMessage(Protocol):
 
 
 class Responder(Protocol):
-    """What a platform adapter provides to answer one event."""
+    """What a platform adapter provides to answer one event.
+
+    `sent_message_ids`: platform ids of the messages sent for this event so far, in order
+    (one answer may become several messages). Plugins store them so that a reply to any of
+    them continues the conversation (`store.conversations.find_by_platform_message`).
+    """
+
+    sent_message_ids: list[int]
 
     async def send(self, reply: Reply) -> SentMessage: ...
 
@@ -29,9 +36,7 @@ class Responder(Protocol):
 
     async def defer(self, *, ephemeral: bool = False) -> None: ...
 
-    async def fetch_history(
-        self, limit: int, since: datetime | None = None
-    ) -> list[Message]: ...
+    async def fetch_history(self, limit: int, since: datetime | None = None) -> list[Message]: ...
 
 
 @dataclass
@@ -82,6 +87,14 @@ class Context:
         """Render text chunks as they arrive; returns the full text."""
         self.replied = True
         return await self.responder.stream(chunks, ephemeral=ephemeral)
+
+    @property
+    def sent_message_ids(self) -> list[int]:
+        """Ids of the messages sent for this event so far (a copy, oldest first).
+
+        Responders written before the protocol had the attribute count as having sent none.
+        """
+        return list(getattr(self.responder, "sent_message_ids", ()))
 
     async def defer(self, *, ephemeral: bool = False) -> None:
         """Tell the platform a slow answer is coming (Discord's 3-second window)."""

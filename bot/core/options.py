@@ -42,6 +42,11 @@ class OptionSpec:
     max_length: int | None = None
     autocomplete: str | None = None  # name of a plugin method returning suggestions
     enum: type[Enum] | None = None  # handlers annotated with an Enum receive its members
+    param: str = ""  # the handler's parameter when the option's name differs (e.g. "from")
+
+    @property
+    def parameter(self) -> str:
+        return self.param or self.name
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Option:
     max_value: float | None = None
     max_length: int | None = None
     autocomplete: str | None = None
+    name: str | None = None  # the user-facing name when it can't be a parameter (e.g. "from")
 
 
 def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
@@ -88,7 +94,8 @@ def _spec_for(name: str, annotation: Any, default: Any, doc: str) -> OptionSpec:
         raise TypeError(f"option {name!r}: unsupported type {annotation!r}")
     has_default = default is not inspect.Parameter.empty
     return OptionSpec(
-        name=name,
+        name=meta.name or name,
+        param=name if meta.name else "",
         kind=kind,
         required=not (optional or has_default),
         default=default if has_default else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -78,6 +79,7 @@ class Router:
             return
         plugin, spec = registered.plugin, registered.spec
         ctx: Context | None = None
+        started = time.perf_counter()
         try:
             ctx = await self._context(plugin, call, responder)
             await self._authorize(ctx, spec)
@@ -86,6 +88,9 @@ class Router:
             for guard in self.guards:
                 await guard(ctx)
         except SohbetError as exc:
+            # Disabled plugin, missing permission, cooldown, budget, database down: refused
+            # before the handler ran, and counted like a refusal from inside it.
+            self._observe(plugin, spec.handler_name, started, "refused")
             await self._refuse(responder, exc, ctx)
             return
         await self._run(ctx, plugin, spec.handler_name, kwargs)
@@ -99,6 +104,7 @@ class Router:
         for plugin, spec in self.registry.listeners:
             if spec.addressed_only and not addressed:
                 continue
+            started = time.perf_counter()
             try:
                 if not await self.services.settings.is_enabled(
                     message.location.server_id, type(plugin)
@@ -110,6 +116,7 @@ class Router:
                     await guard(ctx)
             except SohbetError as exc:
                 if addressed:
+                    self._observe(plugin, spec.handler_name, started, "refused")
                     await self._refuse(responder, exc)
                 continue
             await self._run(ctx, plugin, spec.handler_name, {"message": message})
@@ -175,7 +182,7 @@ class Router:
         if unknown:
             listing = ", ".join(f"`{o}`" for o in sorted(known)) or "none"
             raise BadOption(f"`/{spec.name}` has no option `{unknown[0]}`. Options: {listing}.")
-        return {o.name: convert_option(o, call.options.get(o.name)) for o in spec.options}
+        return {o.parameter: convert_option(o, call.options.get(o.name)) for o in spec.options}
 
     # ----- running handlers --------------------------------------------------------------
 
@@ -189,6 +196,9 @@ class Router:
         except SohbetError as exc:
             outcome = "refused"
             await self._refuse(ctx.responder, exc, ctx)
+        except asyncio.CancelledError:
+            outcome = "cancelled"  # e.g. cut off by a shutdown: not the plugin's fault
+            raise
         except Exception:
             outcome = "error"
             error_id = secrets.token_hex(3)
@@ -204,9 +214,15 @@ class Router:
                 ctx,
             )
         finally:
-            elapsed = time.perf_counter() - started
-            for observer in self.observers:
+            self._observe(plugin, handler, started, outcome)
+
+    def _observe(self, plugin: Plugin, handler: str, started: float, outcome: str) -> None:
+        elapsed = time.perf_counter() - started
+        for observer in self.observers:
+            try:
                 observer.observe(type(plugin).name, handler, elapsed, outcome)
+            except Exception:  # metrics must never break a reply
+                log.exception("router observer %r failed", observer)
 
     @staticmethod
     async def _refuse(responder: Responder, error: SohbetError, ctx: Context | None = None) -> None:
@@ -220,6 +236,9 @@ class Router:
 
 class _NullResponder:
     """Autocomplete has no way to answer; handlers only compute suggestions."""
+
+    def __init__(self) -> None:
+        self.sent_message_ids: list[int] = []  # never sends
 
     async def send(self, reply: Any) -> Any:
         raise RuntimeError("autocomplete cannot reply")

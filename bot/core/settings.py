@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from bot.core.errors import SettingsError
+from bot.core.errors import SettingsError, SohbetError
 from bot.core.plugin import Plugin, PluginSettings
 
 if TYPE_CHECKING:
@@ -71,7 +71,16 @@ class SettingsService:
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         generation = self._generation.get(server_id, 0)
-        snap = await self.store.settings.snapshot(server_id)
+        try:
+            snap = await self.store.settings.snapshot(server_id)
+        except SohbetError as exc:
+            from bot.store.database import StoreUnavailable
+
+            if cached is None or not isinstance(exc, StoreUnavailable):
+                raise
+            # The database is down: the last known settings keep the plugins that don't
+            # need it working (and disabled ones disabled) until it is back.
+            return cached[1]
         if self._generation.get(server_id, 0) == generation:
             self._cache[server_id] = (now, snap)
         return snap

@@ -5,11 +5,15 @@ Either the whole document lands (SQL row marked ready, every chunk stored) or no
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from bot.ai.base import Embedder
 from bot.core.errors import SohbetError
@@ -18,20 +22,38 @@ from bot.store.database import Store
 from bot.store.models import Document
 from bot.vectors import ChunkRecord, VectorStore
 
-__all__ = ["DuplicateDocument", "IngestResult", "Ingestor", "Progress"]
+__all__ = ["STALE_AFTER", "DuplicateDocument", "IngestResult", "Ingestor", "Progress", "is_stale"]
 
 log = logging.getLogger(__name__)
 
 # Called with (stage, done, total): stage is "parsing", "embedding" or "storing".
 Progress = Callable[[str, int, int], None]
 
+# An "ingesting" row older than this was left by a process that died mid-upload: a new upload
+# of the same file replaces it instead of being refused as a duplicate forever.
+STALE_AFTER = timedelta(hours=1)
+
+
+def is_stale(document: Document, now: datetime | None = None) -> bool:
+    """True for an upload that never finished and never will."""
+    if document.status == "ready":
+        return False
+    created = document.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return (now or datetime.now(UTC)) - created > STALE_AFTER
+
 
 class DuplicateDocument(SohbetError):
     def __init__(self, existing: Document) -> None:
-        super().__init__(
-            f"`{existing.name}` is already in this server's documents (id `{existing.id[:8]}`), "
-            "so I skipped it."
-        )
+        if existing.status == "ready":
+            message = (
+                f"`{existing.name}` is already in this server's documents "
+                f"(id `{existing.id[:8]}`), so I skipped it."
+            )
+        else:
+            message = f"`{existing.name}` is being added right now; it will be ready shortly."
+        super().__init__(message)
         self.existing = existing
 
 
@@ -92,16 +114,12 @@ class Ingestor:
             content_type=content_type,
             progress=lambda done, total: report("parsing", done, total),
         )
-        existing = await self.store.documents.by_hash(server_id, parsed.sha256)
-        if existing is not None:
-            raise DuplicateDocument(existing)
-        import asyncio
-
+        await self._check_duplicate(server_id, parsed.sha256)
         chunks = await asyncio.to_thread(
             split_document, parsed, self.chunk_size, self.chunk_overlap
         )
         document_id = str(uuid.uuid4())
-        await self.store.documents.add(
+        await self._add_row(
             Document(
                 id=document_id,
                 server_id=server_id,
@@ -114,7 +132,7 @@ class Ingestor:
                 pages=len(parsed.pages),
                 chunks=0,
                 status="ingesting",
-                source_url=source_url,
+                source_url=source_url if source_url and len(source_url) <= 500 else None,
             )
         )
         try:
@@ -150,6 +168,25 @@ class Ingestor:
         return IngestResult(
             document_id, parsed.name, len(parsed.pages), len(chunks), time.perf_counter() - started
         )
+
+    async def _check_duplicate(self, server_id: int, sha256: str) -> None:
+        existing = await self.store.documents.by_hash(server_id, sha256)
+        if existing is None:
+            return
+        if not is_stale(existing):
+            raise DuplicateDocument(existing)
+        log.warning("replacing abandoned upload %s of server %s", existing.id, server_id)
+        await self._discard(server_id, existing.id)
+
+    async def _add_row(self, document: Document) -> None:
+        """Insert the "ingesting" row; the same file uploaded at the same moment loses."""
+        try:
+            await self.store.documents.add(document)
+        except IntegrityError:
+            existing = await self.store.documents.by_hash(document.server_id, document.sha256)
+            if existing is None:
+                raise
+            raise DuplicateDocument(existing) from None
 
     async def delete(self, server_id: int, document_id: str) -> int:
         """Remove a document's vectors, then its row. Returns the number of chunks removed."""

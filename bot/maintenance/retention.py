@@ -10,6 +10,9 @@ per-server setting:
     job = start_retention(store, days, interval=6 * 3600)
     ...
     await job.stop()
+
+`retention_from_settings(registry, settings)` builds that function from the `privacy`
+plugin's per-server `retention_days` setting (None when the plugin isn't loaded).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -28,10 +32,15 @@ from bot.core.errors import SohbetError
 from bot.store.database import Store, StoreUnavailable
 from bot.store.models import Conversation
 
+if TYPE_CHECKING:
+    from bot.core.registry import PluginRegistry
+    from bot.core.settings import SettingsService
+
 __all__ = [
     "DaysForServer",
     "PeriodicJob",
     "RetentionReport",
+    "retention_from_settings",
     "run_retention",
     "start_retention",
 ]
@@ -39,6 +48,28 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DaysForServer = Callable[[int], Awaitable[int | None] | int | None]
+RETENTION_PLUGIN = "privacy"
+RETENTION_SETTING = "retention_days"
+
+
+def retention_from_settings(
+    registry: PluginRegistry, settings: SettingsService
+) -> DaysForServer | None:
+    """Each server's `privacy.retention_days` (server-wide value; 0 keeps everything).
+
+    None when no loaded plugin named `privacy` has that setting: then nothing is deleted.
+    """
+    plugin = registry.plugins.get(RETENTION_PLUGIN)
+    if plugin is None or RETENTION_SETTING not in type(plugin).Settings.model_fields:
+        return None
+    plugin_type = type(plugin)
+
+    async def days_for_server(server_id: int) -> int | None:
+        resolved = await settings.resolve(plugin_type, server_id, 0)
+        days = getattr(resolved, RETENTION_SETTING, None)
+        return int(days) if days else None
+
+    return days_for_server
 
 
 @dataclass

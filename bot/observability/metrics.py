@@ -56,7 +56,7 @@ class Metrics:
         )
         self.handler_seconds = Histogram(
             "sohbet_handler_seconds",
-            "Time a plugin handler took, by outcome (ok, refused, error)",
+            "Time a plugin handler took, by outcome (ok, refused, error, cancelled)",
             labels,
             buckets=HANDLER_BUCKETS,
             registry=r,

@@ -41,16 +41,28 @@ _NOT_PROBED = {"registry", "router"}
 
 
 def readiness_checks(app: App, inflight: InFlight | None = None) -> dict[str, Check]:
-    """The database, every extra service with an async `ping()` (e.g. "vectors"), and, with an
-    InFlight registry, whether the bot still accepts events (not ready once shutdown began)."""
+    """The database, every extra service with an async `ping()` (e.g. "vectors"), the Qdrant
+    server when one is configured, and, with an InFlight registry, whether the bot still
+    accepts events (not ready once shutdown began)."""
     checks: dict[str, Check] = {"database": app.store.ping}
     for name, service in app.services.extras.items():
         ping = getattr(service, "ping", None)
         if name not in _NOT_PROBED and ping is not None and inspect.iscoroutinefunction(ping):
             checks[name] = ping
+    ai = app.services.extras.get("ai")
+    if "vectors" not in checks and app.config.qdrant_url and hasattr(ai, "vectors"):
+        checks["vectors"] = _vector_server(ai)  # an operator-run Qdrant server is a dependency
     if inflight is not None:
         checks["accepting_events"] = _accepting(inflight)
     return checks
+
+
+def _vector_server(ai: Any) -> Check:
+    async def check() -> None:
+        store = await ai.vectors()  # opened on first use (the embedder loads once)
+        await store.ping()
+
+    return check
 
 
 def _accepting(inflight: InFlight) -> Check:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.core.events import ConversationKey
 from bot.core.settings import AuditChange
@@ -57,6 +58,10 @@ async def _upsert(
 
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
 
 
 class _Repository:
@@ -377,23 +382,58 @@ class ConversationRepository(_Repository):
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def delete_user(self, user_id: int, server_id: int | None = None) -> int:
-        """Delete every message a user wrote, and conversations that are theirs alone."""
+        """Delete a user's messages, the bot's replies to them, and their private conversations.
+
+        Returns the number of messages deleted. A reply is every non-user row after one of the
+        user's messages and before the next person's message in the same conversation.
+        """
+        conversations = select(Conversation.id)
+        if server_id is not None:
+            conversations = conversations.where(Conversation.server_id == server_id)
+        mine = aliased(ConversationMessage)
+        between = aliased(ConversationMessage)
+        row = ConversationMessage
+        replies = delete(row).where(
+            row.conversation_id.in_(conversations),
+            row.role != "user",
+            select(mine.id)
+            .where(
+                mine.conversation_id == row.conversation_id,
+                mine.author_id == user_id,
+                mine.role == "user",
+                mine.id < row.id,
+                ~select(between.id)
+                .where(
+                    between.conversation_id == row.conversation_id,
+                    between.role == "user",
+                    between.id > mine.id,
+                    between.id < row.id,
+                )
+                .correlate_except(between)
+                .exists(),
+            )
+            .correlate_except(mine)
+            .exists(),
+        )
+        private = conversations.where(Conversation.scope.like(f"user:{user_id}:%"))
         async with self.store.session() as s:
-            conv_filter = select(Conversation.id)
-            if server_id is not None:
-                conv_filter = conv_filter.where(Conversation.server_id == server_id)
-            result = await s.execute(
-                delete(ConversationMessage).where(
-                    ConversationMessage.author_id == user_id,
-                    ConversationMessage.conversation_id.in_(conv_filter),
+            deleted = _rowcount(await s.execute(replies))
+            deleted += _rowcount(
+                await s.execute(
+                    delete(row).where(
+                        row.author_id == user_id, row.conversation_id.in_(conversations)
+                    )
                 )
             )
-            deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
-            private = delete(Conversation).where(Conversation.scope.like(f"user:{user_id}:%"))
-            if server_id is not None:
-                private = private.where(Conversation.server_id == server_id)
-            result = await s.execute(private)
-            return deleted + int(result.rowcount or 0)  # type: ignore[attr-defined]
+            # What is left in their private conversations goes with them (cascade).
+            deleted += int(
+                await s.scalar(
+                    select(func.count()).select_from(row).where(row.conversation_id.in_(private))
+                )
+                or 0
+            )
+            await s.execute(delete(Conversation).where(Conversation.id.in_(private)))
+            return deleted
 
     async def delete_older_than(self, days: int, server_id: int | None = None) -> int:
         cutoff = datetime.now(UTC) - timedelta(days=days)

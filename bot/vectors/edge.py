@@ -36,6 +36,7 @@ from qdrant_edge import (
     Query,
     QueryRequest,
     ScoredPoint,
+    ScrollRequest,
     SparseVector,
     UpdateOperation,
 )
@@ -63,6 +64,7 @@ __all__ = ["EdgeVectorStore"]
 
 T = TypeVar("T")
 UPSERT_BATCH = 128  # points per engine call: bounds how long one call holds the GIL
+SCROLL_PAGE = 256  # points per scroll call, for the same reason
 _CONFIG_FILE = "edge_config.json"
 
 
@@ -244,6 +246,19 @@ class EdgeVectorStore:
             return [_hit(point, mode, dense) for point in shard.query(request)]
 
         return await self._run(work)
+
+    async def document_chunks(self, server_id: int, document_id: str) -> list[SearchHit]:
+        where = _match(server_id=str(server_id), document_id=document_id)
+        hits: list[SearchHit] = []
+        offset: Any = None
+        while True:
+            request = ScrollRequest(
+                offset=offset, limit=SCROLL_PAGE, filter=where, with_payload=True, with_vector=False
+            )
+            records, offset = await self._run(partial(EdgeShard.scroll, scroll=request))
+            hits.extend(hit_from_payload(r.payload or {}, 0.0, None) for r in records)
+            if offset is None or not records:
+                return sorted(hits, key=lambda hit: hit.position)
 
     async def delete_document(self, server_id: int, document_id: str) -> int:
         return await self._delete(_match(server_id=str(server_id), document_id=document_id))

@@ -89,6 +89,13 @@ class VectorStore(Protocol):
         """Best chunks in `scope`. Hybrid without a query vector falls back to BM25 alone."""
         ...
 
+    async def document_chunks(self, server_id: int, document_id: str) -> list[SearchHit]:
+        """Every chunk of one document of one server, in reading order (by `position`).
+
+        Never returns another server's chunks. Scores are 0 and `dense_score` is None.
+        """
+        ...
+
     async def delete_document(self, server_id: int, document_id: str) -> int:
         """Delete every chunk of one document of one server; returns how many were deleted."""
         ...

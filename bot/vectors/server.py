@@ -264,6 +264,24 @@ class QdrantServerStore:
             response = await self._client.query_points(self.collection, **request)
             return [_hit(point, mode, dense) for point in response.points]
 
+    async def document_chunks(self, server_id: int, document_id: str) -> list[SearchHit]:
+        where = _match(server_id=str(server_id), document_id=document_id)
+        hits: list[SearchHit] = []
+        offset: Any = None
+        with self._translated():
+            while True:
+                records, offset = await self._client.scroll(
+                    self.collection,
+                    scroll_filter=where,
+                    limit=256,
+                    offset=offset,
+                    with_payload=True,
+                    with_vectors=False,
+                )
+                hits.extend(hit_from_payload(r.payload or {}, 0.0, None) for r in records)
+                if offset is None or not records:
+                    return sorted(hits, key=lambda hit: hit.position)
+
     async def delete_document(self, server_id: int, document_id: str) -> int:
         return await self._delete(_match(server_id=str(server_id), document_id=document_id))
 

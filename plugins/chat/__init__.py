@@ -21,7 +21,12 @@ from bot.core import (
 from bot.providers import AIProviders
 from bot.store.repositories import HistoryTurn
 
-__all__ = ["ChatPlugin", "ChatSettings", "conversation_key"]
+__all__ = ["LINK_ROLE", "ChatPlugin", "ChatSettings", "conversation_key"]
+
+# An answer split into several platform messages is stored once, under its first message id;
+# each further id gets an empty row of this role, so a reply to any part finds the
+# conversation (`find_by_platform_message`). These rows never reach the model.
+LINK_ROLE = "link"
 
 DEFAULT_PERSONA = (
     "You are Sohbet, a friendly and helpful assistant in a chat server. "
@@ -98,7 +103,9 @@ class ChatPlugin(Plugin):
         shared = not key.scope.startswith("user:")
         await ctx.defer()
         cfg = await ai.model_for(ctx)
-        summary, turns = await store.conversations.history(key, limit=settings.history_turns)
+        summary, rows = await store.conversations.history(key, limit=2 * settings.history_turns)
+        turns = [t for t in rows if t.role != LINK_ROLE]
+        turns = turns[len(turns) - settings.history_turns :]  # the newest history_turns
         history = [_as_message(t, shared) for t in turns]
         new_text = f"{ctx.author.name}: {text}" if shared else text
         fitted = await condense_history(
@@ -112,13 +119,15 @@ class ChatPlugin(Plugin):
             await store.usage.add(
                 ctx.server_id, ctx.author.id, fitted.summary_tokens_in, fitted.summary_tokens_out
             )
+        earlier = len(ctx.sent_message_ids)
         reply = await ctx.stream(
             ai.stream(fitted.messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id)
         )
-        sent_ids: list[int] = ctx.extras.get("sent_message_ids", [])
+        sent = ctx.sent_message_ids[earlier:]  # the answer's platform messages
         await store.conversations.append_many(
             [
                 (key, "user", text, ctx.author.id, ctx.author.name, 0, message_id),
-                (key, "assistant", reply, 0, "", 0, sent_ids[-1] if sent_ids else None),
+                (key, "assistant", reply, 0, "", 0, sent[0] if sent else None),
+                *((key, LINK_ROLE, "", 0, "", 0, extra) for extra in sent[1:]),
             ]
         )

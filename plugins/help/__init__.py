@@ -7,6 +7,7 @@ from typing import Annotated
 
 from bot.core import Context, Option, Plugin, command
 from bot.core.registry import PluginRegistry
+from bot.store.database import StoreUnavailable
 
 __all__ = ["HelpPlugin"]
 
@@ -18,7 +19,14 @@ class HelpPlugin(Plugin):
     @command(description="Check that the bot is alive")
     async def ping(self, ctx: Context) -> None:
         started = time.perf_counter()
-        await ctx.services.store.ping()
+        try:
+            await ctx.services.store.ping()
+        except StoreUnavailable:
+            await ctx.reply(
+                "Pong! I'm up, but my database is unreachable right now: commands that need it "
+                "(chat memory, settings, documents) fail until it is back."
+            )
+            return
         database_ms = (time.perf_counter() - started) * 1000
         await ctx.reply(f"Pong! Database answered in {database_ms:.1f} ms.")
 

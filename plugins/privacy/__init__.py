@@ -1,4 +1,8 @@
-"""`/privacy`: what Sohbet stores about you, and deleting it everywhere."""
+"""`/privacy`: what Sohbet stores about you, and deleting it everywhere.
+
+The `retention_days` setting is applied by the retention job that long-running adapters start
+(`bot.maintenance.runtime.Operations`, `retention_from_settings`).
+"""
 
 from __future__ import annotations
 
@@ -103,4 +107,6 @@ class PrivacyPlugin(Plugin):
         detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing was stored"
         whose = "your" if user_id == ctx.author.id else f"<@{user_id}>'s"
         where = "everywhere" if everywhere else "on this server"
+        if ctx.location.is_dm and not everywhere:
+            where = "in our direct messages"
         await ctx.reply(f"Deleted {whose} data {where}: {detail}.", ephemeral=True)

@@ -21,8 +21,8 @@ from bot.core import (
     message_command,
 )
 from bot.core.context import SentMessage
-from bot.documents import DocumentError, DocumentLimits
-from bot.knowledge import Ingestor
+from bot.documents import DocumentLimits
+from bot.knowledge import Ingestor, is_stale
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
 from plugins.rag.answer import (
@@ -71,6 +71,7 @@ class RagPlugin(Plugin):
     stored_data = (
         "Documents you upload (their text, split into chunks and vectors) and who uploaded them."
     )
+    uses_model = True  # /ask streams a model answer: the server's token budgets apply
     Settings = RagSettings
 
     def _ai(self, ctx: Context) -> AIProviders:
@@ -105,7 +106,12 @@ class RagPlugin(Plugin):
         if not message.attachments:
             raise SohbetError("That message has no attached file to add.")
         for attachment in message.attachments:
-            await self._ingest_attachment(ctx, attachment, False, message.link)
+            try:
+                await self._ingest_attachment(ctx, attachment, False, message.link)
+            except SohbetError as exc:
+                if len(message.attachments) == 1:
+                    raise
+                await ctx.reply(exc.user_message, ephemeral=True)  # and go on with the others
 
     async def _ingest_attachment(
         self, ctx: Context, file: Attachment, channel_only: bool, link: str | None
@@ -141,8 +147,10 @@ class RagPlugin(Plugin):
                 content_type=file.content_type,
                 progress=progress,
             )
-        except DocumentError as exc:
-            raise SohbetError(exc.user_message) from exc
+        except SohbetError:
+            relay_task.cancel()
+            await status.show(f"❌ **{file.name}** was not added.", force=True)
+            raise  # the router tells the uploader why, privately
         finally:
             relay_task.cancel()
         await status.show("✅ " + result.summary(), force=True)
@@ -161,17 +169,19 @@ class RagPlugin(Plugin):
         settings: RagSettings = ctx.settings
         await ctx.defer()
         ai = self._ai(ctx)
-        scope = SearchScope(
-            ctx.server_id, ctx.location.effective_channel_id if this_channel else None
-        )
+        channel = ctx.location.effective_channel_id
+        # Server-wide documents plus this channel's; never another channel's channel-only ones.
         retriever = HybridRetriever(
             store=await ai.vectors(),
             embedder=await ai.embedder(),
-            scope=scope,
-            k=settings.top_k,
+            scope=SearchScope(ctx.server_id, channel),
+            k=settings.top_k * 4 if this_channel else settings.top_k,
             min_dense_score=settings.min_score,
         )
         found: list[LCDocument] = await retriever.ainvoke(question)
+        if this_channel:  # only the documents uploaded to this channel
+            found = [d for d in found if d.metadata.get("channel_id") == channel]
+            found = found[: settings.top_k]
         if not found:
             await ctx.reply(NOT_FOUND)
             return
@@ -207,9 +217,13 @@ class RagPlugin(Plugin):
         ctx: Context,
         document: Annotated[str, Option("Document id or name", autocomplete="complete_document")],
     ) -> None:
-        docs = await ctx.services.store.documents.list(ctx.server_id)
         wanted = document.strip().lower()
-        match = [d for d in docs if d.id.startswith(wanted) or d.name.lower() == wanted]
+        if not wanted:
+            raise SohbetError("Say which document: its id or name from `/docs list`.")
+        docs = await ctx.services.store.documents.list(ctx.server_id)
+        match = [d for d in docs if d.name.lower() == wanted] or [
+            d for d in docs if len(wanted) >= 4 and d.id.startswith(wanted)
+        ]
         if not match:
             raise SohbetError(f"No document `{document}` on this server. See `/docs list`.")
         if len(match) > 1:
@@ -219,6 +233,9 @@ class RagPlugin(Plugin):
             raise SohbetError(
                 "Only the person who uploaded it or an admin (Manage Server) can delete it."
             )
+        if doc.status != "ready" and not is_stale(doc):
+            # Deleting now would race the upload: its next batches would land without a row.
+            raise SohbetError(f"**{doc.name}** is still being added; delete it once it's ready.")
         removed = await (await self._ingestor(ctx)).delete(ctx.server_id, doc.id)
         await ctx.reply(f"Deleted **{doc.name}** and its {removed} chunks.", ephemeral=True)
 

@@ -1,0 +1,207 @@
+"""Sentiment: is a text, a message or a channel's recent talk positive, neutral or negative?
+
+`/sentiment text`, the "Analyze sentiment" context-menu command and `/sentiment channel`. The
+default engine (`auto`: VADER for English, the shipped multilingual classifier otherwise) works
+offline; `transformers` runs a Hugging Face classifier and `llm` asks the server's chat model.
+Nothing is stored: texts are analysed in memory and forgotten.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from bot.core import (
+    Context,
+    Message,
+    Option,
+    Plugin,
+    PluginSettings,
+    SohbetError,
+    command,
+    message_command,
+)
+from bot.nlp.errors import EmptyText
+from bot.nlp.runtime import with_timeout
+from plugins.sentiment.engines import (
+    EngineChoice,
+    Limits,
+    SentimentEngine,
+    SentimentResult,
+    create_engine,
+)
+from plugins.sentiment.mood import Scored, excerpt, format_mood, format_result, summarize
+
+__all__ = ["SentimentPlugin", "SentimentSettings"]
+
+MAX_MESSAGES = 200  # hard ceiling of the `max_messages` setting (one engine batch)
+MAX_CHARS = 5000  # hard ceiling of the `max_chars` setting
+# The engines' own guard rails are the settings' ceilings; handlers apply the actual settings.
+ENGINE_LIMITS = Limits(timeout=300.0, max_chars=MAX_CHARS, max_batch=MAX_MESSAGES)
+DEFAULT_TRANSFORMERS_MODEL = "cardiffnlp/twitter-xlm-roberta-base-sentiment"
+
+
+class SentimentSettings(PluginSettings):
+    engine: EngineChoice = Field(
+        "auto",
+        description="auto (VADER for English, multilingual otherwise), vader, multilingual, "
+        "transformers (a Hugging Face model) or llm (this server's chat model)",
+    )
+    transformers_model: str = Field(
+        DEFAULT_TRANSFORMERS_MODEL,
+        max_length=300,
+        description="Hugging Face model id or folder for the transformers engine",
+    )
+    max_messages: int = Field(
+        50, ge=1, le=MAX_MESSAGES, description="Most messages /sentiment channel reads"
+    )
+    max_chars: int = Field(
+        2000, ge=20, le=MAX_CHARS, description="Longest text analysed, in characters"
+    )
+    timeout: float = Field(30.0, ge=1, le=300, description="Seconds before giving up")
+
+
+class _ModelUser(Plugin):
+    """Stands in for this plugin when the `ai` plugin's token budgets are checked."""
+
+    name = "sentiment"
+    uses_model = True
+
+
+class SentimentPlugin(Plugin):
+    name = "sentiment"
+    description = "How positive or negative a text, a message or this channel sounds"
+    stored_data = ""  # nothing: texts are analysed in memory and forgotten
+    Settings = SentimentSettings
+    cache_size: ClassVar[int] = 6
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Offline and transformers engines, kept so their models load once per process.
+        self._engines: OrderedDict[tuple[str, str], SentimentEngine] = OrderedDict()
+
+    # ----- commands ------------------------------------------------------------------------
+
+    @command("sentiment text", description="Is a text positive, neutral or negative?", cooldown=1)
+    async def analyze_text(
+        self,
+        ctx: Context,
+        text: Annotated[str, Option("The text to analyse", max_length=MAX_CHARS)],
+    ) -> None:
+        settings: SentimentSettings = ctx.settings
+        text = text.strip()
+        if not text:
+            raise EmptyText("analyse")
+        if len(text) > settings.max_chars:
+            raise SohbetError(
+                f"That text is {len(text):,} characters long; I analyse at most "
+                f"{settings.max_chars:,} here. Send a shorter part of it."
+            )
+        await ctx.defer()
+        (result,) = await self._analyze(ctx, [text])
+        await ctx.reply(format_result(result))
+
+    @message_command("Analyze sentiment", cooldown=1, ephemeral=True)
+    async def analyze_message(self, ctx: Context, message: Message) -> None:
+        settings: SentimentSettings = ctx.settings
+        text = message.content.strip()
+        if not text:
+            raise SohbetError("That message has no text for me to analyse.")
+        await ctx.defer(ephemeral=True)
+        (result,) = await self._analyze(ctx, [text[: settings.max_chars]])
+        cut = (
+            f"\n(I read its first {settings.max_chars:,} characters.)"
+            if len(text) > settings.max_chars
+            else ""
+        )
+        author = excerpt(message.author.name, 40).strip("“”")
+        await ctx.reply(
+            f"{author}'s message {excerpt(text)}\n{format_result(result)}{cut}", ephemeral=True
+        )
+
+    @command(
+        "sentiment channel",
+        description="The mood of this channel's recent messages",
+        cooldown=10,
+    )
+    async def analyze_channel(
+        self,
+        ctx: Context,
+        messages: Annotated[
+            int | None,
+            Option("How many recent messages to read", min_value=1, max_value=MAX_MESSAGES),
+        ] = None,
+    ) -> None:
+        settings: SentimentSettings = ctx.settings
+        wanted = messages or settings.max_messages
+        limit = min(wanted, settings.max_messages)
+        await ctx.defer()
+        history = await ctx.channel_history(limit)
+        readable = [m for m in history if not m.author.is_bot and m.content.strip()]
+        if not readable:
+            raise SohbetError(
+                "There are no messages from members here for me to read yet "
+                "(I skip bots and messages without text)."
+            )
+        texts = [m.content.strip()[: settings.max_chars] for m in readable]
+        results = await self._analyze(ctx, texts)
+        mood = summarize([Scored(m, r) for m, r in zip(readable, results, strict=True)])
+        note = f"I read at most {settings.max_messages} messages here" if wanted > limit else ""
+        await ctx.reply(format_mood(mood, note=note))
+
+    # ----- engines -------------------------------------------------------------------------
+
+    async def _analyze(self, ctx: Context, texts: Sequence[str]) -> list[SentimentResult]:
+        settings: SentimentSettings = ctx.settings
+        engine = await self._engine(ctx, settings)
+        return await with_timeout(
+            engine.analyze_many(texts), engine=engine.name, seconds=settings.timeout
+        )
+
+    async def _engine(self, ctx: Context, settings: SentimentSettings) -> SentimentEngine:
+        if settings.engine == "llm":
+            return await self._llm_engine(ctx, settings)
+        # Kept per engine and model only: the handlers apply this channel's size limit and
+        # timeout themselves, so a model is never loaded twice for different settings.
+        key = (
+            settings.engine,
+            settings.transformers_model if settings.engine == "transformers" else "",
+        )
+        engine = self._engines.get(key)
+        if engine is None:
+            engine = create_engine(settings.engine, model=key[1], limits=ENGINE_LIMITS)
+            self._engines[key] = engine
+            while len(self._engines) > self.cache_size:
+                self._engines.popitem(last=False)
+        self._engines.move_to_end(key)
+        return engine
+
+    async def _llm_engine(self, ctx: Context, settings: SentimentSettings) -> SentimentEngine:
+        from bot.providers import AIProviders  # LangChain: loaded only when the llm is chosen
+        from plugins.sentiment.llm_provider import ProviderLLMEngine
+
+        await self._check_budget(ctx)
+        ai = ctx.services.get("ai", AIProviders)
+        cfg = await ai.model_for(ctx)
+        return ProviderLLMEngine(
+            ai,
+            cfg,
+            server_id=ctx.server_id,
+            user_id=ctx.author.id,
+            max_concurrency=1 if cfg.is_local else 4,
+            limits=Limits(settings.timeout, settings.max_chars, MAX_MESSAGES),
+        )
+
+    @staticmethod
+    async def _check_budget(ctx: Context) -> None:
+        """The `ai` plugin's daily token budgets apply to the llm engine (the others spend no
+        tokens, so the plugin as a whole is not marked ``uses_model``)."""
+        try:
+            from plugins.ai import budget_guard
+        except ImportError:  # pragma: no cover - the ai plugin ships with the bot
+            return
+        await budget_guard(replace(ctx, plugin=_ModelUser()))

@@ -1,0 +1,228 @@
+"""Summaries of a text, a message, the channel's recent conversation, or a document.
+
+The default engine (extractive LexRank) needs no model and answers in well under a second;
+admins can switch a server or channel to the chat model or a seq2seq summarization model,
+with the extractive engine as the fallback. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from bot.core import (
+    Attachment,
+    Context,
+    Message,
+    Option,
+    Plugin,
+    SohbetError,
+    command,
+    message_command,
+)
+from bot.core.errors import BadOption
+from bot.nlp.runtime import in_thread
+from bot.nlp.sentences import split_sentences
+from bot.providers import AIProviders
+from plugins.summarize.engines import ChatLine, latest_within, summarize_chat
+from plugins.summarize.runner import Engines, Outcome
+from plugins.summarize.settings import SummarizeSettings
+from plugins.summarize.since import describe_duration, parse_since
+from plugins.summarize.sources import (
+    attachment_text,
+    clip,
+    document_text,
+    find_document,
+    visible_documents,
+)
+
+__all__ = ["SummarizePlugin", "SummarizeSettings"]
+
+Sentences = Annotated[
+    int | None, Option("Most sentences in the summary", min_value=1, max_value=30)
+]
+
+
+def target_length(settings: SummarizeSettings, asked: int | None, units: int) -> int:
+    """Sentences (or messages) to keep: the option, else the settings (`ratio` of the input)."""
+    if asked is not None:
+        return asked
+    if settings.ratio > 0:
+        return max(1, min(settings.sentences, round(settings.ratio * units)))
+    return settings.sentences
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class SummarizePlugin(Plugin):
+    name = "summarize"
+    description = "Summaries of texts, messages, the recent conversation and documents"
+    stored_data = ""  # nothing: texts, messages and documents are read, summarized and dropped
+    Settings = SummarizeSettings
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engines = Engines()
+
+    async def close(self) -> None:
+        self.engines.clear()
+
+    # ----- commands ------------------------------------------------------------------------
+
+    @command("summarize text", description="Summarize a text", cooldown=2)
+    async def summarize_text(
+        self,
+        ctx: Context,
+        text: Annotated[str, Option("The text to summarize")],
+        sentences: Sentences = None,
+    ) -> None:
+        await self._summarize(ctx, text, sentences, "your text")
+
+    @message_command("Summarize message", cooldown=2)
+    async def summarize_message(self, ctx: Context, message: Message) -> None:
+        text = message.content
+        if not text.strip() and message.attachments:  # a file posted without words
+            file = message.attachments[0]
+            text = await attachment_text(file, self._max_bytes(ctx))
+            await self._summarize(ctx, text, None, f"`{file.name}`", clip_long=True)
+            return
+        await self._summarize(ctx, text, None, f"{message.author.name}'s message")
+
+    @command("summarize channel", description="Summarize the recent conversation here", cooldown=10)
+    async def summarize_channel(
+        self,
+        ctx: Context,
+        messages: Annotated[
+            int | None, Option("How many recent messages to read", min_value=1, max_value=1000)
+        ] = None,
+        since: Annotated[str | None, Option("How far back, e.g. 30m, 2h or 1d")] = None,
+        sentences: Sentences = None,
+    ) -> None:
+        settings: SummarizeSettings = ctx.settings
+        limit = messages or settings.max_messages
+        if limit > settings.max_messages:
+            raise BadOption(f"`messages` can be at most {settings.max_messages} here.")
+        window = parse_since(since) if since else None
+        start = datetime.now(UTC) - window if window else None
+        await ctx.defer()
+        history = await ctx.channel_history(limit=limit, since=start)
+        people = [
+            m for m in history if not m.author.is_bot and (start is None or m.created_at >= start)
+        ]
+        lines = [ChatLine(m.author.name, m.content) for m in people if m.content.strip()]
+        span = f" from the last {describe_duration(window)}" if window else ""
+        if not lines:
+            await ctx.reply(self._nothing_to_read(people, span), ephemeral=True)
+            return
+        lines = latest_within(lines, settings.max_input_chars)
+        keep = target_length(settings, sentences, len(lines))
+        outcome = await self.engines.run(
+            ctx, lambda engine: summarize_chat(engine, lines, max_sentences=keep)
+        )
+        heading = f"**Summary of {_plural(len(lines), 'message')}{span}**"
+        await ctx.reply(self._render(heading, outcome))
+
+    @command(
+        "summarize document",
+        description="Summarize a document uploaded to this server (see /docs list)",
+        cooldown=5,
+    )
+    async def summarize_document(
+        self,
+        ctx: Context,
+        document: Annotated[str, Option("Document name or id", autocomplete="complete_document")],
+        sentences: Sentences = None,
+    ) -> None:
+        if ctx.location.is_dm:
+            raise SohbetError("Documents belong to a server: ask in one of its channels.")
+        store = ctx.services.store
+        doc = await find_document(store, ctx.server_id, ctx.location.effective_channel_id, document)
+        await ctx.defer()
+        vectors = await ctx.services.get("ai", AIProviders).vectors()
+        text = await document_text(vectors, doc, ctx.server_id)
+        await self._summarize(ctx, text, sentences, f"`{doc.name}`", clip_long=True)
+
+    @command(
+        "summarize file", description="Summarize an attached PDF, DOCX, TXT or web page", cooldown=5
+    )
+    async def summarize_file(
+        self,
+        ctx: Context,
+        file: Annotated[Attachment, Option("The document to summarize")],
+        sentences: Sentences = None,
+    ) -> None:
+        await ctx.defer()
+        text = await attachment_text(file, self._max_bytes(ctx))
+        await self._summarize(ctx, text, sentences, f"`{file.name}`", clip_long=True)
+
+    async def complete_document(self, ctx: Context, partial: str) -> list[str]:
+        docs = await visible_documents(
+            ctx.services.store, ctx.server_id, ctx.location.effective_channel_id
+        )
+        return [d.name for d in docs if partial.casefold() in d.name.casefold()][:25]
+
+    # ----- shared steps --------------------------------------------------------------------
+
+    async def _summarize(
+        self,
+        ctx: Context,
+        text: str,
+        sentences: int | None,
+        what: str,
+        *,
+        clip_long: bool = False,
+    ) -> None:
+        settings: SummarizeSettings = ctx.settings
+        text = text.strip()
+        if not text:
+            raise SohbetError(f"There is no text to summarize in {what}.")
+        cut = False
+        if clip_long:
+            text, cut = clip(text, settings.max_input_chars)
+        elif len(text) > settings.max_input_chars:
+            raise SohbetError(
+                f"That text is {len(text):,} characters long; I summarize at most "
+                f"{settings.max_input_chars:,} at once. Attach it as a file with "
+                "`/summarize file` to summarize its beginning."
+            )
+        await ctx.defer()
+        count = len(await in_thread(split_sentences, text))
+        keep = target_length(settings, sentences, count)
+        if count <= keep and settings.engine == "extractive":
+            await ctx.reply(
+                f"{what[0].upper()}{what[1:]} has only {_plural(count, 'sentence')}: "
+                "it is already as short as its summary would be.",
+                ephemeral=True,
+            )
+            return
+        outcome = await self.engines.run(
+            ctx, lambda engine: engine.summarize(text, max_sentences=keep)
+        )
+        heading = f"**Summary of {what}** ({_plural(count, 'sentence')})"
+        if cut:
+            heading += f" — only its first {len(text):,} characters"
+        await ctx.reply(self._render(heading, outcome))
+
+    @staticmethod
+    def _nothing_to_read(messages: list[Message], span: str) -> str:
+        if any(not m.attachments for m in messages):  # text messages whose text we don't get
+            return (
+                f"I can see {_plural(len(messages), 'message')}{span} here but not their text: "
+                "I may lack access to message content (on Discord, the bot needs the "
+                "Message Content intent)."
+            )
+        return f"There are no messages{span} to summarize here."
+
+    @staticmethod
+    def _render(heading: str, outcome: Outcome) -> str:
+        lines = [heading, outcome.summary.text]
+        footer = outcome.note or f"{outcome.summary.engine} summary"
+        lines.append(f"*({footer})*")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _max_bytes(ctx: Context) -> int:
+        settings: SummarizeSettings = ctx.settings
+        return int(settings.max_file_mb * 1_000_000)

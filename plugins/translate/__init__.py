@@ -1,0 +1,163 @@
+"""Translate: `/translate` and the "Translate message" context menu.
+
+The source language is detected offline when not given; text already in the target language
+is answered without a model call. The default engine is this server's chat model (through
+`AIProviders`, so model choice, timeouts and token budgets apply); a seq2seq translation model
+can be configured instead, with the chat model as fallback. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from bot.ai.models import ModelConfig
+from bot.core import Context, Message, Option, Plugin, SohbetError, command, message_command
+from bot.nlp import Detected, EmptyText, detect_language, normalize_language
+from bot.providers import AIProviders
+from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
+from plugins.translate.model import ProviderChatModel
+from plugins.translate.pipeline import LimitedTranslator, Seq2SeqPool, check_seq2seq_model
+from plugins.translate.presentation import (
+    format_translation,
+    same_language_text,
+    suggest_languages,
+)
+from plugins.translate.settings import TranslateSettings
+
+__all__ = ["TranslatePlugin", "TranslateSettings"]
+
+log = logging.getLogger(__name__)
+MAX_OPTION_CHARS = 6000  # Discord's longest text option
+
+
+def chunk_chars(cfg: ModelConfig) -> int:
+    """Characters per chat-model call, so a chunk's translation fits the answer token limit
+    (about 1.5 characters per token leaves room for wordier target languages)."""
+    return max(200, min(1500, int(cfg.max_new_tokens * 1.5)))
+
+
+class TranslatePlugin(Plugin):
+    name = "translate"
+    description = "Translate text between languages"
+    stored_data = ""  # nothing: texts are translated and forgotten (token counts belong to `ai`)
+    uses_model = True
+    Settings = TranslateSettings
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seq2seq = Seq2SeqPool()
+
+    async def close(self) -> None:
+        self.seq2seq.clear()
+
+    # ----- commands ------------------------------------------------------------------------
+
+    @command("translate", description="Translate text into another language", cooldown=2)
+    async def translate(
+        self,
+        ctx: Context,
+        text: Annotated[str, Option("The text to translate", max_length=MAX_OPTION_CHARS)],
+        to: Annotated[
+            str | None,
+            Option(
+                "Language to translate into, e.g. en, Turkish, Türkçe (default: the server's)",
+                autocomplete="complete_to",
+            ),
+        ] = None,
+        source: Annotated[
+            str | None,
+            Option(
+                "Language of the text (default: detected)",
+                name="from",
+                autocomplete="complete_source",
+            ),
+        ] = None,
+    ) -> None:
+        await self._translate(ctx, text, to, source, ephemeral=False)
+
+    @message_command("Translate message", cooldown=2, ephemeral=True)
+    async def translate_message(self, ctx: Context, message: Message) -> None:
+        if not message.content.strip():
+            raise SohbetError("That message has no text I can translate.")
+        await self._translate(ctx, message.content, None, None, ephemeral=True)
+
+    async def complete_to(self, ctx: Context, partial: str) -> list[str]:
+        return suggest_languages(partial)
+
+    async def complete_source(self, ctx: Context, partial: str) -> list[str]:
+        return suggest_languages(partial)
+
+    # ----- the work ------------------------------------------------------------------------
+
+    async def _translate(
+        self, ctx: Context, text: str, to: str | None, source: str | None, *, ephemeral: bool
+    ) -> None:
+        settings: TranslateSettings = ctx.settings
+        target = normalize_language(to) if to else settings.default_target
+        source_code = normalize_language(source) if source else None
+        if not text.strip():
+            raise EmptyText("translate")
+        if len(text) > settings.max_input_chars:
+            raise SohbetError(
+                f"That text is {len(text):,} characters long; I translate at most "
+                f"{settings.max_input_chars:,} here. Send a shorter part of it."
+            )
+        detected: Detected | None = None
+        if source_code is None:
+            detected = await detect_language(text)  # LanguageNotDetected: a friendly error
+        already = same_language_text(target, detected=detected is not None)
+        same = source_code or (detected.code if detected and detected.reliable else None)
+        if same == target:  # no model call for text already in the target language
+            await ctx.reply(already, ephemeral=True)
+            return
+        await ctx.defer(ephemeral=ephemeral)
+        translator, preferred = await self._translator(ctx, settings)
+        result = await translator.translate(text, target, source_code)
+        if result.same_language:
+            await ctx.reply(already, ephemeral=True)
+            return
+        fallback_from = None
+        if preferred != "chat" and result.engine == "chat":
+            log.info("translate: %s did not answer; the chat model did", preferred)
+            fallback_from = preferred
+        reply = format_translation(result, detected=detected, fallback_from=fallback_from)
+        await ctx.reply(reply, ephemeral=ephemeral)
+
+    async def _translator(
+        self, ctx: Context, settings: TranslateSettings
+    ) -> tuple[Translator, str]:
+        """The engine(s) for this request, and the name of the configured one."""
+        engines: list[Translator] = []
+        if settings.engine == "seq2seq":
+            try:
+                model_id = check_seq2seq_model(
+                    settings.seq2seq_model, ctx.services.config.allowed_models
+                )
+                seq2seq = self.seq2seq.get(model_id)
+                engines.append(
+                    LimitedTranslator(
+                        seq2seq,
+                        timeout=settings.timeout_s,
+                        max_input_chars=settings.max_input_chars,
+                    )
+                )
+            except SohbetError:
+                if not settings.fallback:
+                    raise
+        if settings.engine == "chat" or settings.fallback:
+            ai = ctx.services.get("ai", AIProviders)
+            cfg = await ai.model_for(ctx)
+            chat_model = ProviderChatModel(
+                providers=ai, cfg=cfg, server_id=ctx.server_id, user_id=ctx.author.id
+            )
+            engines.append(
+                ChatModelTranslator(
+                    chat_model,
+                    max_chunk_chars=chunk_chars(cfg),
+                    timeout=settings.timeout_s,
+                    max_input_chars=settings.max_input_chars,
+                )
+            )
+        translator = engines[0] if len(engines) == 1 else FallbackTranslator(engines)
+        return translator, ("chat" if settings.engine == "chat" else "seq2seq")

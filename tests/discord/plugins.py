@@ -82,6 +82,17 @@ class ToolsPlugin(Plugin):
     ) -> None:
         await ctx.reply(f"found {fruit}")
 
+    @command(description="Move between places")
+    async def move(
+        self,
+        ctx: Context,
+        to: str,
+        origin: Annotated[
+            str | None, Option("where from", name="from", autocomplete="fruits")
+        ] = None,
+    ) -> None:
+        await ctx.reply(f"{origin or 'here'} -> {to}")
+
     async def fruits(self, ctx: Context, partial: str) -> list[str]:
         return [f for f in ("apple", "apricot", "banana") if f.startswith(partial)]
 

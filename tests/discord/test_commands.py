@@ -116,6 +116,16 @@ async def test_discord_enforces_declared_limits(start_world: StartWorld):
         await world.alice.slash(world.general, "pick", color="blue")
 
 
+async def test_an_option_named_like_a_keyword(start_world: StartWorld):
+    world = await start_world()
+    origin = _option(_synced(world, "move"), "from")
+    assert origin["description"] == "where from" and origin["autocomplete"] is True
+    result = await world.alice.slash(world.general, "move", to="b", **{"from": "a"})
+    assert result.response.content == "a -> b"
+    choices = await world.alice.autocomplete(world.general, "move", "from", "ban")
+    assert [c["value"] for c in choices] == ["banana"]
+
+
 async def test_autocomplete_goes_through_the_router(start_world: StartWorld):
     world = await start_world()
     choices = await world.alice.autocomplete(world.general, "find", "fruit", "ap")

@@ -170,6 +170,27 @@ async def test_delete_document_removes_only_that_document_of_that_server(
     assert {hit.document_id for hit in hits} <= {"menu"}
 
 
+async def test_document_chunks_in_reading_order_and_only_of_that_server(
+    store: VectorStore,
+) -> None:
+    count = 300  # more than one scroll page
+    parts = [chunk(f"m{i}", f"part {i}", document="manual", position=i) for i in range(count)]
+    await store.upsert(
+        [
+            *parts[::-1],
+            chunk("b0", TEXTS[3], document="menu"),
+            chunk("z0", TEXTS[0], server=2, document="manual"),  # same document id elsewhere
+        ]
+    )
+
+    hits = await store.document_chunks(1, "manual")
+    assert [hit.text for hit in hits] == [f"part {i}" for i in range(count)]
+    assert {(hit.server_id, hit.document_id) for hit in hits} == {(1, "manual")}
+    [other] = await store.document_chunks(2, "manual")
+    assert other.text == TEXTS[0]
+    assert await store.document_chunks(3, "manual") == []
+
+
 async def test_delete_by_uploader_in_one_server_or_everywhere(store: VectorStore) -> None:
     await store.upsert(
         [

@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import itertools
 import sys
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -29,6 +30,9 @@ __all__ = ["CONSOLE_SERVER_ID", "ConsoleAdapter"]
 CONSOLE_SERVER_ID = 1
 CONSOLE_CHANNEL_ID = 1
 BOT_PREFIX = "sohbet> "
+# Message ids, shared by every adapter of the process. They start at the start-up time in
+# microseconds, so ids stored with a conversation never collide with a later session's.
+_message_ids = itertools.count(time.time_ns() // 1000)
 
 
 class _ConsoleMessage:
@@ -43,6 +47,7 @@ class _ConsoleResponder:
     def __init__(self, adapter: ConsoleAdapter) -> None:
         self.adapter = adapter
         self.answered = False
+        self.sent_message_ids: list[int] = []  # the bot messages printed for this event
 
     async def send(self, reply: Reply) -> _ConsoleMessage:
         self.answered = True
@@ -50,7 +55,7 @@ class _ConsoleResponder:
         self.adapter.write(prefix + reply.text + "\n")
         for name, data in reply.files:
             self.adapter.write(f"{BOT_PREFIX}[file {name}, {len(data)} bytes]\n")
-        self.adapter.remember(reply.text, is_bot=True)
+        self._sent(reply.text)
         return _ConsoleMessage(self.adapter)
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
@@ -62,8 +67,11 @@ class _ConsoleResponder:
             self.adapter.write(chunk)
         self.adapter.write("\n")
         text = "".join(parts)
-        self.adapter.remember(text, is_bot=True)
+        self._sent(text)
         return text
+
+    def _sent(self, text: str) -> None:
+        self.sent_message_ids.append(self.adapter.remember(text, is_bot=True).id)
 
     async def defer(self, *, ephemeral: bool = False) -> None:
         return None
@@ -90,7 +98,6 @@ class ConsoleAdapter:
         self.bot = Author(id=0, name="sohbet", is_bot=True)
         self.location = Location(CONSOLE_SERVER_ID, CONSOLE_CHANNEL_ID)
         self.history: deque[Message] = deque(maxlen=500)
-        self._ids = itertools.count(1)
 
     def write(self, text: str) -> None:
         self.out.write(text)
@@ -98,7 +105,7 @@ class ConsoleAdapter:
 
     def remember(self, text: str, *, is_bot: bool) -> Message:
         message = Message(
-            id=next(self._ids),
+            id=next(_message_ids),
             content=text,
             author=self.bot if is_bot else self.author,
             location=self.location,

@@ -14,6 +14,7 @@ from bot.core.errors import SohbetError
 from bot.core.events import Attachment, CommandCall, Location, Reply
 from bot.core.options import OptionSpec
 from bot.core.plugin import CommandSpec
+from bot.maintenance.shutdown import InFlight, ShuttingDown
 from bot.platforms.discord.attachments import to_attachment
 from bot.platforms.discord.commands import CommandSync, TreeBuild, build_tree
 from bot.platforms.discord.conversations import ConversationResolver, is_bot_thread
@@ -46,8 +47,27 @@ def build_intents(settings: DiscordSettings) -> discord.Intents:
     return intents
 
 
+class _CutOffNotice:
+    """Tells the member a reply was cut off by a shutdown, once a responder exists."""
+
+    def __init__(self) -> None:
+        self.responder: MessageResponder | InteractionResponder | None = None
+        self.ephemeral = False
+
+    async def send(self, text: str) -> None:
+        if self.responder is not None:
+            await self.responder.send(Reply(text, ephemeral=self.ephemeral))
+
+
 class SohbetClient(discord.Client):
-    def __init__(self, app: App, settings: DiscordSettings, **options: Any) -> None:
+    def __init__(
+        self,
+        app: App,
+        settings: DiscordSettings,
+        *,
+        inflight: InFlight | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(
             intents=build_intents(settings),
             allowed_mentions=NO_MENTIONS,
@@ -61,6 +81,8 @@ class SohbetClient(discord.Client):
         self.build: TreeBuild = build_tree(self.tree, app.registry, self)
         self.sync = CommandSync(self.tree, app.store.state, settings.dev_guild_id)
         self.conversations = ConversationResolver(app.router, settings)
+        # Every event handler runs inside `inflight.track`, so a shutdown can drain them.
+        self.inflight = inflight if inflight is not None else InFlight()
 
     # ----- lifecycle ---------------------------------------------------------------------
 
@@ -103,6 +125,19 @@ class SohbetClient(discord.Client):
             return
         if message.type not in _CONVERSATIONAL:
             return
+        notice = _CutOffNotice()
+        try:
+            async with self.inflight.track(notify=notice.send, name=f"message {message.id}"):
+                await self._handle_message(message, bot_id, notice)
+        except ShuttingDown as exc:
+            if message.guild is None or any(u.id == bot_id for u in message.mentions):
+                responder = MessageResponder(message, self.settings, bot_id=bot_id)
+                with contextlib.suppress(Exception):
+                    await responder.send(Reply(exc.user_message))
+
+    async def _handle_message(
+        self, message: discord.Message, bot_id: int, notice: _CutOffNotice
+    ) -> None:
         await self._resolve_reference(message)
         event = to_message(
             message, bot_id=bot_id, max_attachment_bytes=self.settings.max_attachment_bytes
@@ -129,6 +164,7 @@ class SohbetClient(discord.Client):
                 in_bot_thread = True
         responder = MessageResponder(message, self.settings, bot_id=bot_id, channel=thread)
         if addressed:
+            notice.responder = responder
             try:
                 event.conversation = await self.conversations.for_message(
                     message, event.location, bot_id, in_bot_thread=in_bot_thread
@@ -234,6 +270,23 @@ class SohbetClient(discord.Client):
         responder = InteractionResponder(
             interaction, self.settings, ephemeral=spec.ephemeral, bot_id=self.bot_id
         )
+        notice = _CutOffNotice()
+        notice.responder, notice.ephemeral = responder, True
+        try:
+            async with self.inflight.track(notify=notice.send, name=f"/{spec.name}"):
+                await self._answer(interaction, spec, options, target, responder)
+        except ShuttingDown as exc:
+            with contextlib.suppress(Exception):
+                await responder.send(Reply(exc.user_message, ephemeral=True))
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        options: dict[str, Any],
+        target: discord.Message | None,
+        responder: InteractionResponder,
+    ) -> None:
         async with responder.auto_defer(self.settings.auto_defer_after):
             try:
                 call = await self._call(interaction, spec, options, target)

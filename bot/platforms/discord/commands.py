@@ -88,8 +88,12 @@ def _annotation(option: OptionSpec) -> Any:
 def _slash_callback(
     spec: CommandSpec, handler: CommandHandler, top_level: bool
 ) -> Callable[..., Any]:
+    names = {o.parameter: o.name for o in spec.options}
+
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
-        await handler.run_command(interaction, spec, values)
+        await handler.run_command(
+            interaction, spec, {names.get(k, k): v for k, v in values.items()}
+        )
 
     parameters = [
         inspect.Parameter(
@@ -99,7 +103,7 @@ def _slash_callback(
     for option in spec.options:
         parameters.append(
             inspect.Parameter(
-                option.name,
+                option.parameter,
                 inspect.Parameter.KEYWORD_ONLY,
                 annotation=_annotation(option),
                 default=inspect.Parameter.empty if option.required else None,
@@ -108,18 +112,21 @@ def _slash_callback(
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     identifier = "sohbet_" + spec.name.replace(" ", "_").replace("-", "_")
     callback.__qualname__ = callback.__name__ = identifier
-    descriptions = {o.name: _text(o.description, o.name) for o in spec.options}
+    renamed = {o.parameter: o.name for o in spec.options if o.parameter != o.name}
+    if renamed:
+        app_commands.rename(**renamed)(callback)
+    descriptions = {o.parameter: _text(o.description, o.name) for o in spec.options}
     if descriptions:
         app_commands.describe(**descriptions)(callback)
     choices = {
-        o.name: [app_commands.Choice(name=_text(str(c)), value=c) for c in o.choices]
+        o.parameter: [app_commands.Choice(name=_text(str(c)), value=c) for c in o.choices]
         for o in spec.options
         if o.choices and o.kind in ("str", "int", "float")
     }
     if choices:
         app_commands.choices(**choices)(callback)
     suggestions: dict[str, Any] = {
-        o.name: _suggest_callback(spec, o, handler)
+        o.parameter: _suggest_callback(spec, o, handler)
         for o in spec.options
         if o.autocomplete and not o.choices and o.kind in ("str", "int", "float")
     }

@@ -1,4 +1,8 @@
-"""`sohbet run`: build the app, connect to Discord, close everything on the way out."""
+"""`sohbet run`: build the app, connect to Discord, close everything on the way out.
+
+Operations run alongside: probes and metrics (SOHBET_METRICS_PORT), the retention job, and on
+SIGTERM/SIGINT a graceful drain of running replies before the gateway connection closes.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import discord
 
 from bot.app import build_app
 from bot.config import Config
+from bot.maintenance.runtime import Operations
 from bot.platforms.discord.client import SohbetClient
 from bot.platforms.discord.settings import DiscordSettings
 
@@ -24,10 +29,14 @@ async def run_bot(config: Config) -> int:
         return 2
     settings = DiscordSettings.from_config(config)
     app = await build_app(config)
+    ops: Operations | None = None
     try:
-        client = SohbetClient(app, settings)
+        ops = await Operations.start(app)
+        client = SohbetClient(app, settings, inflight=ops.inflight)
         for name, reason in sorted(client.build.skipped.items()):
             log.warning("command %r is not available on Discord: %s", name, reason)
+        ops.on_stop(client.close)  # once drained: ends client.start() below
+        ops.install_signals()
         async with client:
             await client.start(config.discord_token.get_secret_value())
     except discord.LoginFailure:
@@ -47,5 +56,7 @@ async def run_bot(config: Config) -> int:
         )
         return 2
     finally:
+        if ops is not None:
+            await ops.close()
         await app.close()
     return 0

@@ -1,0 +1,137 @@
+"""Turning sentiment results into replies: one text's label, a channel's overall mood.
+
+Excerpts of members' messages are shortened and defused (no mentions, no markdown that could
+break the reply) before they are shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.events import Message
+from plugins.sentiment.engines import LABELS, Label, SentimentResult
+
+__all__ = ["EMOJI", "Mood", "Scored", "excerpt", "format_mood", "format_result", "summarize"]
+
+Overall = Literal["positive", "neutral", "negative", "mixed"]
+EMOJI: dict[str, str] = {"positive": "🙂", "neutral": "😐", "negative": "🙁", "mixed": "🤔"}
+
+_USER = re.compile(r"<@!?\d+>")
+_ROLE = re.compile(r"<@&\d+>")
+_CHANNEL = re.compile(r"<#\d+>")
+_CUSTOM_EMOJI = re.compile(r"<a?(:\w+:)\d+>")
+_EVERYONE = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
+_MARKUP = re.compile(r"[`*~|]")
+
+
+def excerpt(text: str, limit: int = 80) -> str:
+    """A one-line, mention-free, markdown-free quote of at most ``limit`` characters."""
+    text = _USER.sub("@user", text)
+    text = _ROLE.sub("@role", text)
+    text = _CHANNEL.sub("#channel", text)
+    text = _CUSTOM_EMOJI.sub(r"\1", text)
+    text = _EVERYONE.sub("@\u200b\\1", text)  # a zero-width space: shown, never a ping
+    text = _MARKUP.sub("", text)
+    text = " ".join(text.split()).lstrip(">").strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f"“{text}”"
+
+
+def format_result(result: SentimentResult) -> str:
+    """``🙂 **positive** · confidence 93% · engine `vader` ``."""
+    return (
+        f"{EMOJI[result.label]} **{result.label}** · confidence {result.score:.0%} "
+        f"· engine `{result.engine}`"
+    )
+
+
+@dataclass(frozen=True)
+class Scored:
+    message: Message
+    result: SentimentResult
+
+    @property
+    def polarity(self) -> float:
+        """-1 (surely negative) .. 0 (neutral) .. +1 (surely positive)."""
+        sign = {"positive": 1.0, "neutral": 0.0, "negative": -1.0}[self.result.label]
+        return sign * self.result.score
+
+
+@dataclass(frozen=True)
+class Mood:
+    overall: Overall
+    balance: float  # mean polarity, -1..1
+    counts: dict[Label, int]
+    total: int
+    most_positive: Scored | None
+    most_negative: Scored | None
+    engines: tuple[str, ...]
+
+
+def summarize(
+    scored: Sequence[Scored], *, threshold: float = 0.15, mixed_share: float = 0.25
+) -> Mood:
+    """The overall mood: positive/negative when the mean polarity leans past ``threshold``,
+    mixed when it does not but both polar labels have at least ``mixed_share`` of messages,
+    neutral otherwise."""
+    if not scored:
+        raise ValueError("no messages to summarize")
+    total = len(scored)
+    counts: dict[Label, int] = {label: 0 for label in LABELS}
+    counts.update(Counter(s.result.label for s in scored))
+    balance = sum(s.polarity for s in scored) / total
+    overall: Overall
+    if balance >= threshold:
+        overall = "positive"
+    elif balance <= -threshold:
+        overall = "negative"
+    elif min(counts["positive"], counts["negative"]) / total >= mixed_share:
+        overall = "mixed"
+    else:
+        overall = "neutral"
+    positives = [s for s in scored if s.result.label == "positive"]
+    negatives = [s for s in scored if s.result.label == "negative"]
+    return Mood(
+        overall=overall,
+        balance=balance,
+        counts=counts,
+        total=total,
+        most_positive=max(positives, key=lambda s: s.polarity) if positives else None,
+        most_negative=min(negatives, key=lambda s: s.polarity) if negatives else None,
+        engines=tuple(sorted({s.result.engine for s in scored})),
+    )
+
+
+def _quote(label: str, item: Scored | None) -> str | None:
+    if item is None:
+        return None
+    author = excerpt(item.message.author.name, 40).strip("“”")
+    return f"{label}: {excerpt(item.message.content)} — {author}"
+
+
+def format_mood(mood: Mood, *, note: str = "") -> str:
+    plural = "message" if mood.total == 1 else "messages"
+    lines = [
+        f"**Channel mood** over the last {mood.total} {plural} from members: "
+        f"{EMOJI[mood.overall]} **{mood.overall}** (balance {mood.balance:+.2f})",
+        " · ".join(
+            f"{EMOJI[label]} {label} {mood.counts[label]} ({mood.counts[label] / mood.total:.0%})"
+            for label in LABELS
+        ),
+    ]
+    lines.extend(
+        line
+        for line in (
+            _quote("Most positive", mood.most_positive),
+            _quote("Most negative", mood.most_negative),
+        )
+        if line
+    )
+    engines = ", ".join(f"`{name}`" for name in mood.engines)
+    lines.append(f"Engine: {engines}" + (f" · {note}" if note else ""))
+    return "\n".join(lines)

@@ -1,0 +1,80 @@
+"""Choosing and limiting the engine for one request.
+
+- `LimitedTranslator` applies one request's size limit and deadline to an engine that is
+  shared between servers (a loaded seq2seq model serves everyone; limits differ per server).
+- `Seq2SeqPool` keeps the few seq2seq models in use loaded, least recently used dropped first.
+- `check_seq2seq_model` keeps server admins to models the operator put on this machine: a
+  Hugging Face id loads only from the local cache (never downloaded); a path must be on the
+  operator's `allowed_models` list, like chat models.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from pathlib import Path
+
+from bot.core import SohbetError
+from bot.nlp.runtime import check_input, with_timeout
+from plugins.translate.engines import Seq2SeqTranslator, Translation, Translator
+
+__all__ = ["LimitedTranslator", "Seq2SeqPool", "check_seq2seq_model"]
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_NO_LIMIT = 10**9
+
+
+class LimitedTranslator:
+    """Wraps an engine with a maximum input length and a timeout (both as `EngineError`s)."""
+
+    def __init__(self, engine: Translator, *, timeout: float, max_input_chars: int) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.timeout = timeout
+        self.max_input_chars = max_input_chars
+
+    async def translate(self, text: str, target: str, source: str | None = None) -> Translation:
+        check_input(text, engine=self.name, limit=self.max_input_chars, action="translate")
+        return await with_timeout(
+            self.engine.translate(text, target, source), engine=self.name, seconds=self.timeout
+        )
+
+
+class Seq2SeqPool:
+    """Loaded seq2seq engines by model id; at most `size` stay in memory."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._engines: OrderedDict[str, Seq2SeqTranslator] = OrderedDict()
+
+    def get(self, model: str) -> Seq2SeqTranslator:
+        engine = self._engines.pop(model, None)
+        if engine is None:
+            # Limits are the request's (LimitedTranslator); the model loads lazily, off the loop.
+            engine = Seq2SeqTranslator(model, timeout=None, max_input_chars=_NO_LIMIT)
+        self._engines[model] = engine
+        while len(self._engines) > self.size:
+            self._engines.popitem(last=False)
+        return engine
+
+    def clear(self) -> None:
+        self._engines.clear()
+
+
+def check_seq2seq_model(model: str, allowed: list[str]) -> str:
+    """Return `model` if a server may use it, else raise a `SohbetError` saying why."""
+    if not model:
+        raise SohbetError(
+            "The `seq2seq` engine needs a model. An admin can set one with `/plugins config set "
+            "plugin:translate key:seq2seq_model value:Helsinki-NLP/opus-mt-tr-en`, "
+            "or switch `engine` back to `chat`."
+        )
+    if model in allowed:
+        return model
+    if _HUB_ID.match(model) and ".." not in model and not Path(model).exists():
+        return model
+    raise SohbetError(
+        f"The translation model `{model}` isn't allowed here. Use a Hugging Face model id "
+        "that is already on the bot's machine, or ask the operator to add the path to "
+        "`allowed_models`."
+    )

@@ -1,0 +1,431 @@
+"""Reliability: the database and the vector store missing at start-up or going away mid-run.
+
+Real components throughout: the installed help, chat (fake `echo` model), docs (RAG, real
+embedder and vector store) plugins through the real Router, real PostgreSQL behind a loopback
+TCP forwarder that can die and come back, a real second process holding the embedded vector
+store's lock, the real `sohbet` command line in a subprocess, and the real probe server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.app import App, build_app
+from bot.config import Config
+from bot.core import Context, Plugin, command
+from bot.core.events import Attachment
+from bot.core.router import Cooldowns
+from bot.maintenance import Operations
+from bot.observability import Metrics
+from bot.store.database import Store
+from plugins.chat import ChatPlugin
+from plugins.help import HelpPlugin
+from plugins.rag import RagPlugin
+from tests.chat.helpers import Talk, echo_config
+from tests.conftest import POSTGRES_ADMIN_URL, _admin
+from tests.ops.outage import LockHolder, TcpProxy, free_port
+from tests.ops.qdrant_standin import QdrantStandIn
+
+REPO = Path(__file__).resolve().parents[2]
+DB_DOWN = "My database is unreachable right now"
+PASSWORD = "s3cretpw"
+HANDBOOK = (
+    b"# Handbook\n\nThe office opens at nine in the morning.\n\n"
+    b"Lunch is served at noon in the garden.\n"
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+class ShoutPlugin(Plugin):
+    """A plugin that needs no database (like translate or sentiment)."""
+
+    name = "shout"
+    description = "Says it louder"
+
+    @command(description="Say it louder")
+    async def shout(self, ctx: Context, text: str) -> None:
+        await ctx.reply(text.upper() + "!")
+
+
+def upload(data: bytes = HANDBOOK, name: str = "handbook.md") -> Attachment:
+    async def fetch() -> bytes:
+        return data
+
+    return Attachment(name, "text/markdown", len(data), fetch=fetch)
+
+
+async def readyz(ops: Operations) -> tuple[int, dict]:
+    assert ops.observability.url is not None
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{ops.observability.url}/readyz") as response,
+    ):
+        return response.status, await response.json()
+
+
+async def start_ops(app: App, metrics: Metrics) -> Operations:
+    return await Operations.start(
+        app, metrics=metrics, metrics_port=0, freeze_gc=False, retention=False
+    )
+
+
+def cooled(talk: Talk) -> Talk:
+    """Forget command cooldowns (these tests repeat commands faster than members may)."""
+    talk.app.router.cooldowns = Cooldowns()
+    return talk
+
+
+def events(metrics: Metrics, plugin: str, outcome: str) -> float:
+    total = 0.0
+    for family in metrics.registry.collect():
+        for sample in family.samples:
+            labels = sample.labels
+            if (
+                sample.name == "sohbet_events_total"
+                and labels.get("plugin") == plugin
+                and labels.get("outcome") == outcome
+            ):
+                total += sample.value
+    return total
+
+
+# ----- start-up ----------------------------------------------------------------------------
+
+
+def sohbet(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SOHBET_")}
+    base.pop("DISCORD_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        env={**base, "HF_HUB_OFFLINE": "1", "SOHBET_PLUGINS": "help", **env},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("command", ["chat", "run"])
+def test_unreachable_postgres_at_start_is_one_clear_line(command: str, tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://sohbet:{PASSWORD}@127.0.0.1:{free_port()}/sohbet"
+    env = {
+        "SOHBET_DATA_DIR": str(tmp_path / "data"),
+        "SOHBET_DATABASE_URL": url,
+        "SOHBET_CONFIG_FILE": str(tmp_path / "absent.toml"),
+        "DISCORD_TOKEN": "not-a-real-token",  # `run` must fail on the database, before Discord
+    }
+    done = sohbet([command], env)
+    assert done.returncode == 1
+    assert "is unreachable" in done.stderr and "sohbet doctor" in done.stderr
+    assert "sohbet:***@127.0.0.1" in done.stderr and PASSWORD not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_data_folder_that_cannot_be_created_is_explained(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = {
+        "SOHBET_DATA_DIR": str(blocker / "data"),
+        "SOHBET_CONFIG_FILE": str(tmp_path / "absent.toml"),
+    }
+    done = sohbet(["chat"], env)
+    assert done.returncode == 1
+    assert f"can't create my data folder {blocker / 'data'}" in done.stderr
+    assert "SOHBET_DATA_DIR" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_sqlite_in_a_missing_folder_is_explained(tmp_path: Path) -> None:
+    env = {
+        "SOHBET_DATA_DIR": str(tmp_path / "data"),
+        "SOHBET_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/nowhere/sohbet.db",
+        "SOHBET_CONFIG_FILE": str(tmp_path / "absent.toml"),
+    }
+    done = sohbet(["chat"], env)
+    assert done.returncode == 1
+    assert "is unreachable" in done.stderr and "no folder" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_chat_serves_probes_on_the_configured_port_and_refuses_a_busy_one(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "SOHBET_DATA_DIR": str(tmp_path / "data"),
+        "SOHBET_CONFIG_FILE": str(tmp_path / "absent.toml"),
+        "SOHBET_METRICS_PORT": "0",
+    }
+    done = sohbet(["chat"], env, stdin="/ping\n")
+    assert done.returncode == 0, done.stderr
+    assert "Pong! Database answered" in done.stdout
+    with __import__("socket").socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        env["SOHBET_METRICS_PORT"] = str(busy.getsockname()[1])
+        done = sohbet(["chat"], env, stdin="/ping\n")
+    assert done.returncode == 1
+    assert "Can't serve health checks and metrics on 127.0.0.1:" in done.stderr
+    assert "SOHBET_METRICS_PORT" in done.stderr and "Traceback" not in done.stderr
+    assert "Pong" not in done.stdout
+
+
+# ----- PostgreSQL going away ---------------------------------------------------------------
+
+
+@pytest.fixture
+async def proxy(postgres_url: str) -> AsyncIterator[TcpProxy]:
+    target = make_url(postgres_url)
+    forwarder = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+    await forwarder.start()
+    yield forwarder
+    await forwarder.stop()
+
+
+def through(url: str, proxy: TcpProxy) -> str:
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+
+
+@pytest.mark.postgres
+async def test_postgres_dying_mid_run_gives_friendly_errors_and_recovers(
+    config: Config, postgres_url: str, proxy: TcpProxy
+) -> None:
+    config = echo_config(config).model_copy(update={"database_url": through(postgres_url, proxy)})
+    app = await build_app(
+        config, plugins=[HelpPlugin(), ChatPlugin(), ShoutPlugin()], migrate=False
+    )
+    metrics = Metrics(process=False)
+    ops = await start_ops(app, metrics)
+    app.services.settings.ttl = 0  # an outage longer than the settings cache
+    alice = Talk(app, user_id=7, server_id=500, channel_id=50)
+    try:
+        assert (await cooled(alice).command("ping")).text.startswith("Pong! Database answered")
+        assert (await cooled(alice).command("chat", message="hello")).text == "You said: hello"
+        assert (await readyz(ops))[0] == 200
+
+        await proxy.stop()  # PostgreSQL is gone: connections reset, the port refuses
+        chat = await cooled(alice).command("chat", message="are you there?")
+        assert chat.text.startswith(DB_DOWN) and chat.replies[-1].ephemeral
+        said = await alice.say("hello again")
+        assert said.text.startswith(DB_DOWN)
+        ping = await cooled(alice).command("ping")
+        assert "database is unreachable" in ping.text and ping.text.startswith("Pong!")
+        # A plugin that needs no database keeps working on the last known settings.
+        assert (await cooled(alice).command("shout", text="hi")).text == "HI!"
+        status, body = await readyz(ops)
+        assert status == 503 and body["checks"]["database"]["ok"] is False
+        assert "Connect call failed" in body["checks"]["database"]["error"]
+        assert events(metrics, "chat", "refused") >= 2
+        assert events(metrics, "chat", "error") == 0  # refusals, not crashes
+
+        await proxy.start()  # back on the same port
+        # Nothing of the outage was half-written: the model sees only the turns that finished.
+        assert (
+            await cooled(alice).command("chat", message="back?")
+        ).text == "You said: hello | back?"
+        assert (await cooled(alice).command("ping")).text.startswith("Pong! Database answered")
+        status, body = await readyz(ops)
+        assert status == 200, body
+    finally:
+        await ops.close()
+        await app.close()
+
+
+@pytest.mark.postgres
+async def test_terminated_backends_are_replaced_without_the_member_noticing(
+    config: Config, postgres_url: str
+) -> None:
+    config = echo_config(config).model_copy(update={"database_url": postgres_url})
+    app = await build_app(config, plugins=[HelpPlugin(), ChatPlugin()], migrate=False)
+    bob = Talk(app, user_id=8, server_id=501, channel_id=51)
+    try:
+        assert (await cooled(bob).command("chat", message="one")).text == "You said: one"
+        database = make_url(postgres_url).database
+        await _admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+        )
+        assert (await cooled(bob).command("chat", message="two")).text == "You said: one | two"
+    finally:
+        await app.close()
+
+
+@pytest.fixture
+async def own_database() -> AsyncIterator[str]:
+    """A migrated PostgreSQL database of this test alone (it gets renamed)."""
+    name = f"sohbet_ops_{secrets.token_hex(4)}"
+    try:
+        await _admin(f'CREATE DATABASE "{name}"')
+    except (TimeoutError, OSError) as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc}")
+    url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+asyncpg", database=name)
+    rendered = url.render_as_string(hide_password=False)
+    store = Store(rendered)
+    try:
+        await store.upgrade()
+    finally:
+        await store.close()
+    yield rendered
+    for candidate in (name, f"{name}_away"):
+        await _admin(f'DROP DATABASE IF EXISTS "{candidate}" WITH (FORCE)')
+
+
+async def _rename(old: str, new: str) -> None:
+    for _ in range(20):  # the pool may reconnect between the two statements: try again
+        await _admin(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{old}'"
+        )
+        try:
+            await _admin(f'ALTER DATABASE "{old}" RENAME TO "{new}"')
+            return
+        except Exception as exc:  # asyncpg: "being accessed by other users"
+            if "other users" not in str(exc):
+                raise
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"could not rename {old}")
+
+
+@pytest.mark.postgres
+async def test_a_database_renamed_away_mid_run_is_reported_then_recovered(
+    config: Config, own_database: str
+) -> None:
+    name = make_url(own_database).database
+    assert name is not None
+    config = echo_config(config).model_copy(update={"database_url": own_database})
+    app = await build_app(
+        config, plugins=[HelpPlugin(), ChatPlugin(), ShoutPlugin()], migrate=False
+    )
+    app.services.settings.ttl = 0
+    carol = Talk(app, user_id=9, server_id=502, channel_id=52)
+    try:
+        assert (await cooled(carol).command("chat", message="first")).text == "You said: first"
+        await _rename(name, f"{name}_away")  # an operator moved it: "database does not exist"
+        reply = await cooled(carol).command("chat", message="lost")
+        assert reply.text.startswith(DB_DOWN)
+        assert (await cooled(carol).command("shout", text="hi")).text == "HI!"
+        await _rename(f"{name}_away", name)
+        assert (
+            await cooled(carol).command("chat", message="found")
+        ).text == "You said: first | found"
+    finally:
+        await app.close()
+
+
+# ----- the vector store --------------------------------------------------------------------
+
+
+async def rag_app(config: Config) -> App:
+    return await build_app(
+        echo_config(config), plugins=[HelpPlugin(), ChatPlugin(), RagPlugin()], migrate=False
+    )
+
+
+async def test_qdrant_server_unreachable_answers_clearly_and_chat_goes_on(config: Config) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    app = await rag_app(config.model_copy(update={"qdrant_url": url}))
+    metrics = Metrics(process=False)
+    ops = await start_ops(app, metrics)
+    dave = Talk(app, user_id=10, server_id=503, channel_id=53)
+    try:
+        asked = await cooled(dave).command("ask", question="When does the office open?")
+        assert asked.text.startswith(f"Cannot reach the Qdrant server at {url}. Is it running?")
+        uploaded = await cooled(dave).command("docs upload", file=upload())
+        assert uploaded.text.startswith(f"Cannot reach the Qdrant server at {url}")
+        assert (await cooled(dave).command("chat", message="still there?")).text == (
+            "You said: still there?"
+        )
+        status, body = await readyz(ops)
+        assert status == 503
+        assert body["checks"]["vectors"]["ok"] is False
+        assert body["checks"]["database"]["ok"] is True
+        assert events(metrics, "docs", "refused") == 2
+        assert events(metrics, "docs", "error") == 0
+    finally:
+        await ops.close()
+        await app.close()
+
+
+async def test_embedded_store_locked_by_another_process_then_released(config: Config) -> None:
+    holder = LockHolder(config.data_dir / "vectors")
+    pid = holder.start()
+    app = await rag_app(config)
+    erin = Talk(app, user_id=11, server_id=504, channel_id=54)
+    try:
+        uploaded = await cooled(erin).command("docs upload", file=upload())
+        assert f"is already in use by process {pid}" in uploaded.text
+        assert "SOHBET_QDRANT_URL" in uploaded.text
+        asked = await cooled(erin).command("ask", question="When does the office open?")
+        assert f"already in use by process {pid}" in asked.text
+        assert (await cooled(erin).command("chat", message="hi")).text == "You said: hi"
+
+        holder.stop()  # the other bot stopped: the next request opens the store
+        uploaded = await cooled(erin).command("docs upload", file=upload())
+        assert uploaded.text.startswith("✅"), uploaded.text
+        asked = await cooled(erin).command("ask", question="When does the office open?")
+        assert [r.text for r in asked.replies] == [
+            "You said: When does the office open?",
+            "**Sources**\n[1] handbook.md",
+        ]
+    finally:
+        holder.stop()
+        await app.close()
+
+
+@pytest.fixture
+async def qdrant() -> AsyncIterator[QdrantStandIn]:
+    server = QdrantStandIn()
+    await server.start()
+    yield server
+    await server.close()
+
+
+async def test_qdrant_server_going_away_mid_run_then_coming_back(
+    config: Config, qdrant: QdrantStandIn
+) -> None:
+    app = await rag_app(config.model_copy(update={"qdrant_url": qdrant.url}))
+    metrics = Metrics(process=False)
+    ops = await start_ops(app, metrics)
+    frank = Talk(app, user_id=12, server_id=505, channel_id=55)
+    question = "When does the office open?"
+    answer = ["You said: When does the office open?", "**Sources**\n[1] handbook.md"]
+    try:
+        assert (await cooled(frank).command("docs upload", file=upload())).text.startswith("✅")
+        assert [
+            r.text for r in (await cooled(frank).command("ask", question=question)).replies
+        ] == answer
+        assert (await readyz(ops))[0] == 200
+
+        await qdrant.stop()
+        asked = await cooled(frank).command("ask", question=question)
+        assert asked.text.startswith(f"Cannot reach the Qdrant server at {qdrant.url}")
+        other = upload(b"# Menu\n\nSoup on Mondays.\n", "menu.md")
+        uploaded = await cooled(frank).command("docs upload", file=other)
+        assert uploaded.text.startswith(f"Cannot reach the Qdrant server at {qdrant.url}")
+        # The failed upload left no half-made document behind.
+        listed = await cooled(frank).command("docs list")
+        assert "handbook.md" in listed.text and "menu.md" not in listed.text
+        assert (await frank.say("are you ok?")).text == "You said: are you ok?"
+        status, body = await readyz(ops)
+        assert status == 503 and body["checks"]["vectors"]["ok"] is False
+        assert body["checks"]["database"]["ok"] is True
+        assert events(metrics, "docs", "error") == 0
+
+        await qdrant.start()  # same port, same data
+        assert [
+            r.text for r in (await cooled(frank).command("ask", question=question)).replies
+        ] == answer
+        assert (await cooled(frank).command("docs upload", file=other)).text.startswith("✅")
+        assert (await readyz(ops))[0] == 200
+    finally:
+        await ops.close()
+        await app.close()

@@ -1,0 +1,106 @@
+"""Upload a document, ask about it: cited answers, and an honest "not found"."""
+
+from __future__ import annotations
+
+from plugins.rag.answer import NOT_FOUND
+from tests.rag.conftest import ANSWER, SERVER_A, StartWorld, World, kettle_pdf, posted
+
+WARRANTY = "How long is the warranty?"
+OFF_TOPIC = "Who won the football world cup in 1998?"
+
+
+async def test_upload_then_ask_cites_document_page_and_link(world: World) -> None:
+    alice = world.member("alice")
+    manual = world.file("kettle-manual.pdf", kettle_pdf())
+
+    out = await alice.say(f"/docs upload file:{manual}")
+    assert "📄 Reading **kettle-manual.pdf**…" in out
+    assert "✅ Added **kettle-manual.pdf**: 3 pages, 3 chunks" in out
+
+    out = await alice.say(f"/ask {WARRANTY}")
+    answer, sources = out.split("sohbet> **Sources**\n")
+    assert answer == f"sohbet> {ANSWER}\n"
+    # The model cited [1] only, and [1] is the warranty page, linked to where it came from.
+    assert sources.splitlines() == [f"[1] kettle-manual.pdf, page 2 — <{manual.as_uri()}>"]
+
+
+async def test_a_turkish_question_finds_the_english_page(world: World) -> None:
+    alice = world.member("alice")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+    out = await alice.say("/ask Garanti süresi kaç ay?")
+    assert "[1] kettle-manual.pdf, page 2" in out
+
+
+async def test_add_to_documents_cites_the_upload_message(world: World) -> None:
+    bob, alice = world.member("bob"), world.member("alice")
+    message = posted(bob, [world.file("kettle-manual.pdf", kettle_pdf())], "our manual")
+
+    out = await alice.menu("Add to documents", message)
+    assert "✅ Added **kettle-manual.pdf**" in out
+    (row,) = await world.rows(SERVER_A)
+    assert row.source_url == message.link and row.uploader_id == alice.id
+
+    out = await bob.say(f"/ask question:{WARRANTY}")
+    assert f"[1] kettle-manual.pdf, page 2 — <{message.link}>" in out
+
+
+async def test_below_the_score_threshold_the_model_is_not_asked(world: World) -> None:
+    alice = world.member("alice")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+
+    out = await alice.say(f"/ask {OFF_TOPIC}")
+    assert out == f"sohbet> {NOT_FOUND}\n"  # no guess, no sources
+    assert await world.app.store.usage.tokens_today(SERVER_A) == 0  # the model never ran
+
+    out = await alice.say(f"/ask {WARRANTY}")  # the same store answers a relevant question
+    assert ANSWER in out
+    assert await world.app.store.usage.tokens_today(SERVER_A) > 0
+
+
+async def test_the_threshold_is_a_per_server_setting(world: World) -> None:
+    admin = world.member("mod", admin=True)
+    await admin.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+
+    out = await admin.say("/plugins config set plugin:docs key:min_score value:0.99")
+    assert "`docs.min_score` is now `0.99` on this server." in out
+    assert await admin.say(f"/ask {WARRANTY}") == f"sohbet> {NOT_FOUND}\n"
+
+    await admin.say("/plugins config reset plugin:docs key:min_score")
+    assert ANSWER in await admin.say(f"/ask {WARRANTY}")
+
+
+async def test_no_documents_means_not_found(world: World) -> None:
+    out = await world.member().say(f"/ask {WARRANTY}")
+    assert out == f"sohbet> {NOT_FOUND}\n"
+
+
+async def test_a_model_that_does_not_know_gets_the_honest_answer(
+    start_world: StartWorld,
+) -> None:
+    world = await start_world(reply="I don't know.")
+    alice = world.member("alice")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+
+    out = await alice.say(f"/ask {WARRANTY}")
+    assert out.endswith(f"sohbet> {NOT_FOUND}\n")
+    assert "**Sources**" not in out  # nothing is attributed to an answer that isn't one
+
+
+async def test_only_the_cited_sources_are_listed(start_world: StartWorld) -> None:
+    world = await start_world(reply="Descale monthly [2]; keep the receipt [1].")
+    alice = world.member("alice")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+    await alice.say("/plugins config set plugin:docs key:min_score value:-1")  # keep every hit
+
+    out = await alice.say("/ask kettle warranty receipt descaling citric acid")
+    sources = out.split("**Sources**\n")[1].splitlines()
+    assert len(sources) == 2 and sources[0].startswith("[1] ") and sources[1].startswith("[2] ")
+    assert all("kettle-manual.pdf, page " in line for line in sources)
+
+
+async def test_asking_in_a_direct_message_is_refused(world: World) -> None:
+    alice = world.member("alice", dm=True)
+    out = await alice.say(f"/ask {WARRANTY}")
+    assert "documents belong to a server" in out
+    out = await alice.say(f"/docs upload file:{world.file('a.txt', 'text')}")
+    assert "upload them in a server channel" in out
