@@ -8,7 +8,8 @@ That conversion is slow (SmolLM2-135M: ~50 s on 2 CPU cores, mostly GGUF metadat
 the result is written once to a converted-model cache (safetensors + tokenizer) and later loads
 read that folder (~1 s). Cache folder: ``$SOHBET_MODEL_CACHE`` (``off`` disables it), else
 ``$XDG_CACHE_HOME/sohbet/models`` (``~/.cache/sohbet/models``). ``$SOHBET_TORCH_THREADS``
-caps torch's threads when the first local model loads.
+sets torch's threads when the first local model loads (default: half the CPUs, see
+`torch_threads_setting`).
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ __all__ = [
     "bundled_gguf_path",
     "clear_engine_cache",
     "converted_cache_dir",
+    "default_torch_threads",
     "find_packaged_file",
     "load_engine",
     "resolve_gguf_path",
     "resolve_model_source",
+    "torch_threads_setting",
 ]
 
 log = logging.getLogger(__name__)
@@ -213,24 +216,45 @@ def _load(source: str) -> LocalEngine:
     return LocalEngine(source, model, tokenizer, window, seconds)
 
 
-def _apply_thread_setting() -> None:
-    """``SOHBET_TORCH_THREADS=n`` caps torch's intra-op threads (process-wide).
+def default_torch_threads() -> int:
+    """Half the CPUs this process may use (at least 1): the rest serve the event loop, the
+    database, embeddings and other work. On 2 cores that is 1 thread, measured ~3.5x faster
+    than torch's default of 2 on a busy machine (bench/results/model_stream.md)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, cpus // 2)
 
-    torch uses every core by default; on a machine shared with other work its OpenMP threads
-    wait on each other and generation gets several times slower (bench/results/model_stream.md).
-    """
-    value = os.environ.get("SOHBET_TORCH_THREADS", "").strip()
-    if not value:
-        return
+
+def torch_threads_setting() -> int | None:
+    """Threads for torch from ``SOHBET_TORCH_THREADS``: a number; ``auto`` or unset for
+    `default_torch_threads()`; ``0`` to leave torch's own choice (None)."""
+    value = os.environ.get("SOHBET_TORCH_THREADS", "").strip().lower()
+    if value in ("", "auto"):
+        return default_torch_threads()
     try:
         count = int(value)
     except ValueError:
         log.warning("ignoring SOHBET_TORCH_THREADS=%r: not a number", value)
-        return
-    if count > 0:
-        import torch
+        return default_torch_threads()
+    return count if count > 0 else None
 
+
+def _apply_thread_setting() -> None:
+    """Cap torch's intra-op threads (process-wide) when the first local model loads.
+
+    torch uses every core by default; on a machine shared with other work its OpenMP threads
+    wait on each other and generation gets several times slower (bench/results/model_stream.md).
+    """
+    count = torch_threads_setting()
+    if count is None:
+        return
+    import torch
+
+    if count != torch.get_num_threads():
         torch.set_num_threads(count)
+        log.info("torch uses %d thread(s) (SOHBET_TORCH_THREADS)", count)
 
 
 def _require_transformers() -> None:

@@ -273,7 +273,7 @@ async def test_llm_failures_are_explained(
             ),
         )
         console = Console(app)
-        await console.configure(engine="llm", timeout=1)
+        await console.configure(engine="llm", timeout=1 if model == "hang" else 30)
         out = await console.say("/sentiment text I love it")
         server.release.set()
     assert out.startswith("sohbet> (only you) ") and message in out, out

@@ -132,7 +132,7 @@ async def test_context_menu_summarizes_the_message_on_discord(
     target = await world.bob.send(
         world.general, attachments=[("notes.txt", TURKISH_ARTICLE.encode())]
     )
-    result = await world.alice.context_menu(world.general, "Summarize message", target)
+    result = await world.admin.context_menu(world.general, "Summarize message", target)
     assert result.response is not None
     heading, summary, _ = summary_of(result.response.content)
     assert heading == "**Summary of `notes.txt`** (10 sentences)"

@@ -1,0 +1,100 @@
+"""`sohbet ingest PATH... --server ID` as an operator runs it, then /ask uses what it added."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import commands
+from bot.app import build_app
+from bot.config import Config
+from bot.platforms.console import ConsoleAdapter
+from bot.providers import AIProviders
+from plugins.rag import RagPlugin
+from tests.conftest import isolate_environment
+from tests.rag.conftest import GARDEN_TEXT, kettle_pdf
+
+SERVER = 4242
+
+
+def _sohbet() -> list[str]:
+    script = Path(sys.executable).parent / "sohbet"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("sohbet")
+    return [found] if found else [sys.executable, "-m", "bot.cli"]
+
+
+def _environment(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHBET_")}
+    return env | {
+        "SOHBET_DATA_DIR": str(home / "data"),
+        "SOHBET_CONFIG_FILE": str(home / "absent.toml"),
+        "SOHBET_PLUGINS": "docs",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+async def test_ingest_command_adds_files_and_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Garden\n\n" + GARDEN_TEXT)
+    folder = tmp_path / "manuals"
+    folder.mkdir()
+    (folder / "kettle-manual.pdf").write_bytes(kettle_pdf())
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n" + b"garbage " * 50)
+
+    done = subprocess.run(
+        [*_sohbet(), "ingest", str(notes), str(folder), "missing.txt", "--server", str(SERVER)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_environment(tmp_path),
+        timeout=180,
+        check=False,
+    )
+
+    assert done.returncode == 1, done.stdout + done.stderr  # two files failed
+    assert "Traceback" not in done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"✓ {notes}: 1 pages, 1 chunks, ")
+    assert lines[1].startswith(f"✗ {folder / 'broken.pdf'}: `broken.pdf` seems to be damaged")
+    assert lines[2].startswith(f"✓ {folder / 'kettle-manual.pdf'}: 3 pages, 3 chunks, ")
+    assert lines[3] == "✗ missing.txt: no such file"
+
+    # The bot, started on the same data folder, answers from those files on that server only.
+    isolate_environment(monkeypatch, tmp_path)
+    config = Config(
+        data_dir=tmp_path / "data",
+        model_provider="fake",
+        model_name="Gardens open at seven [1].",
+        plugins=["docs"],
+    )
+    app = await build_app(config, plugins=[RagPlugin()])
+    try:
+        rows = await app.store.documents.list(SERVER)
+        assert sorted((d.name, d.status, d.uploader_id) for d in rows) == [
+            ("kettle-manual.pdf", "ready", 0),
+            ("notes.md", "ready", 0),
+        ]
+        vectors = await app.services.get("ai", AIProviders).vectors()
+        assert await vectors.count(SERVER) == 4 and await vectors.count() == 4
+        out = io.StringIO()
+        console = ConsoleAdapter(app.router, out=out)
+        console.location = console.location.__class__(SERVER, 1)
+        await console.handle_line("/ask When does the community garden open?")
+        assert f"[1] notes.md — <{notes.as_uri()}>" in out.getvalue()
+    finally:
+        await app.close()
+
+    # Again, in-process: everything is already there.
+    assert await commands.ingest(config, [str(notes)], SERVER, None) == 1
+    assert "is already in this server's documents" in capsys.readouterr().out
