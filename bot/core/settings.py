@@ -58,6 +58,8 @@ def _describe_error(plugin: str, error: ValidationError) -> str:
 class SettingsService:
     """Resolves settings server -> channel with a short-lived cache; writes are audited."""
 
+    STALE_RETRY_S = 5.0  # while the database is down, the last snapshot is reused this long
+
     def __init__(self, store: Store, ttl_seconds: float = 30.0) -> None:
         self.store = store
         self.ttl = ttl_seconds
@@ -79,7 +81,9 @@ class SettingsService:
             if cached is None or not isinstance(exc, StoreUnavailable):
                 raise
             # The database is down: the last known settings keep the plugins that don't
-            # need it working (and disabled ones disabled) until it is back.
+            # need it working (and disabled ones disabled) until it is back. Asked again in a
+            # few seconds, so an unreachable host's connect timeout isn't paid by every event.
+            self._cache[server_id] = (now - self.ttl + self.STALE_RETRY_S, cached[1])
             return cached[1]
         if self._generation.get(server_id, 0) == generation:
             self._cache[server_id] = (now, snap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import shutil
@@ -14,6 +15,7 @@ import pytest
 from bot import commands
 from bot.app import build_app
 from bot.config import Config
+from bot.core.events import Location
 from bot.platforms.console import ConsoleAdapter
 from bot.providers import AIProviders
 from plugins.rag import RagPlugin
@@ -52,8 +54,10 @@ async def test_ingest_command_adds_files_and_folders(
     (folder / "kettle-manual.pdf").write_bytes(kettle_pdf())
     (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n" + b"garbage " * 50)
 
-    done = subprocess.run(
-        [*_sohbet(), "ingest", str(notes), str(folder), "missing.txt", "--server", str(SERVER)],
+    args = ["ingest", str(notes), str(folder), "missing.txt", "--server", str(SERVER)]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [*_sohbet(), *args],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -89,7 +93,7 @@ async def test_ingest_command_adds_files_and_folders(
         assert await vectors.count(SERVER) == 4 and await vectors.count() == 4
         out = io.StringIO()
         console = ConsoleAdapter(app.router, out=out)
-        console.location = console.location.__class__(SERVER, 1)
+        console.location = Location(SERVER, 1)
         await console.handle_line("/ask When does the community garden open?")
         assert f"[1] notes.md — <{notes.as_uri()}>" in out.getvalue()
     finally:
