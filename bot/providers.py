@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import BaseMessage
 
 from bot.ai.base import Embedder
+from bot.ai.errors import ModelTimeoutError
 from bot.ai.models import ModelConfig
 from bot.ai.runner import ChatRunner, Completion, MessagesLike
 from bot.config import Config
@@ -117,20 +119,40 @@ class AIProviders:
     async def stream(
         self, messages: MessagesLike, cfg: ModelConfig, *, server_id: int, user_id: int
     ) -> AsyncIterator[str]:
-        """Stream an answer; its token usage is recorded when it ends."""
+        """Stream an answer; its token usage is recorded when it ends (failures: their
+        outcome and latency only)."""
         stream = self.runner.stream(messages, cfg)
+        started = time.perf_counter()
+        outcome = "cancelled"  # unless it ends or fails: the reader stopped (or was cancelled)
         try:
             async for piece in stream:
                 yield piece
+            outcome = "ok"
+        except ModelTimeoutError:
+            outcome = "timeout"
+            raise
+        except Exception:
+            outcome = "error"
+            raise
         finally:
             await stream.aclose()
             if stream.completion is not None:
                 await self._record(stream.completion, server_id, user_id)
+            else:
+                _record_failure(cfg, time.perf_counter() - started, outcome)
 
     async def complete(
         self, messages: MessagesLike, cfg: ModelConfig, *, server_id: int, user_id: int
     ) -> Completion:
-        completion = await self.runner.complete(messages, cfg)
+        started = time.perf_counter()
+        try:
+            completion = await self.runner.complete(messages, cfg)
+        except BaseException as exc:
+            outcome = "timeout" if isinstance(exc, ModelTimeoutError) else "error"
+            if isinstance(exc, asyncio.CancelledError):
+                outcome = "cancelled"
+            _record_failure(cfg, time.perf_counter() - started, outcome)
+            raise
         await self._record(completion, server_id, user_id)
         return completion
 
@@ -173,3 +195,9 @@ class AIProviders:
     async def close(self) -> None:
         if self._vectors is not None:
             await self._vectors.close()
+
+
+def _record_failure(cfg: ModelConfig, seconds: float, outcome: str) -> None:
+    from bot.observability.metrics import record_model_call
+
+    record_model_call(cfg.provider, cfg.model or "default", seconds, outcome=outcome)

@@ -15,6 +15,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
+from bot.ai.model_policy import check_task_model
 from bot.core import (
     Context,
     Message,
@@ -171,6 +172,8 @@ class SentimentPlugin(Plugin):
             settings.engine,
             settings.transformers_model if settings.engine == "transformers" else "",
         )
+        if key[1]:
+            check_task_model(key[1], ctx.services.config.allowed_models, what="sentiment")
         engine = self._engines.get(key)
         if engine is None:
             engine = create_engine(settings.engine, model=key[1], limits=ENGINE_LIMITS)

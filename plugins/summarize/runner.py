@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
 
+from bot.ai.model_policy import DisallowedModel, check_task_model
 from bot.ai.models import ModelConfig
 from bot.core.context import Context
 from bot.core.errors import SohbetError
@@ -42,7 +42,6 @@ __all__ = ["Engines", "Outcome", "UsageMeter"]
 log = logging.getLogger(__name__)
 Job = Callable[[Summarizer], Awaitable[Summary]]
 _NO_LIMIT = 10_000_000  # engines get no input limit of their own: the plugin checks it once
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _CACHED_SEQ2SEQ = 2  # loaded summarization models kept in memory
 
 
@@ -118,9 +117,10 @@ class Engines:
         model = settings.seq2seq_model.strip()
         if not model:
             raise EngineUnavailable("seq2seq", "no `seq2seq_model` is set")
-        allowed = ctx.services.config.allowed_models
-        if not (_HUB_ID.match(model) and ".." not in model) and model not in allowed:
-            raise EngineUnavailable("seq2seq", f"`{model}` isn't an allowed model")
+        try:
+            check_task_model(model, ctx.services.config.allowed_models, what="summarization")
+        except DisallowedModel:
+            raise EngineUnavailable("seq2seq", f"`{model}` isn't an allowed model") from None
         engine = self._seq2seq.get(model)
         if engine is None:
             # Only files already on this machine (HF cache or an allowed path): no downloads.

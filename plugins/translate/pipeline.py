@@ -10,17 +10,15 @@
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
-from pathlib import Path
 
+from bot.ai.model_policy import check_task_model
 from bot.core import SohbetError
 from bot.nlp.runtime import check_input, with_timeout
 from plugins.translate.engines import Seq2SeqTranslator, Translation, Translator
 
 __all__ = ["LimitedTranslator", "Seq2SeqPool", "check_seq2seq_model"]
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _NO_LIMIT = 10**9
 
 
@@ -63,18 +61,10 @@ class Seq2SeqPool:
 
 def check_seq2seq_model(model: str, allowed: list[str]) -> str:
     """Return `model` if a server may use it, else raise a `SohbetError` saying why."""
-    if not model:
+    if not model.strip():
         raise SohbetError(
             "The `seq2seq` engine needs a model. An admin can set one with `/plugins config set "
             "plugin:translate key:seq2seq_model value:Helsinki-NLP/opus-mt-tr-en`, "
             "or switch `engine` back to `chat`."
         )
-    if model in allowed:
-        return model
-    if _HUB_ID.match(model) and ".." not in model and not Path(model).exists():
-        return model
-    raise SohbetError(
-        f"The translation model `{model}` isn't allowed here. Use a Hugging Face model id "
-        "that is already on the bot's machine, or ask the operator to add the path to "
-        "`allowed_models`."
-    )
+    return check_task_model(model, allowed, what="translation")

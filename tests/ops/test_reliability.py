@@ -429,3 +429,35 @@ async def test_qdrant_server_going_away_mid_run_then_coming_back(
     finally:
         await ops.close()
         await app.close()
+
+
+# ----- the model ---------------------------------------------------------------------------
+
+
+async def test_a_model_server_that_is_down_is_explained_and_counted(config: Config) -> None:
+    from bot.observability import default_metrics
+
+    config = config.model_copy(
+        update={
+            "model_provider": "openai",
+            "model_name": "gpt-test",
+            "model_base_url": f"http://127.0.0.1:{free_port()}/v1",
+        }
+    )
+    app = await build_app(config, plugins=[HelpPlugin(), ChatPlugin()], migrate=False)
+    labels = {"provider": "openai", "model": "gpt-test", "outcome": "error"}
+
+    def failures() -> float:
+        found = default_metrics().registry.get_sample_value("sohbet_model_seconds_count", labels)
+        return found or 0.0
+
+    before = failures()
+    gina = Talk(app, user_id=13, server_id=506, channel_id=56)
+    try:
+        said = await gina.say("hello?")
+        assert said.replies[-1].ephemeral and "Traceback" not in said.text
+        assert "error id" not in said.text  # a known failure, not a bug report
+        assert failures() == before + 1
+        assert (await cooled(gina).command("ping")).text.startswith("Pong! Database answered")
+    finally:
+        await app.close()

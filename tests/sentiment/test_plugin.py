@@ -205,10 +205,22 @@ async def test_channel_analysis_runs_off_the_event_loop(console: Console) -> Non
 # ----- other engines and failures -----------------------------------------------------------
 
 
-async def test_transformers_engine_with_a_local_model_and_a_missing_one(
+async def test_a_local_model_path_needs_the_operators_allow_list(
     console: Console, tmp_path: Path
 ) -> None:
     folder = build_classifier(tmp_path / "clf", {0: "NEGATIVE", 1: "POSITIVE"})
+    await console.configure(engine="transformers", transformers_model=str(folder))
+    out = await console.say("/sentiment text I love it")
+    assert f"The sentiment model `{folder}` isn't allowed here" in out
+    assert "positive**" not in out and "negative**" not in out
+
+
+async def test_transformers_engine_with_a_local_model_and_a_missing_one(
+    make_app: Any, config: Config, tmp_path: Path
+) -> None:
+    folder = build_classifier(tmp_path / "clf", {0: "NEGATIVE", 1: "POSITIVE"})
+    allowed = config.model_copy(update={"allowed_models": [str(folder)]})
+    console = Console(await make_app(SentimentPlugin(), AdminPlugin(), AIPlugin(), config=allowed))
     await console.configure(engine="transformers", transformers_model=str(folder))
     out = await console.say("/sentiment text I love it")
     assert f"engine `transformers:{folder}`" in out  # random weights: any polar label
