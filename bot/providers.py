@@ -6,13 +6,13 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from langchain_core.messages import BaseMessage
 
 from bot.ai.base import Embedder
 from bot.ai.errors import ModelTimeoutError
-from bot.ai.models import ModelConfig
+from bot.ai.models import ModelConfig, Provider
 from bot.ai.runner import ChatRunner, Completion, MessagesLike
 from bot.config import Config
 from bot.core.errors import SohbetError
@@ -31,7 +31,10 @@ class ModelChoice:
     """Turns process config + per-server choices into a ModelConfig, safely.
 
     Endpoints and keys come only from the operator's configuration: a server admin can pick a
-    provider/model from the operator's allow list, never point the bot's key at another URL.
+    provider/model from the operator's allow list (`allowed_models`), never point the bot's
+    key at another URL. An entry is a model of the default provider (``llama3.2``,
+    ``HuggingFaceTB/SmolLM2-360M-Instruct``) or ``provider:model`` for another provider
+    (``openai:gpt-4o-mini``); Ollama tags such as ``qwen2.5:7b`` stay plain model names.
     """
 
     def __init__(self, config: Config) -> None:
@@ -46,21 +49,37 @@ class ModelChoice:
             temperature=self.config.model_temperature,
         )
 
+    def allowed(self) -> list[tuple[str, str]]:
+        """The operator's allow list as (provider, model) pairs."""
+        pairs = []
+        for entry in self.config.allowed_models:
+            prefix, _, rest = entry.partition(":")
+            if rest and prefix in _PROVIDERS:
+                pairs.append((prefix, rest.strip()))
+            else:
+                pairs.append((self.config.model_provider, entry.strip()))
+        return pairs
+
     def resolve(self, overrides: dict[str, Any]) -> ModelConfig:
         base = self.default()
         wanted = {k: v for k, v in overrides.items() if v not in (None, "")}
-        model = wanted.pop("model", None)
-        if model and model != base.model:
-            allowed = self.config.allowed_models
-            if model not in allowed:
-                listing = (
-                    ", ".join(f"`{m}`" for m in allowed) or "none (the operator allows no others)"
+        provider = wanted.pop("provider", None) or base.provider
+        model = str(wanted.pop("model", None) or base.model).strip()
+        if (provider, model) != (base.provider, base.model):
+            allowed = self.allowed()
+            if (provider, model) not in allowed:
+                listing = ", ".join(
+                    f"`{m}`" if p == base.provider else f"`{p}:{m}`" for p, m in allowed
                 )
+                what = f"`{model}`" if provider == base.provider else f"`{provider}:{model}`"
                 raise SohbetError(
-                    f"The model `{model}` isn't allowed here. Allowed models: {listing}."
+                    f"The model {what} isn't allowed here. Allowed besides the default: "
+                    f"{listing or 'none (the operator allows no others)'}."
                 )
-            base = base.model_copy(update={"model": model})
-        return base.model_copy(update=wanted)
+        return base.model_copy(update={"provider": provider, "model": model, **wanted})
+
+
+_PROVIDERS = frozenset(get_args(Provider))
 
 
 class AIProviders:
