@@ -16,6 +16,7 @@ from bot.app import App, build_app
 from bot.config import Config
 from bot.core import Plugin
 from bot.platforms.discord import DiscordSettings, SohbetClient
+from bot.platforms.discord.client import create_client
 from tests.discord.plugins import ChatPlugin, Clock, ToolsPlugin
 
 
@@ -47,7 +48,7 @@ class World:
         if plugins:
             app = await build_app(self.app.config, plugins=list(plugins))
             self._extra_apps.append(app)
-        client = SohbetClient(app, DiscordSettings(**(self.settings | settings)))
+        client = create_client(app, DiscordSettings(**(self.settings | settings)))
         await self.env.restart_bot(client)
         self.client = client
         return client
@@ -95,7 +96,7 @@ async def start_world(config: Config) -> AsyncIterator[StartWorld]:
         app = await build_app(config, plugins=[tools, chat])
         stack.push_async_callback(app.close)
         settings.setdefault("stream_edit_interval", 1.0)
-        client = SohbetClient(app, DiscordSettings(**settings))
+        client = create_client(app, DiscordSettings(**settings))
         env = Env(client, settle_timeout=settle_timeout, approved_intents=approved_intents)
         accepted = [0]
         await env.start()

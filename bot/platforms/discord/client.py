@@ -87,7 +87,9 @@ class SohbetClient(discord.Client):
     # ----- lifecycle ---------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
-        await self.sync.sync_if_changed(self.application_id)
+        # With several processes, the one holding shard 0 syncs the commands.
+        if self.settings.shard_ids is None or 0 in self.settings.shard_ids:
+            await self.sync.sync_if_changed(self.application_id)
 
     async def on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -322,6 +324,25 @@ def _choice(option: OptionSpec, suggestion: str) -> app_commands.Choice[Any] | N
     except (TypeError, ValueError):
         return None
     return app_commands.Choice(name=label, value=str(suggestion)[:100])
+
+
+class ShardedSohbetClient(SohbetClient, discord.AutoShardedClient):
+    """The same bot over several gateway shards (discord.py's AutoShardedClient)."""
+
+
+def create_client(
+    app: App, settings: DiscordSettings, *, inflight: InFlight | None = None
+) -> SohbetClient:
+    """A plain client, or a sharded one when the settings ask for sharding."""
+    if not (settings.sharded or settings.shard_count or settings.shard_ids):
+        return SohbetClient(app, settings, inflight=inflight)
+    return ShardedSohbetClient(
+        app,
+        settings,
+        inflight=inflight,
+        shard_count=settings.shard_count,
+        shard_ids=settings.shard_ids,
+    )
 
 
 class _Tree(app_commands.CommandTree["SohbetClient"]):

@@ -10,11 +10,12 @@ import logging
 import sys
 
 import discord
+from pydantic import ValidationError
 
 from bot.app import build_app
 from bot.config import Config
 from bot.maintenance.runtime import Operations
-from bot.platforms.discord.client import SohbetClient
+from bot.platforms.discord.client import create_client
 from bot.platforms.discord.settings import DiscordSettings
 
 __all__ = ["run_bot"]
@@ -27,12 +28,17 @@ async def run_bot(config: Config) -> int:
     if config.discord_token is None:
         print("DISCORD_TOKEN is not set.", file=sys.stderr)
         return 2
-    settings = DiscordSettings.from_config(config)
+    try:
+        settings = DiscordSettings.from_config(config)
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        print(f"Discord settings are invalid: {problems}", file=sys.stderr)
+        return 2
     app = await build_app(config)
     ops: Operations | None = None
     try:
         ops = await Operations.start(app)
-        client = SohbetClient(app, settings, inflight=ops.inflight)
+        client = create_client(app, settings, inflight=ops.inflight)
         for name, reason in sorted(client.build.skipped.items()):
             log.warning("command %r is not available on Discord: %s", name, reason)
         ops.on_stop(client.close)  # once drained: ends client.start() below
