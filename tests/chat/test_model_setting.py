@@ -1,0 +1,44 @@
+"""A server admin switches the chat model with /plugins config set, within the allow list."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from bot.config import Config
+from bot.platforms.console import ConsoleAdapter
+from plugins.admin import AdminPlugin
+from plugins.ai import AIPlugin
+from plugins.chat import ChatPlugin
+from tests.chat.helpers import echo_config
+
+
+async def test_switching_models_in_the_console(make_app: Any, config: Config) -> None:
+    # The fake provider answers with the model's name (except `echo`, the default here).
+    allowed = ["Reply from model B", "openai:gpt-4o-mini"]
+    config = echo_config(config).model_copy(update={"allowed_models": allowed})
+    app = await make_app(AdminPlugin(), AIPlugin(), ChatPlugin(), config=config)
+    out = io.StringIO()
+    console = ConsoleAdapter(app.router, out=out, user_name="admin")
+    lines = [
+        "hello",
+        "/plugins config set plugin:ai key:model value:Reply from model B",
+        "hello again",
+        "/ai status",
+        "/plugins config set plugin:ai key:model value:Some other model",
+        "are you there?",
+        "/plugins config set plugin:ai key:provider value:openai",
+        "still?",
+        "/plugins config reset plugin:ai",
+        "back to the default",
+    ]
+    await console.run(io.StringIO("\n".join(lines) + "\n"))
+    said = out.getvalue().splitlines()
+    print("\n".join(said))
+    assert said[0] == "sohbet> You said: hello"
+    assert said[1] == "sohbet> Reply from model B"
+    assert said[2] == "sohbet> (only you) Model: `fake` / `Reply from model B`"
+    assert "isn't allowed here" in said[5] and "`Reply from model B`" in said[5]
+    assert "`openai:gpt-4o-mini`" in said[5]
+    assert "`openai:Some other model` isn't allowed here" in said[6]
+    assert said[-1] == "sohbet> You said: hello | hello again | are you there? | still? | back to the default"
