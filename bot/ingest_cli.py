@@ -56,7 +56,9 @@ async def ingest_paths(app: App, paths: list[Path], server_id: int, channel_id: 
                 progress=progress,
             )
             bar.close()
-            print(f"✓ {path}: {result.pages} pages, {result.chunks} chunks, {result.seconds:.1f} s")
+            pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+            chunks = f"{result.chunks} chunk{'s' if result.chunks != 1 else ''}"
+            print(f"✓ {path}: {pages}, {chunks}, {result.seconds:.1f} s")
         except SohbetError as exc:
             bar.close()
             print(f"✗ {path}: {exc.user_message}")

@@ -68,6 +68,15 @@ class ConversationKey:
         return f"{self.server_id}/{self.scope}"
 
 
+def _size(n: int) -> str:
+    """Human-readable size: 512 bytes, 12.5 KB, 3.1 MB."""
+    if n < 1000:
+        return f"{n} bytes"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f} KB"
+    return f"{n / 1e6:.1f} MB"
+
+
 @dataclass
 class Attachment:
     """A file sent by a user; bytes are fetched lazily by the adapter."""
@@ -83,13 +92,13 @@ class Attachment:
 
         if max_bytes is not None and self.size > max_bytes:
             raise SohbetError(
-                f"`{self.name}` is {self.size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB."
+                f"`{self.name}` is {_size(self.size)}; the limit is {_size(max_bytes)}."
             )
         if self.fetch is None:
             raise SohbetError(f"I can't download `{self.name}`.")
         data = await self.fetch()
         if max_bytes is not None and len(data) > max_bytes:
-            raise SohbetError(f"`{self.name}` is larger than the {max_bytes / 1e6:.1f} MB limit.")
+            raise SohbetError(f"`{self.name}` is larger than the {_size(max_bytes)} limit.")
         return data
 
 

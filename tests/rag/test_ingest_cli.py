@@ -69,7 +69,7 @@ async def test_ingest_command_adds_files_and_folders(
     assert done.returncode == 1, done.stdout + done.stderr  # two files failed
     assert "Traceback" not in done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"✓ {notes}: 1 pages, 1 chunks, ")
+    assert lines[0].startswith(f"✓ {notes}: 1 page, 1 chunk, ")
     assert lines[1].startswith(f"✗ {folder / 'broken.pdf'}: `broken.pdf` seems to be damaged")
     assert lines[2].startswith(f"✓ {folder / 'kettle-manual.pdf'}: 3 pages, 3 chunks, ")
     assert lines[3] == "✗ missing.txt: no such file"
