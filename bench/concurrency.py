@@ -211,6 +211,8 @@ class StandInDocs(Plugin):
 class _Sent:
     responder: BenchResponder
 
+    link: str | None = None
+
     async def edit(self, text: str) -> None:
         self.responder._mark()
         self.responder.edits += 1

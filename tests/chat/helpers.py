@@ -30,6 +30,8 @@ class _Sent:
     index: int  # in `replies`
     ids: list[int]
 
+    link: str | None = None
+
     async def edit(self, text: str) -> None:
         old = self.responder.replies[self.index]
         self.responder.replies[self.index] = Reply(text, old.ephemeral, old.files)

@@ -78,6 +78,8 @@ class _Sent:
     responder: RecordingResponder
     index: int
 
+    link: str | None = None
+
     async def edit(self, text: str) -> None:
         old = self.responder.replies[self.index]
         self.responder.replies[self.index] = Reply(text, old.ephemeral, old.files)

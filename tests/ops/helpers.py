@@ -70,6 +70,8 @@ def message(content: str) -> Message:
 
 @dataclass
 class _Sent:
+    link: str | None = None
+
     async def edit(self, text: str) -> None:
         return None
 

@@ -62,3 +62,20 @@ async def test_add_to_documents_then_ask_on_discord(env: Env) -> None:
     asked = await stranger.slash(elsewhere, "ask", question="How long is the warranty?")
     texts = [m.content for m in [asked.response, *asked.followups] if m is not None]
     assert texts == [NOT_FOUND]
+
+
+async def test_a_slash_upload_is_cited_by_a_permanent_link(env: Env) -> None:
+    guild = env.create_guild("Kitchen")
+    general = guild.create_text_channel("general")
+    alice = guild.add_member(env.create_user("alice"))
+
+    uploaded = await alice.slash(general, "docs upload", file=("kettle-manual.pdf", kettle_pdf()))
+    status = [m for m in [uploaded.response, *uploaded.followups] if m is not None]
+    assert any("✅ Added **kettle-manual.pdf**" in m.content for m in status)
+
+    asked = await alice.slash(general, "ask", question="How long is the warranty?")
+    texts = "\n".join(m.content for m in [asked.response, *asked.followups] if m is not None)
+    # The bot's own upload message, not the attachment's expiring CDN address.
+    link = f"https://discord.com/channels/{guild.id}/{general.id}/{status[0].id}"
+    assert f"[1] kettle-manual.pdf, page 2 — <{link}>" in texts
+    assert "cdn" not in texts.lower()

@@ -39,6 +39,8 @@ class _ConsoleMessage:
     def __init__(self, adapter: ConsoleAdapter) -> None:
         self.adapter = adapter
 
+    link: str | None = None
+
     async def edit(self, text: str) -> None:
         self.adapter.write(BOT_PREFIX + text + "\n")
 

@@ -94,6 +94,12 @@ class DiscordSentMessage:
     def ids(self) -> list[int]:
         return self.group.ids
 
+    @property
+    def link(self) -> str | None:
+        """Permalink of the first message, for citations."""
+        messages = self.group.messages
+        return str(messages[0].jump_url) if messages else None
+
     async def edit(self, text: str) -> None:
         await self.group.render(text)
 
@@ -103,6 +109,8 @@ class NullSentMessage:
 
     id: int | None = None
     ids: list[int] = []  # noqa: RUF012 - read-only by convention
+
+    link: str | None = None
 
     async def edit(self, text: str) -> None:
         return None
