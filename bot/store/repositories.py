@@ -385,7 +385,8 @@ class ConversationRepository(_Repository):
         """Delete a user's messages, the bot's replies to them, and their private conversations.
 
         Returns the number of messages deleted. A reply is every non-user row after one of the
-        user's messages and before the next person's message in the same conversation.
+        user's messages and before the next person's message in the same conversation. A shared
+        conversation whose running summary covers their messages loses that summary too.
         """
         conversations = select(Conversation.id)
         if server_id is not None:
@@ -416,7 +417,15 @@ class ConversationRepository(_Repository):
             .exists(),
         )
         private = conversations.where(Conversation.scope.like(f"user:{user_id}:%"))
+        summarized = select(row.conversation_id).where(
+            row.author_id == user_id,
+            row.summarized.is_(True),
+            row.conversation_id.in_(conversations),
+        )
         async with self.store.session() as s:
+            await s.execute(
+                update(Conversation).where(Conversation.id.in_(summarized)).values(summary="")
+            )
             deleted = _rowcount(await s.execute(replies))
             deleted += _rowcount(
                 await s.execute(

@@ -162,3 +162,18 @@ async def test_ids_come_from_the_responder(app: App) -> None:
         for i in responder.sent_message_ids
     ]
     assert set(found) == {ConversationKey(A, "user:1:chan:10")}
+
+
+async def test_a_responder_that_tracks_no_ids_still_works(app: App) -> None:
+    """Responders written before `sent_message_ids` existed: the answer is stored without ids."""
+    from bot.core.events import Author, Location, Message
+    from tests.core.helpers import RecordingResponder
+
+    responder = RecordingResponder()
+    message = Message(5, "hi", Author(1, "a"), Location(A, 10), mentions_bot=True)
+    await app.router.handle_message(message, responder)
+    assert responder.texts == ["You said: hi"]
+    assert [(r.role, r.platform_message_id) for r in await rows(app)] == [
+        ("user", 5),
+        ("assistant", None),
+    ]

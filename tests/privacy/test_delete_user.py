@@ -50,3 +50,25 @@ async def test_replies_to_the_member_go_with_their_turns(store: Store) -> None:
     assert await store.conversations.delete_user(ALICE) == 2  # every server
     assert await store.conversations.delete_user(ALICE) == 0
     assert await contents(store, room) == ["bob 1", "to bob 1"]
+
+
+async def test_a_shared_summary_that_covers_the_member_is_dropped(store: Store) -> None:
+    room, other = key("channel:5"), key("channel:6")
+    ids = await store.conversations.append_many(
+        [
+            (room, "user", "alice's address is ...", ALICE, "alice", 0, None),
+            (room, "assistant", "noted", 0, "", 0, None),
+            (room, "user", "bob says hi", BOB, "bob", 0, None),
+            (other, "user", "bob elsewhere", BOB, "bob", 0, None),
+        ]
+    )
+    await store.conversations.summarize(room, "alice lives at ...; bob says hi", ids[1])
+    await store.conversations.summarize(other, "bob was elsewhere", ids[3])
+    await store.conversations.delete_user(ALICE, S1)
+    assert await store.conversations.history(room) == ("", await _turns(store, room))
+    assert [t.content for t in await _turns(store, room)] == ["bob says hi"]
+    assert (await store.conversations.history(other))[0] == "bob was elsewhere"
+
+
+async def _turns(store: Store, k: ConversationKey) -> list:
+    return (await store.conversations.history(k))[1]
