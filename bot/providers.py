@@ -20,9 +20,10 @@ from bot.vectors import VectorStore, open_vector_store
 
 if TYPE_CHECKING:
     from bot.core.context import Context
+    from bot.core.plugin import PluginSettings
     from bot.store.database import Store
 
-__all__ = ["AIProviders", "ModelChoice"]
+__all__ = ["AIProviders", "ModelChoice", "check_model_setting"]
 
 log = logging.getLogger(__name__)
 
@@ -119,21 +120,33 @@ class AIProviders:
 
     async def model_for(self, ctx: Context) -> ModelConfig:
         """The model this server/channel uses (the `ai` plugin's settings)."""
-        from bot.core.registry import PluginRegistry
+        return await self.check_choice(ctx, model=getattr(ctx.settings, "model", "") or None)
 
-        overrides: dict[str, Any] = {}
-        ai_plugin = ctx.services.get("registry", PluginRegistry).plugins.get("ai")
-        if ai_plugin is not None:
-            settings = await ctx.services.settings.resolve(
-                type(ai_plugin), ctx.server_id, ctx.location.effective_channel_id
-            )
-            overrides = settings.model_dump()
-        chat_model = getattr(ctx.settings, "model", "")
-        if chat_model:
-            overrides["model"] = chat_model
+    async def check_choice(
+        self, ctx: Context, *, provider: str | None = None, model: str | None = None
+    ) -> ModelConfig:
+        """The model `ctx` would use with `provider`/`model` in place of the `ai` plugin's;
+        raises the friendly refusal when the operator doesn't allow it."""
+        overrides = await self._ai_settings(ctx)
+        if provider is not None:
+            overrides["provider"] = provider
+        if model:
+            overrides["model"] = model
         return self.models.resolve(
             {k: overrides.get(k) for k in ("provider", "model", "temperature", "max_new_tokens")}
         )
+
+    @staticmethod
+    async def _ai_settings(ctx: Context) -> dict[str, Any]:
+        from bot.core.registry import PluginRegistry
+
+        ai_plugin = ctx.services.get("registry", PluginRegistry).plugins.get("ai")
+        if ai_plugin is None:
+            return {}
+        settings = await ctx.services.settings.resolve(
+            type(ai_plugin), ctx.server_id, ctx.location.effective_channel_id
+        )
+        return settings.model_dump()
 
     async def stream(
         self, messages: MessagesLike, cfg: ModelConfig, *, server_id: int, user_id: int
@@ -220,3 +233,10 @@ def _record_failure(cfg: ModelConfig, seconds: float, outcome: str) -> None:
     from bot.observability.metrics import record_model_call
 
     record_model_call(cfg.provider, cfg.model or "default", seconds, outcome=outcome)
+
+
+async def check_model_setting(ctx: Context, key: str, settings: PluginSettings) -> None:
+    """For plugins with a `model` setting: refuse a model the operator doesn't allow."""
+    model = str(getattr(settings, "model", "") or "").strip()
+    if key == "model" and model:
+        await ctx.services.get("ai", AIProviders).check_choice(ctx, model=model)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.options import OptionSpec, options_from_signature
 
 if TYPE_CHECKING:
+    from bot.core.context import Context
     from bot.core.services import Services
 
 __all__ = [
@@ -145,6 +146,10 @@ class Plugin:
 
     async def close(self) -> None:
         """Called at shutdown."""
+
+    async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
+        """Checks beyond the settings' types, run before an admin's change of `key` is stored
+        (e.g. a model the operator allows). Raise `SohbetError` to refuse it."""
 
     async def forget_user(self, user_id: int, server_id: int | None) -> dict[str, int]:
         """Delete what this plugin stores about a user; return counts by kind."""

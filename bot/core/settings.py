@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -132,8 +132,12 @@ class SettingsService:
         server_id: int,
         actor_id: int,
         channel_id: int = 0,
+        check: Callable[[PluginSettings], Awaitable[None]] | None = None,
     ) -> Any:
-        """Validate and store one setting; returns the new (typed) value."""
+        """Validate and store one setting; returns the new (typed) value.
+
+        `check` sees the settings as they would become and may refuse them before anything
+        is written."""
         fields = plugin.Settings.model_fields
         if key not in fields:
             known = ", ".join(sorted(fields)) or "none"
@@ -151,6 +155,8 @@ class SettingsService:
                     raise SettingsError(_describe_error(plugin.name, exc)) from None
             else:
                 raise SettingsError(_describe_error(plugin.name, exc)) from None
+        if check is not None:
+            await check(validated)
         new_value = validated.model_dump(mode="json")[key]
         old_value = current.model_dump(mode="json")[key]
         change = _change(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from bot.core import Context, Option, Plugin, SettingsError, command
+from bot.core import Context, Option, Plugin, PluginSettings, SettingsError, command
 from bot.core.registry import PluginRegistry
 
 __all__ = ["AdminPlugin"]
@@ -83,14 +83,19 @@ class AdminPlugin(Plugin):
         value: str,
         channel: ChannelOnly = False,
     ) -> None:
-        target = type(self._registry(ctx).get(plugin))
+        instance = self._registry(ctx).get(plugin)
+
+        async def check(settings: PluginSettings) -> None:
+            await instance.check_setting(ctx, key, settings)
+
         new = await ctx.services.settings.set(
-            target,
+            type(instance),
             key,
             value,
             server_id=ctx.server_id,
             actor_id=ctx.author.id,
             channel_id=ctx.location.effective_channel_id if channel else 0,
+            check=check,
         )
         where = "in this channel" if channel else "on this server"
         await ctx.reply(f"`{plugin}.{key}` is now `{_show(new)}` {where}.", ephemeral=True)

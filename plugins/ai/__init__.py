@@ -31,6 +31,13 @@ class AIPlugin(Plugin):
     stored_data = "How many model tokens you used per day (for budgets)."
     Settings = AISettings
 
+    async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
+        assert isinstance(settings, AISettings)
+        if key not in ("provider", "model"):
+            return
+        ai = ctx.services.get("ai", AIProviders)
+        await ai.check_choice(ctx, provider=settings.provider, model=settings.model or None)
+
     async def setup(self, services: Services) -> None:
         await super().setup(services)
         services.get("router", Router).guards.append(budget_guard)

@@ -18,7 +18,7 @@ from bot.core import (
     command,
     listener,
 )
-from bot.providers import AIProviders
+from bot.providers import AIProviders, check_model_setting
 from bot.store.repositories import HistoryTurn
 
 __all__ = ["LINK_ROLE", "ChatPlugin", "ChatSettings", "conversation_key"]
@@ -71,6 +71,9 @@ class ChatPlugin(Plugin):
     )
     uses_model = True
     Settings = ChatSettings
+
+    async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
+        await check_model_setting(ctx, key, settings)
 
     @listener()
     async def on_message(self, ctx: Context, message: Message) -> None:

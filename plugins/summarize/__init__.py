@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+from bot.ai.model_policy import check_task_model
 from bot.core import (
     Attachment,
     Context,
     Message,
     Option,
     Plugin,
+    PluginSettings,
     SohbetError,
     command,
     message_command,
@@ -23,7 +25,7 @@ from bot.core import (
 from bot.core.errors import BadOption
 from bot.nlp.runtime import in_thread
 from bot.nlp.sentences import split_sentences
-from bot.providers import AIProviders
+from bot.providers import AIProviders, check_model_setting
 from plugins.summarize.engines import ChatLine, latest_within, summarize_chat
 from plugins.summarize.runner import Engines, Outcome
 from plugins.summarize.settings import SummarizeSettings
@@ -61,6 +63,13 @@ class SummarizePlugin(Plugin):
     description = "Summaries of texts, messages, the recent conversation and documents"
     stored_data = ""  # nothing: texts, messages and documents are read, summarized and dropped
     Settings = SummarizeSettings
+
+    async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
+        assert isinstance(settings, SummarizeSettings)
+        await check_model_setting(ctx, key, settings)
+        if key == "seq2seq_model" and settings.seq2seq_model.strip():
+            allowed = ctx.services.config.allowed_models
+            check_task_model(settings.seq2seq_model, allowed, what="summarization")
 
     def __init__(self) -> None:
         super().__init__()

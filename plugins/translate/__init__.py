@@ -11,10 +11,20 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
+from bot.ai.model_policy import check_task_model
 from bot.ai.models import ModelConfig
-from bot.core import Context, Message, Option, Plugin, SohbetError, command, message_command
+from bot.core import (
+    Context,
+    Message,
+    Option,
+    Plugin,
+    PluginSettings,
+    SohbetError,
+    command,
+    message_command,
+)
 from bot.nlp import Detected, EmptyText, detect_language, normalize_language
-from bot.providers import AIProviders
+from bot.providers import AIProviders, check_model_setting
 from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
 from plugins.translate.model import ProviderChatModel
 from plugins.translate.pipeline import LimitedTranslator, Seq2SeqPool, check_seq2seq_model
@@ -43,6 +53,13 @@ class TranslatePlugin(Plugin):
     stored_data = ""  # nothing: texts are translated and forgotten (token counts belong to `ai`)
     uses_model = True
     Settings = TranslateSettings
+
+    async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
+        assert isinstance(settings, TranslateSettings)
+        await check_model_setting(ctx, key, settings)
+        if key == "seq2seq_model" and settings.seq2seq_model.strip():
+            allowed = ctx.services.config.allowed_models
+            check_task_model(settings.seq2seq_model, allowed, what="translation")
 
     def __init__(self) -> None:
         super().__init__()

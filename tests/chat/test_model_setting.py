@@ -37,11 +37,14 @@ async def test_switching_models_in_the_console(make_app: Any, config: Config) ->
     assert said[0] == "sohbet> You said: hello"
     assert said[2] == "sohbet> Reply from model B"
     assert said[3] == "sohbet> (only you) Model: `fake` / `Reply from model B`"
-    # Not on the allow list: members get a clear refusal, and nothing is stored.
-    assert said[5] == (
+    # Not on the allow list: the admin is told when setting it, and nothing is stored.
+    assert said[4] == (
         "sohbet> (only you) The model `Some other model` isn't allowed here. Allowed besides "
         "the default: `Reply from model B`, `openai:gpt-4o-mini`."
     )
+    assert said[5] == "sohbet> Reply from model B"
     # Another provider needs an entry naming it (the operator's key stays the operator's).
-    assert "The model `openai:Some other model` isn't allowed here." in said[7]
-    assert said[-1] == "sohbet> You said: hello | hello again | back to the default"
+    assert "The model `openai:Reply from model B` isn't allowed here." in said[6]
+    assert said[7] == "sohbet> Reply from model B"
+    history = "hello | hello again | are you there? | still? | back to the default"
+    assert said[-1] == f"sohbet> You said: {history}"

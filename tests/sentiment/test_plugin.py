@@ -209,7 +209,13 @@ async def test_a_local_model_path_needs_the_operators_allow_list(
     console: Console, tmp_path: Path
 ) -> None:
     folder = build_classifier(tmp_path / "clf", {0: "NEGATIVE", 1: "POSITIVE"})
-    await console.configure(engine="transformers", transformers_model=str(folder))
+    await console.configure(engine="transformers")
+    key = "/plugins config set plugin:sentiment key:transformers_model"
+    out = await console.say(f"{key} value:{folder}")
+    assert f"The sentiment model `{folder}` isn't allowed here" in out  # refused when set...
+    await console.app.services.settings.set(  # ...and at run time, if stored before
+        SentimentPlugin, "transformers_model", str(folder), server_id=CONSOLE_SERVER_ID, actor_id=1
+    )
     out = await console.say("/sentiment text I love it")
     assert f"The sentiment model `{folder}` isn't allowed here" in out
     assert "positive**" not in out and "negative**" not in out

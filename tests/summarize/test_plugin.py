@@ -376,7 +376,12 @@ async def test_failing_engines_fall_back_to_extractive(
     set_key = "/plugins config set plugin:summarize key:"
 
     await console.say(f"{set_key}engine value:chat")
-    await console.say(f"{set_key}model value:not-allowed-model")  # not in the allow list
+    refused = await console.say(f"{set_key}model value:not-allowed-model")
+    assert "isn't allowed here" in refused
+    # Stored while it was allowed (the operator's list changed since): refused at run time.
+    await app.services.settings.set(
+        SummarizePlugin, "model", "not-allowed-model", server_id=1, actor_id=1
+    )
     _, summary, footer = summary_of(await console.say(f"/summarize text {ENGLISH_ARTICLE}"))
     assert footer == "*(Extractive summary: the `chat` engine isn't available.)*"
     assert all(s in ENGLISH_ARTICLE for s in split_sentences(summary, "en"))
@@ -390,7 +395,11 @@ async def test_failing_engines_fall_back_to_extractive(
     _, summary, footer = summary_of(await console.say(f"/summarize text {ENGLISH_ARTICLE}"))
     assert "the `seq2seq` engine isn't available (its model files could not be loaded)" in footer
     assert len(split_sentences(summary, "en")) == 3
-    await console.say(f"{set_key}seq2seq_model value:/etc/some/local/path")
+    refused = await console.say(f"{set_key}seq2seq_model value:/etc/some/local/path")
+    assert "isn't allowed here" in refused
+    await app.services.settings.set(
+        SummarizePlugin, "seq2seq_model", "/etc/some/local/path", server_id=1, actor_id=1
+    )
     _, _, footer = summary_of(await console.say(f"/summarize text {ENGLISH_ARTICLE}"))
     assert "isn't an allowed model" in footer
 

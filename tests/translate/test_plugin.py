@@ -255,7 +255,11 @@ async def test_seq2seq_failures_fall_back_or_explain(seq2seq_console: Console) -
     await console.set("seq2seq_model", missing)
     out = await console.say(f"/translate {TURKISH}")
     assert "isn't available right now" in out
-    await console.set("seq2seq_model", "/etc")  # a path the operator didn't allow
+    out = await console.say("/plugins config set plugin:translate key:seq2seq_model value:/etc")
+    assert "The translation model `/etc` isn't allowed here" in out  # refused when set...
+    await console.app.services.settings.set(  # ...and at run time, if stored before
+        TranslatePlugin, "seq2seq_model", "/etc", server_id=CONSOLE_SERVER_ID, actor_id=1
+    )
     out = await console.say(f"/translate {TURKISH}")
     assert "The translation model `/etc` isn't allowed here" in out
     await console.set("fallback", "true")
