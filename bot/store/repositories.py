@@ -540,6 +540,13 @@ class DocumentRepository(_Repository):
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def count_by_uploader(self, user_id: int, server_id: int | None = None) -> int:
+        stmt = select(func.count()).select_from(Document).where(Document.uploader_id == user_id)
+        if server_id is not None:
+            stmt = stmt.where(Document.server_id == server_id)
+        async with self.store.session() as s:
+            return int(await s.scalar(stmt) or 0)
+
     async def delete_by_uploader(
         self, user_id: int, server_id: int | None = None
     ) -> builtins.list[Document]:

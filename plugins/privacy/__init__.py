@@ -104,9 +104,15 @@ class PrivacyPlugin(Plugin):
             await ctx.services.store.audit.record(
                 ctx.server_id, ctx.author.id, "privacy.forget", f"user:{user_id}", None, counts
             )
-        detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing was stored"
+        detail = ", ".join(_count(n, kind) for kind, n in counts.items() if n)
+        detail = detail or "nothing was stored"
         whose = "your" if user_id == ctx.author.id else f"<@{user_id}>'s"
         where = "everywhere" if everywhere else "on this server"
         if ctx.location.is_dm and not everywhere:
             where = "in our direct messages"
         await ctx.reply(f"Deleted {whose} data {where}: {detail}.", ephemeral=True)
+
+
+def _count(n: int, kind: str) -> str:
+    """"1 document", "3 documents" (kinds are given in the plural)."""
+    return f"{n} {kind[:-1] if n == 1 and kind.endswith('s') else kind}"

@@ -251,6 +251,8 @@ class RagPlugin(Plugin):
 
     async def forget_user(self, user_id: int, server_id: int | None) -> dict[str, int]:
         assert self.services is not None
+        if not await self.services.store.documents.count_by_uploader(user_id, server_id):
+            return {}  # nothing uploaded: no need for the vector store (which may be down)
         ai = self.services.get("ai", AIProviders)
         # Vectors first: a row without vectors is harmless, vectors without a row are not.
         chunks = await (await ai.vectors()).delete_by_uploader(user_id, server_id)

@@ -107,8 +107,8 @@ async def test_forget_deletes_my_data_on_this_server_only(world: World) -> None:
     assert reply.ephemeral
     # 2 turns of hers + 2 answers in her private conversation; 1 usage row; 1 document.
     assert reply.text == (
-        f"Deleted your data on this server: 4 conversation messages, 1 usage records, "
-        f"1 documents, {alice_chunks_a} document chunks."
+        f"Deleted your data on this server: 4 conversation messages, 1 usage record, "
+        f"1 document, {alice_chunks_a} document chunks."
     )
     assert await world.messages(ALICE, A) == 0 and await world.messages(server=A) == 4  # bob's
     assert await world.usage(ALICE, A) == 0 and await world.usage(ALICE, B) == 1
@@ -243,3 +243,19 @@ async def test_retention_deletes_old_conversations(world: World) -> None:
             )
         )
     assert updated is not None and updated > recently + timedelta(days=1)
+
+
+async def test_forget_works_while_the_vector_store_is_down_for_non_uploaders(
+    make_app: Any, config: Config
+) -> None:
+    # A Qdrant server on a port where nothing listens: members who never uploaded a
+    # document can still delete their conversations.
+    down = echo_config(config).model_copy(update={"qdrant_url": "http://127.0.0.1:9"})
+    app = await make_app(AIPlugin(), ChatPlugin(), RagPlugin(), PrivacyPlugin(), config=down)
+    world = World(app, PrivacyPlugin())
+    await world.talk(BOB, A).say("hello")
+    answer = await world.talk(BOB, A).command("privacy forget")
+    assert answer.replies[-1].text == (
+        "Deleted your data on this server: 2 conversation messages, 1 usage record."
+    )
+    assert await world.messages(BOB) == 0
