@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--server", type=int, required=True, help="server (guild) id")
     ingest.add_argument("--channel", type=int, default=None, help="limit to one channel")
+    vectors = sub.add_parser("vectors", help="maintenance of the document vector store")
+    vectors.add_argument("action", choices=["optimize", "info"])
     return parser
 
 
@@ -93,6 +95,8 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await commands.database(config, args.action, args.revision)
     if args.command == "ingest":
         return await commands.ingest(config, args.paths, args.server, args.channel)
+    if args.command == "vectors":
+        return await commands.vectors(config, args.action)
     raise AssertionError(args.command)
 
 

@@ -151,3 +151,31 @@ async def ingest(config: Config, paths: list[str], server_id: int, channel_id: i
         return await ingest_paths(app, [Path(p) for p in paths], server_id, channel_id)
     finally:
         await app.close()
+
+
+async def vectors(config: Config, action: str) -> int:
+    """`sohbet vectors info|optimize`: the embedded store builds its search indexes on demand.
+
+    Searches are correct without indexes (filtered brute force over one server's chunks);
+    run `optimize` after large ingestions, while the bot is stopped: it pauses the process.
+    """
+    import time
+
+    from bot.providers import AIProviders
+    from bot.vectors.edge import EdgeVectorStore
+
+    app = await _build(config)
+    try:
+        store = await app.services.get("ai", AIProviders).vectors()
+        if not isinstance(store, EdgeVectorStore):
+            print("The Qdrant server builds its indexes by itself: nothing to do here.")
+            return 0
+        if action == "optimize":
+            started = time.perf_counter()
+            await store.optimize()
+            print(f"optimized in {time.perf_counter() - started:.1f} s")
+        info = await store.points_info()
+        print(", ".join(f"{key.replace('_', ' ')}: {value:,}" for key, value in info.items()))
+        return 0
+    finally:
+        await app.close()

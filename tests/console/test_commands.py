@@ -118,3 +118,27 @@ def test_cli_doctor_with_a_malformed_url(
     out = capsys.readouterr().out
     assert "[FAIL] database: The database URL" in out
     assert "postgresql+asyncpg://user:password@host:5432/dbname" in out
+
+
+async def test_vectors_info_and_optimize(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.knowledge.ingest import Ingestor
+    from bot.providers import AIProviders
+
+    app = await commands._build(config)
+    try:
+        ai = app.services.get("ai", AIProviders)
+        ingestor = Ingestor(app.store, await ai.vectors(), await ai.embedder())
+        text = "\n\n".join(f"Paragraph {i} about lighthouses and weather." * 20 for i in range(12))
+        await ingestor.ingest(text.encode(), "notes.txt", server_id=5, uploader_id=1)
+    finally:
+        await app.close()
+    assert await commands.vectors(config, "info") == 0
+    before = capsys.readouterr().out
+    assert "points: " in before and "indexed vectors: " in before
+    assert await commands.vectors(config, "optimize") == 0
+    after = capsys.readouterr().out
+    assert after.startswith("optimized in ")
+    points = before.split("points: ")[1].split(",")[0]
+    assert f"points: {points}" in after  # nothing lost
