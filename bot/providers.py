@@ -12,6 +12,7 @@ from langchain_core.messages import BaseMessage
 
 from bot.ai.base import Embedder
 from bot.ai.errors import ModelTimeoutError
+from bot.ai.model_policy import check_task_model
 from bot.ai.models import ModelConfig, Provider
 from bot.ai.runner import ChatRunner, Completion, MessagesLike
 from bot.config import Config
@@ -235,8 +236,12 @@ def _record_failure(cfg: ModelConfig, seconds: float, outcome: str) -> None:
     record_model_call(cfg.provider, cfg.model or "default", seconds, outcome=outcome)
 
 
-async def check_model_setting(ctx: Context, key: str, settings: PluginSettings) -> None:
-    """For plugins with a `model` setting: refuse a model the operator doesn't allow."""
-    model = str(getattr(settings, "model", "") or "").strip()
-    if key == "model" and model:
+async def check_model_setting(
+    ctx: Context, key: str, settings: PluginSettings, *, task_field: str = "", task: str = ""
+) -> None:
+    """Refuse a model the operator doesn't allow, when an admin changes `key`: the `model`
+    setting (a chat model) or `task_field` (a seq2seq/classifier model for `task`)."""
+    if key == "model" and (model := str(getattr(settings, "model", "") or "").strip()):
         await ctx.services.get("ai", AIProviders).check_choice(ctx, model=model)
+    if task_field and key == task_field and (model := str(getattr(settings, key)).strip()):
+        check_task_model(model, ctx.services.config.allowed_models, what=task)

@@ -154,9 +154,7 @@ class ConversationMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16))  # user | assistant | system
     author_id: Mapped[int] = mapped_column(BigInteger, default=0)
     author_name: Mapped[str] = mapped_column(String(100), default="")

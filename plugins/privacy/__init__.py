@@ -114,5 +114,5 @@ class PrivacyPlugin(Plugin):
 
 
 def _count(n: int, kind: str) -> str:
-    """"1 document", "3 documents" (kinds are given in the plural)."""
+    """ "1 document", "3 documents" (kinds are given in the plural)."""
     return f"{n} {kind[:-1] if n == 1 and kind.endswith('s') else kind}"

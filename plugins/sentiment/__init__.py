@@ -78,13 +78,14 @@ class SentimentPlugin(Plugin):
     description = "How positive or negative a text, a message or this channel sounds"
     stored_data = ""  # nothing: texts are analysed in memory and forgotten
     Settings = SentimentSettings
+    cache_size: ClassVar[int] = 6
 
     async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
-        assert isinstance(settings, SentimentSettings)
-        if key == "transformers_model" and settings.transformers_model.strip():
-            allowed = ctx.services.config.allowed_models
-            check_task_model(settings.transformers_model, allowed, what="sentiment")
-    cache_size: ClassVar[int] = 6
+        from bot.providers import check_model_setting  # LangChain: only when admins change
+
+        await check_model_setting(
+            ctx, key, settings, task_field="transformers_model", task="sentiment"
+        )
 
     def __init__(self) -> None:
         super().__init__()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from bot.ai.model_policy import check_task_model
 from bot.core import (
     Attachment,
     Context,
@@ -65,11 +64,9 @@ class SummarizePlugin(Plugin):
     Settings = SummarizeSettings
 
     async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
-        assert isinstance(settings, SummarizeSettings)
-        await check_model_setting(ctx, key, settings)
-        if key == "seq2seq_model" and settings.seq2seq_model.strip():
-            allowed = ctx.services.config.allowed_models
-            check_task_model(settings.seq2seq_model, allowed, what="summarization")
+        await check_model_setting(
+            ctx, key, settings, task_field="seq2seq_model", task="summarization"
+        )
 
     def __init__(self) -> None:
         super().__init__()

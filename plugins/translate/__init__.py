@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from bot.ai.model_policy import check_task_model
 from bot.ai.models import ModelConfig
 from bot.core import (
     Context,
@@ -55,11 +54,9 @@ class TranslatePlugin(Plugin):
     Settings = TranslateSettings
 
     async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
-        assert isinstance(settings, TranslateSettings)
-        await check_model_setting(ctx, key, settings)
-        if key == "seq2seq_model" and settings.seq2seq_model.strip():
-            allowed = ctx.services.config.allowed_models
-            check_task_model(settings.seq2seq_model, allowed, what="translation")
+        await check_model_setting(
+            ctx, key, settings, task_field="seq2seq_model", task="translation"
+        )
 
     def __init__(self) -> None:
         super().__init__()
