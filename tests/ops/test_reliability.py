@@ -32,7 +32,7 @@ from plugins.chat import ChatPlugin
 from plugins.help import HelpPlugin
 from plugins.rag import RagPlugin
 from tests.chat.helpers import Talk, echo_config
-from tests.conftest import POSTGRES_ADMIN_URL, _admin
+from tests.conftest import POSTGRES_ADMIN_URL, _admin, skip_without_postgres
 from tests.ops.outage import LockHolder, TcpProxy, free_port
 from tests.ops.qdrant_standin import QdrantStandIn
 
@@ -267,7 +267,7 @@ async def own_database() -> AsyncIterator[str]:
     try:
         await _admin(f'CREATE DATABASE "{name}"')
     except (TimeoutError, OSError) as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc}")
+        skip_without_postgres(exc)
     url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+asyncpg", database=name)
     rendered = url.render_as_string(hide_password=False)
     store = Store(rendered)
