@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.events import Author, CommandCall, ConversationKey, Location, Message, Reply
-from bot.core.plugin import Plugin, PluginSettings
+from bot.core.plugin import Plugin
 from bot.core.services import Services
 
 __all__ = ["Context", "Responder", "SentMessage"]
@@ -75,10 +75,6 @@ class Context:
         return ConversationKey(
             loc.server_id, f"user:{self.author.id}:chan:{loc.effective_channel_id}"
         )
-
-    def typed_settings(self, kind: type[PluginSettings]) -> Any:
-        assert isinstance(self.settings, kind)
-        return self.settings
 
     async def reply(self, text: str, *, ephemeral: bool = False) -> SentMessage:
         self.replied = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -182,11 +182,3 @@ def _with_plugin(spec: CommandSpec, plugin: str) -> CommandSpec:
     from dataclasses import replace
 
     return replace(spec, plugin=plugin)
-
-
-def settings_schema(plugin: type[Plugin]) -> dict[str, Any]:
-    """Keys, types and defaults of a plugin's settings, for help and autocomplete."""
-    return {
-        name: {"default": f.default, "type": str(f.annotation), "description": f.description}
-        for name, f in plugin.Settings.model_fields.items()
-    }

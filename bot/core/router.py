@@ -91,7 +91,7 @@ class Router:
             # Disabled plugin, missing permission, cooldown, budget, database down: refused
             # before the handler ran, and counted like a refusal from inside it.
             self._observe(plugin, spec.handler_name, started, "refused")
-            await self._refuse(responder, exc, ctx)
+            await self._refuse(responder, exc)
             return
         await self._run(ctx, plugin, spec.handler_name, kwargs)
 
@@ -130,6 +130,11 @@ class Router:
             return []
         try:
             ctx = await self._context(registered.plugin, call, _NullResponder())
+            # No suggestions (e.g. document names) where the command itself would be refused.
+            await self._authorize(ctx, registered.spec)
+        except SohbetError:
+            return []
+        try:
             method = getattr(registered.plugin, spec.autocomplete)
             suggestions: list[str] = await method(ctx, partial)
             return suggestions[:25]
@@ -195,7 +200,7 @@ class Router:
             await plugin.handler(handler)(ctx, **kwargs)
         except SohbetError as exc:
             outcome = "refused"
-            await self._refuse(ctx.responder, exc, ctx)
+            await self._refuse(ctx.responder, exc)
         except asyncio.CancelledError:
             outcome = "cancelled"  # e.g. cut off by a shutdown: not the plugin's fault
             raise
@@ -211,7 +216,6 @@ class Router:
                     f"Sorry, something went wrong in `{type(plugin).name}`. "
                     f"The details are logged (error id `{error_id}`)."
                 ),
-                ctx,
             )
         finally:
             self._observe(plugin, handler, started, outcome)
@@ -225,7 +229,7 @@ class Router:
                 log.exception("router observer %r failed", observer)
 
     @staticmethod
-    async def _refuse(responder: Responder, error: SohbetError, ctx: Context | None = None) -> None:
+    async def _refuse(responder: Responder, error: SohbetError) -> None:
         from bot.core.events import Reply
 
         try:

@@ -17,6 +17,7 @@ __all__ = [
     "InvalidRequest",
     "LanguageNotDetected",
     "NlpError",
+    "TextTooLong",
     "UnknownLanguage",
     "UnsupportedLanguage",
 ]
@@ -50,6 +51,20 @@ class LanguageNotDetected(NlpError):
 class EmptyText(NlpError):
     def __init__(self, action: str = "work with") -> None:
         super().__init__(f"There is no text to {action}. Send some words and try again.")
+
+
+class TextTooLong(NlpError):
+    """The request's text is over the server's limit for a command (refused before any engine
+    runs, so unlike `InputTooLong` no fallback engine is tried)."""
+
+    def __init__(
+        self, length: int, limit: int, action: str, hint: str = "Send a shorter part of it."
+    ) -> None:
+        super().__init__(
+            f"That text is {length:,} characters long; I {action} at most {limit:,} here. {hint}"
+        )
+        self.length = length
+        self.limit = limit
 
 
 class InvalidRequest(NlpError):

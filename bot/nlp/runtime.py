@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, ParamSpec, TypeVar
 
 from bot.nlp.errors import EmptyText, EngineFailed, EngineTimeout, InputTooLong, NlpError
 
-__all__ = ["check_input", "in_thread", "with_timeout"]
+__all__ = ["EngineCache", "check_input", "in_thread", "with_timeout"]
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 def check_input(text: str, *, engine: str, limit: int, action: str) -> str:
@@ -48,3 +50,24 @@ async def in_thread(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> 
     in the background: Python threads cannot be killed.
     """
     return await asyncio.to_thread(func, *args, **kwargs)
+
+
+class EngineCache(Generic[K, T]):
+    """The few engines (loaded models) in use, by key; the least recently used is dropped
+    once there are more than `size`. Creating one must be cheap: models load lazily."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, T] = OrderedDict()
+
+    def get(self, key: K, create: Callable[[], T]) -> T:
+        item = self._items.pop(key, None)
+        if item is None:
+            item = create()
+        self._items[key] = item
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return item
+
+    def clear(self) -> None:
+        self._items.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from bot.core import Context, Option, Plugin, PluginSettings, SettingsError, command
@@ -13,6 +14,7 @@ __all__ = ["AdminPlugin"]
 PluginName = Annotated[str, Option("Plugin name", autocomplete="complete_plugin")]
 SettingKey = Annotated[str, Option("Setting name", autocomplete="complete_key")]
 ChannelOnly = Annotated[bool, Option("Only for this channel (an override)")]
+_ROLE = re.compile(r"<@&(\d+)>|(\d+)")
 
 
 def _show(value: Any) -> str:
@@ -35,7 +37,9 @@ class AdminPlugin(Plugin):
             enabled = await ctx.services.settings.is_enabled(ctx.server_id, type(plugin))
             lines.append(f"{'✅' if enabled else '⛔'} **{name}** — {plugin.description}")
         for name, error in sorted(registry.load_errors.items()):
-            lines.append(f"⚠️ **{name}** failed to load: {error}")
+            # The error may name paths or settings of the host: only for admins.
+            detail = f": {error}" if ctx.author.is_admin else ""
+            lines.append(f"⚠️ **{name}** failed to load{detail}")
         await ctx.reply("\n".join(lines), ephemeral=True)
 
     @command("plugins enable", description="Turn a plugin on for this server", admin=True)
@@ -136,10 +140,12 @@ class AdminPlugin(Plugin):
         ids = set()
         if roles.strip().lower() not in {"", "none", "all", "everyone"}:
             for token in roles.replace(",", " ").split():
-                digits = token.strip("<@&>")
-                if not digits.isdigit():
-                    raise SettingsError(f"`{token}` is not a role.")
-                ids.add(int(digits))
+                match = _ROLE.fullmatch(token)
+                if match is None:  # also a member mention (<@42>): not a role
+                    raise SettingsError(
+                        f"`{token}` is not a role. Mention roles (@Moderators) or give role ids."
+                    )
+                ids.add(int(match.group(1) or match.group(2)))
         await ctx.services.settings.set_allowed_roles(
             target, ids, server_id=ctx.server_id, actor_id=ctx.author.id
         )

@@ -9,7 +9,7 @@ from pydantic import Field
 from bot.core import Context, Plugin, PluginSettings, Router, Services, SohbetError, command
 from bot.providers import AIProviders
 
-__all__ = ["AIPlugin", "AISettings", "budget_guard"]
+__all__ = ["AIPlugin", "AISettings", "budget_guard", "budget_refusal"]
 
 
 class AISettings(PluginSettings):
@@ -59,15 +59,14 @@ class AIPlugin(Plugin):
         )
 
 
-async def budget_guard(ctx: Context) -> None:
-    """Router guard: refuse model-using plugins once a daily token budget is spent."""
-    if not type(ctx.plugin).uses_model:
-        return
+async def budget_refusal(ctx: Context) -> str | None:
+    """Why a model call here would exceed a daily token budget of the `ai` plugin; None when
+    it is within them (or the plugin isn't installed). For plugins that check themselves."""
     from bot.core.registry import PluginRegistry
 
     ai_plugin = ctx.services.get("registry", PluginRegistry).plugins.get("ai")
     if ai_plugin is None:
-        return
+        return None
     settings = await ctx.services.settings.resolve(
         type(ai_plugin), ctx.server_id, ctx.location.effective_channel_id
     )
@@ -76,13 +75,21 @@ async def budget_guard(ctx: Context) -> None:
     if settings.daily_user_tokens:
         used = await usage.tokens_today(ctx.server_id, ctx.author.id)
         if used >= settings.daily_user_tokens:
-            raise SohbetError(
+            return (
                 f"You've used your {settings.daily_user_tokens} AI tokens for today on this "
                 "server. The budget resets at midnight UTC."
             )
     if settings.daily_server_tokens:
         used = await usage.tokens_today(ctx.server_id)
         if used >= settings.daily_server_tokens:
-            raise SohbetError(
-                "This server has used its AI token budget for today. It resets at midnight UTC."
-            )
+            return "This server has used its AI token budget for today. It resets at midnight UTC."
+    return None
+
+
+async def budget_guard(ctx: Context) -> None:
+    """Router guard: refuse model-using plugins once a daily token budget is spent."""
+    if not type(ctx.plugin).uses_model:
+        return
+    refusal = await budget_refusal(ctx)
+    if refusal is not None:
+        raise SohbetError(refusal)

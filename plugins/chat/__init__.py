@@ -15,6 +15,7 @@ from bot.core import (
     Option,
     Plugin,
     PluginSettings,
+    SohbetError,
     command,
     listener,
 )
@@ -84,6 +85,8 @@ class ChatPlugin(Plugin):
     async def chat(
         self, ctx: Context, message: Annotated[str, Option("Your message", max_length=4000)]
     ) -> None:
+        if not message.strip():
+            raise SohbetError("Your message is empty: write something for me to answer.")
         await self._converse(ctx, message, None)
 
     @command("reset", description="Forget the current conversation")

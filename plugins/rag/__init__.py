@@ -53,7 +53,6 @@ class _ProgressMessage:
         self.interval = interval
         self.message: SentMessage | None = None
         self.last = 0.0
-        self.pending: str | None = None
 
     @property
     def link(self) -> str | None:
@@ -153,7 +152,7 @@ class RagPlugin(Plugin):
                 content_type=file.content_type,
                 progress=progress,
             )
-        except SohbetError:
+        except Exception:  # a refusal or a crash: either way the status must not hang
             relay_task.cancel()
             await status.show(f"❌ **{file.name}** was not added.", force=True)
             raise  # the router tells the uploader why, privately
@@ -172,6 +171,8 @@ class RagPlugin(Plugin):
     ) -> None:
         if ctx.location.is_dm:
             raise SohbetError("Ask in a server channel: documents belong to a server.")
+        if not question.strip():
+            raise SohbetError("Write a question for me to look up in this server's documents.")
         settings: RagSettings = ctx.settings
         await ctx.defer()
         ai = self._ai(ctx)

@@ -8,9 +8,7 @@ Nothing is stored: texts are analysed in memory and forgotten.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Annotated, ClassVar
 
 from pydantic import Field
@@ -26,8 +24,8 @@ from bot.core import (
     command,
     message_command,
 )
-from bot.nlp.errors import EmptyText
-from bot.nlp.runtime import with_timeout
+from bot.nlp.errors import EmptyText, TextTooLong
+from bot.nlp.runtime import EngineCache, with_timeout
 from plugins.sentiment.engines import (
     EngineChoice,
     Limits,
@@ -66,13 +64,6 @@ class SentimentSettings(PluginSettings):
     timeout: float = Field(30.0, ge=1, le=300, description="Seconds before giving up")
 
 
-class _ModelUser(Plugin):
-    """Stands in for this plugin when the `ai` plugin's token budgets are checked."""
-
-    name = "sentiment"
-    uses_model = True
-
-
 class SentimentPlugin(Plugin):
     name = "sentiment"
     description = "How positive or negative a text, a message or this channel sounds"
@@ -90,7 +81,10 @@ class SentimentPlugin(Plugin):
     def __init__(self) -> None:
         super().__init__()
         # Offline and transformers engines, kept so their models load once per process.
-        self._engines: OrderedDict[tuple[str, str], SentimentEngine] = OrderedDict()
+        self._engines: EngineCache[tuple[str, str], SentimentEngine] = EngineCache(self.cache_size)
+
+    async def close(self) -> None:
+        self._engines.clear()
 
     # ----- commands ------------------------------------------------------------------------
 
@@ -105,10 +99,7 @@ class SentimentPlugin(Plugin):
         if not text:
             raise EmptyText("analyse")
         if len(text) > settings.max_chars:
-            raise SohbetError(
-                f"That text is {len(text):,} characters long; I analyse at most "
-                f"{settings.max_chars:,} here. Send a shorter part of it."
-            )
+            raise TextTooLong(len(text), settings.max_chars, "analyse")
         await ctx.defer()
         (result,) = await self._analyze(ctx, [text])
         await ctx.reply(format_result(result))
@@ -181,14 +172,9 @@ class SentimentPlugin(Plugin):
         )
         if key[1]:
             check_task_model(key[1], ctx.services.config.allowed_models, what="sentiment")
-        engine = self._engines.get(key)
-        if engine is None:
-            engine = create_engine(settings.engine, model=key[1], limits=ENGINE_LIMITS)
-            self._engines[key] = engine
-            while len(self._engines) > self.cache_size:
-                self._engines.popitem(last=False)
-        self._engines.move_to_end(key)
-        return engine
+        return self._engines.get(
+            key, lambda: create_engine(settings.engine, model=key[1], limits=ENGINE_LIMITS)
+        )
 
     async def _llm_engine(self, ctx: Context, settings: SentimentSettings) -> SentimentEngine:
         from bot.providers import AIProviders  # LangChain: loaded only when the llm is chosen
@@ -210,8 +196,8 @@ class SentimentPlugin(Plugin):
     async def _check_budget(ctx: Context) -> None:
         """The `ai` plugin's daily token budgets apply to the llm engine (the others spend no
         tokens, so the plugin as a whole is not marked ``uses_model``)."""
-        try:
-            from plugins.ai import budget_guard
-        except ImportError:  # pragma: no cover - the ai plugin ships with the bot
-            return
-        await budget_guard(replace(ctx, plugin=_ModelUser()))
+        from plugins.ai import budget_refusal
+
+        refusal = await budget_refusal(ctx)
+        if refusal is not None:
+            raise SohbetError(refusal)

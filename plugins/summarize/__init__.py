@@ -22,6 +22,7 @@ from bot.core import (
     message_command,
 )
 from bot.core.errors import BadOption
+from bot.nlp.errors import TextTooLong
 from bot.nlp.runtime import in_thread
 from bot.nlp.sentences import split_sentences
 from bot.providers import AIProviders, check_model_setting
@@ -188,10 +189,11 @@ class SummarizePlugin(Plugin):
         if clip_long:
             text, cut = clip(text, settings.max_input_chars)
         elif len(text) > settings.max_input_chars:
-            raise SohbetError(
-                f"That text is {len(text):,} characters long; I summarize at most "
-                f"{settings.max_input_chars:,} at once. Attach it as a file with "
-                "`/summarize file` to summarize its beginning."
+            raise TextTooLong(
+                len(text),
+                settings.max_input_chars,
+                "summarize",
+                "Attach it as a file with `/summarize file` to summarize its beginning.",
             )
         await ctx.defer()
         count = len(await in_thread(split_sentences, text))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +23,10 @@ from bot.ai.model_policy import DisallowedModel, check_task_model
 from bot.ai.models import ModelConfig
 from bot.core.context import Context
 from bot.core.errors import SohbetError
-from bot.core.registry import PluginRegistry
 from bot.nlp.errors import EngineError, EngineTimeout, EngineUnavailable
-from bot.nlp.runtime import with_timeout
+from bot.nlp.runtime import EngineCache, with_timeout
 from bot.providers import AIProviders
+from plugins.ai import budget_refusal
 from plugins.summarize.engines import (
     ChatModelSummarizer,
     ExtractiveSummarizer,
@@ -85,7 +84,7 @@ class Engines:
 
     def __init__(self) -> None:
         self.extractive = ExtractiveSummarizer(timeout=None, max_input_chars=_NO_LIMIT)
-        self._seq2seq: OrderedDict[str, Seq2SeqSummarizer] = OrderedDict()
+        self._seq2seq: EngineCache[str, Seq2SeqSummarizer] = EngineCache(_CACHED_SEQ2SEQ)
 
     def clear(self) -> None:
         """Drop loaded summarization models (shutdown)."""
@@ -121,21 +120,16 @@ class Engines:
             check_task_model(model, ctx.services.config.allowed_models, what="summarization")
         except DisallowedModel:
             raise EngineUnavailable("seq2seq", f"`{model}` isn't an allowed model") from None
-        engine = self._seq2seq.get(model)
-        if engine is None:
-            # Only files already on this machine (HF cache or an allowed path): no downloads.
-            engine = Seq2SeqSummarizer(model, timeout=None, max_input_chars=_NO_LIMIT)
-            self._seq2seq[model] = engine
-            while len(self._seq2seq) > _CACHED_SEQ2SEQ:
-                self._seq2seq.popitem(last=False)
-        self._seq2seq.move_to_end(model)
-        return engine
+        # Only files already on this machine (HF cache or an allowed path): no downloads.
+        return self._seq2seq.get(
+            model, lambda: Seq2SeqSummarizer(model, timeout=None, max_input_chars=_NO_LIMIT)
+        )
 
     # ----- chat ------------------------------------------------------------------------------
 
     async def _run_chat(self, ctx: Context, job: Job) -> Outcome:
         ai = ctx.services.get("ai", AIProviders)
-        if await _budget_spent(ctx):
+        if await budget_refusal(ctx) is not None:
             return await self._extractive_with(ctx, job, "today's AI token budget is used up")
         try:
             cfg = await ai.model_for(ctx)
@@ -178,22 +172,6 @@ async def _serial(ai: AIProviders, cfg: ModelConfig, ctx: Context) -> AsyncItera
         yield
     finally:
         lock.release()
-
-
-async def _budget_spent(ctx: Context) -> bool:
-    """Whether the `ai` plugin's daily token budget (member or server) is used up."""
-    ai_plugin = ctx.services.get("registry", PluginRegistry).plugins.get("ai")
-    if ai_plugin is None:
-        return False
-    budget = await ctx.services.settings.resolve(
-        type(ai_plugin), ctx.server_id, ctx.location.effective_channel_id
-    )
-    usage = ctx.services.store.usage
-    user_limit = int(getattr(budget, "daily_user_tokens", 0) or 0)
-    server_limit = int(getattr(budget, "daily_server_tokens", 0) or 0)
-    if user_limit and await usage.tokens_today(ctx.server_id, ctx.author.id) >= user_limit:
-        return True
-    return bool(server_limit and await usage.tokens_today(ctx.server_id) >= server_limit)
 
 
 async def _record_usage(ctx: Context, ai: AIProviders, cfg: ModelConfig, meter: UsageMeter) -> None:

@@ -23,6 +23,7 @@ from bot.core import (
     message_command,
 )
 from bot.nlp import Detected, EmptyText, detect_language, normalize_language
+from bot.nlp.errors import TextTooLong
 from bot.providers import AIProviders, check_model_setting
 from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
 from plugins.translate.model import ProviderChatModel
@@ -113,10 +114,7 @@ class TranslatePlugin(Plugin):
         if not text.strip():
             raise EmptyText("translate")
         if len(text) > settings.max_input_chars:
-            raise SohbetError(
-                f"That text is {len(text):,} characters long; I translate at most "
-                f"{settings.max_input_chars:,} here. Send a shorter part of it."
-            )
+            raise TextTooLong(len(text), settings.max_input_chars, "translate")
         detected: Detected | None = None
         if source_code is None:
             detected = await detect_language(text)  # LanguageNotDetected: a friendly error

@@ -10,11 +10,9 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from bot.ai.model_policy import check_task_model
 from bot.core import SohbetError
-from bot.nlp.runtime import check_input, with_timeout
+from bot.nlp.runtime import EngineCache, check_input, with_timeout
 from plugins.translate.engines import Seq2SeqTranslator, Translation, Translator
 
 __all__ = ["LimitedTranslator", "Seq2SeqPool", "check_seq2seq_model"]
@@ -42,18 +40,13 @@ class Seq2SeqPool:
     """Loaded seq2seq engines by model id; at most `size` stay in memory."""
 
     def __init__(self, size: int = 2) -> None:
-        self.size = size
-        self._engines: OrderedDict[str, Seq2SeqTranslator] = OrderedDict()
+        self._engines: EngineCache[str, Seq2SeqTranslator] = EngineCache(size)
 
     def get(self, model: str) -> Seq2SeqTranslator:
-        engine = self._engines.pop(model, None)
-        if engine is None:
-            # Limits are the request's (LimitedTranslator); the model loads lazily, off the loop.
-            engine = Seq2SeqTranslator(model, timeout=None, max_input_chars=_NO_LIMIT)
-        self._engines[model] = engine
-        while len(self._engines) > self.size:
-            self._engines.popitem(last=False)
-        return engine
+        # Limits are the request's (LimitedTranslator); the model loads lazily, off the loop.
+        return self._engines.get(
+            model, lambda: Seq2SeqTranslator(model, timeout=None, max_input_chars=_NO_LIMIT)
+        )
 
     def clear(self) -> None:
         self._engines.clear()

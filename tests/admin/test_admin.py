@@ -50,6 +50,15 @@ async def test_list_shows_each_plugin_and_its_state(console: Console) -> None:
     assert "⛔ **later**" in out and "✅ **admin**" in out and "✅ **help**" in out
 
 
+async def test_load_errors_are_detailed_only_to_admins(app: App, console: Console) -> None:
+    app.registry.load_errors["broken"] = "ImportError: /srv/sohbet/secrets.py is missing"
+    assert "⚠️ **broken** failed to load: ImportError: /srv/sohbet/secrets.py" in (
+        await console.say("/plugins list")
+    )
+    out = await Console(app, admin=False).say("/plugins list")
+    assert "⚠️ **broken** failed to load" in out and "secrets" not in out
+
+
 async def test_enable_and_disable(console: Console) -> None:
     assert "`later` is now on." in await console.say("/plugins enable plugin:later")
     assert "`later` was already on." in await console.say("/plugins enable later")
@@ -130,6 +139,9 @@ async def test_roles(console: Console, app: App) -> None:
     assert "`demo` may now be used by: <@&55>, <@&56>, <@&57>." in out
     assert await app.services.settings.allowed_roles(CONSOLE_SERVER_ID, "demo") == {55, 56, 57}
     assert "`abc` is not a role." in await console.say("/plugins roles plugin:demo roles:abc")
+    out = await console.say("/plugins roles plugin:demo roles:<@&55> <@42>")  # a member
+    assert "`<@42>` is not a role." in out
+    assert await app.services.settings.allowed_roles(CONSOLE_SERVER_ID, "demo") == {55, 56, 57}
     assert "may now be used by: everyone." in await console.say(
         "/plugins roles plugin:demo roles:none"
     )

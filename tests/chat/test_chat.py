@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.config import Config
 from bot.core.events import ConversationKey
+from bot.core.router import Cooldowns
 from bot.platforms.console import CONSOLE_SERVER_ID, ConsoleAdapter
 from bot.store.models import ConversationMessage
 from plugins.ai import AIPlugin
@@ -45,6 +46,15 @@ async def test_the_model_gets_earlier_turns_and_reset_forgets(app: App) -> None:
     assert reset.replies[-1].ephemeral and "forgotten" in reset.text
     assert (await alice.say("hello again")).text == "You said: hello again"
     assert "nothing to forget" in (await Talk(app, 2).command("reset")).text
+
+
+async def test_an_empty_chat_command_is_explained_not_sent(app: App) -> None:
+    alice = Talk(app, 1)
+    out = await alice.command("chat", message="   ")
+    assert out.replies[-1].ephemeral and "Your message is empty" in out.text
+    assert await rows(app) == []  # nothing reached the model or the memory
+    app.router.cooldowns = Cooldowns()  # /chat: one use a second
+    assert (await alice.command("chat", message="hi")).text == "You said: hi"
 
 
 async def test_members_servers_and_channels_do_not_mix(app: App) -> None:

@@ -396,3 +396,16 @@ async def test_autocomplete(app: App) -> None:
     ]
     assert await router.autocomplete(call("nope"), "x", "") == []
     assert await router.autocomplete(call("echo"), "text", "") == []  # no autocomplete there
+
+
+async def test_autocomplete_only_for_those_who_may_run_the_command(app: App) -> None:
+    router = app.router
+    # An admin command suggests nothing to a member, nor in a DM.
+    assert await router.autocomplete(call("plugins enable"), "plugin", "d") == []
+    dm = call("plugins enable", author=ADMIN, location=here(dm=True))
+    assert await router.autocomplete(dm, "plugin", "d") == []
+    # A plugin limited to some roles suggests nothing to members without them.
+    await app.services.settings.set_allowed_roles(HelpPlugin, {55}, server_id=SERVER, actor_id=1)
+    assert await router.autocomplete(call("help"), "command", "ech") == []
+    allowed = call("help", author=member(8, 55))
+    assert await router.autocomplete(allowed, "command", "ech") == ["echo"]

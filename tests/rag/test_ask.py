@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.events import CommandCall
 from plugins.rag.answer import NOT_FOUND
+from tests.core.helpers import RecordingResponder
 from tests.rag.conftest import ANSWER, SERVER_A, StartWorld, World, kettle_pdf, posted
 
 WARRANTY = "How long is the warranty?"
@@ -104,3 +106,15 @@ async def test_asking_in_a_direct_message_is_refused(world: World) -> None:
     assert "documents belong to a server" in out
     out = await alice.say(f"/docs upload file:{world.file('a.txt', 'text')}")
     assert "upload them in a server channel" in out
+
+
+async def test_a_blank_question_is_explained(world: World) -> None:
+    alice = world.member("alice")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+    author, location = alice.adapter.author, alice.adapter.location
+    responder = RecordingResponder()
+    await world.app.router.handle_command(
+        CommandCall("ask", {"question": "   "}, author, location), responder
+    )
+    assert responder.last.ephemeral and not responder.deferred
+    assert responder.texts == ["Write a question for me to look up in this server's documents."]

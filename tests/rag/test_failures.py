@@ -75,6 +75,7 @@ async def test_embedder_crashing_mid_upload_leaves_nothing(
     out = await alice.say(f"/docs upload file:{world.file('minutes.txt', long_text())}")
 
     assert "Sorry, something went wrong in `docs`." in out  # details only in the log
+    assert "❌ **minutes.txt** was not added." in out  # the status message doesn't hang
     assert "out of memory" not in out and "out of memory" in caplog.text
     assert await world.rows(SERVER_A) == [] and await world.chunks(SERVER_A) == 0
 

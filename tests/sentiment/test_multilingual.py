@@ -50,6 +50,35 @@ async def test_engine_stays_off_the_loop(multilingual: MultilingualEngine) -> No
     assert await ticks_while(engine.analyze_many(texts)) > 10
 
 
+async def test_first_use_checks_the_embedder_off_the_loop() -> None:
+    import asyncio
+
+    real = build_embedder()
+    on_loop: list[bool] = []
+
+    class LoadsWhenAsked:  # like sentence-transformers: asking its size loads the model
+        name = real.name
+
+        @property
+        def dimension(self) -> int:
+            try:
+                asyncio.get_running_loop()
+                on_loop.append(True)
+            except RuntimeError:  # a worker thread has no running loop
+                on_loop.append(False)
+            return real.dimension
+
+        async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+            return await real.embed_documents(texts)
+
+        async def embed_query(self, text: str) -> list[float]:
+            return await real.embed_query(text)
+
+    engine = MultilingualEngine(LoadsWhenAsked())
+    assert (await engine.analyze("Muhteşem bir film.")).label == "positive"
+    assert on_loop == [False]
+
+
 async def test_classifier_must_match_the_embedder() -> None:
     class Other:
         name = "some-other-model"

@@ -111,7 +111,7 @@ async def test_short_empty_and_too_long_texts_are_explained(console: Console) ->
     assert "`text` is required" in await console.say("/summarize text")
     await console.say("/plugins config set plugin:summarize key:max_input_chars value:1000")
     out = await console.say(f"/summarize text {ENGLISH_ARTICLE * 2}")
-    assert "(only you)" in out and "at most 1,000 at once" in out and "/summarize file" in out
+    assert "(only you)" in out and "I summarize at most 1,000 here" in out and "/summarize file" in out
 
 
 async def test_context_menu_summarizes_the_message_on_discord(

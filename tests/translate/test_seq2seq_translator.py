@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -37,6 +38,29 @@ async def test_chunked_translation_keeps_sentence_order(marian: Seq2SeqTranslato
     text = " ".join(SENTENCES[:3]) + "\n\n" + " ".join(SENTENCES[3:])
     result = await marian.translate(text, "en", source="tr")
     assert result.text == " ".join(singles[:3]) + "\n\n" + " ".join(singles[3:])
+
+
+async def test_sentence_splitting_runs_off_the_event_loop(
+    marian: Seq2SeqTranslator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from plugins.translate.engines import seq2seq
+
+    on_loop: list[bool] = []
+    real = seq2seq.segment_text
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:  # a worker thread has no running loop
+            on_loop.append(False)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(seq2seq, "segment_text", spy)
+    await marian.translate(" ".join(SENTENCES), "en", source="tr")
+    assert on_loop == [False]
 
 
 async def test_marian_rejects_pairs_it_was_not_trained_for(marian: Seq2SeqTranslator) -> None:

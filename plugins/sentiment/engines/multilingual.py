@@ -51,7 +51,8 @@ class MultilingualEngine:
         return self._embedder
 
     def classifier(self) -> SoftmaxModel:
-        """Read and check the weights once (small JSON; cheap enough to call anywhere)."""
+        """Read and check the weights once. Blocking on first use: checking the embedder's
+        size may load its model."""
         if self._model is None:
             with self._lock:
                 if self._model is None:
@@ -83,7 +84,10 @@ class MultilingualEngine:
         cleaned = self.limits.check(self.name, texts)
         if not cleaned:
             return []
-        model = self.classifier()
+        # The first call reads the weights and may load the embedder to learn its size.
+        model = self._model
+        if model is None:
+            model = await self.limits.in_thread(self.name, self.classifier)
         vectors = await self.limits.run(self.name, self.embedder.embed_documents(cleaned))
         probabilities = model.predict_proba(np.asarray(vectors, dtype=np.float64))
         results = []

@@ -172,7 +172,8 @@ class Seq2SeqTranslator(BaseTranslator):
     async def _translate(self, text: str, source: str, target: str) -> str:
         await self.load()
         self._check_languages(source, target)  # the pair may come from the loaded tokenizer
-        segments = segment_text(text, source, max_chars=self.max_sentence_chars)
+        # Sentence splitting of up to max_input_chars is CPU work: keep it off the loop.
+        segments = await in_thread(segment_text, text, source, max_chars=self.max_sentence_chars)
         sentences = chunk_texts(segments)
         outputs: list[str] = []
         for start in range(0, len(sentences), self.batch_size):
