@@ -93,6 +93,12 @@ class ChatPlugin(Plugin):
     async def reset(self, ctx: Context) -> None:
         settings: ChatSettings = ctx.settings
         key = conversation_key(ctx, settings.conversation_mode)
+        shared = not key.scope.startswith("user:") and not ctx.location.is_dm
+        if shared and not ctx.author.is_admin:
+            raise SohbetError(
+                "This conversation is shared by everyone here, so only admins "
+                "(Manage Server) can reset it."
+            )
         removed = await ctx.services.store.conversations.reset(key)
         text = (
             "Done — I've forgotten our conversation here."

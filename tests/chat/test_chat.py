@@ -187,3 +187,15 @@ async def test_a_responder_that_tracks_no_ids_still_works(app: App) -> None:
         ("user", 5),
         ("assistant", None),
     ]
+
+
+async def test_only_admins_reset_a_shared_conversation(app: App) -> None:
+    await set_chat(app, "conversation_mode", "channel")
+    alice, bob = Talk(app, 1, A), Talk(app, 2, A)
+    await alice.say("the plan is to meet at noon")
+    refused = await bob.command("reset")
+    assert "only admins (Manage Server) can reset it" in refused.text
+    assert "meet at noon" in (await bob.say("what was the plan?")).text  # nothing forgotten
+    mod = Talk(app, 3, A, admin=True)
+    assert "forgotten" in (await mod.command("reset")).text
+    assert (await bob.say("and now?")).text == "You said: user2: and now?"
