@@ -25,6 +25,7 @@ from bot.core import (
 from bot.nlp import Detected, EmptyText, detect_language, normalize_language
 from bot.nlp.errors import TextTooLong
 from bot.providers import AIProviders, check_model_setting
+from plugins.ai import budget_refusal
 from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
 from plugins.translate.model import ProviderChatModel
 from plugins.translate.pipeline import LimitedTranslator, Seq2SeqPool, check_seq2seq_model
@@ -51,8 +52,7 @@ class TranslatePlugin(Plugin):
     name = "translate"
     description = "Translate text between languages"
     stored_data = ""  # nothing: texts are translated and forgotten (token counts belong to `ai`)
-    uses_model = True
-    Settings = TranslateSettings
+    Settings = TranslateSettings  # token budgets: checked here, for the chat engine only
 
     async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
         await check_model_setting(
@@ -157,7 +157,10 @@ class TranslatePlugin(Plugin):
             except SohbetError:
                 if not settings.fallback:
                     raise
-        if settings.engine == "chat" or settings.fallback:
+        refusal = await budget_refusal(ctx)  # only the chat model spends tokens
+        if refusal is not None and not engines:
+            raise SohbetError(refusal)
+        if (settings.engine == "chat" or settings.fallback) and refusal is None:
             ai = ctx.services.get("ai", AIProviders)
             cfg = await ai.model_for(ctx)
             chat_model = ProviderChatModel(

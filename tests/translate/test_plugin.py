@@ -101,6 +101,7 @@ async def seq2seq_console(make_app: Any, config: Config, marian_dir: Path) -> Co
     app: App = await make_app(
         TranslatePlugin(),
         AdminPlugin(),
+        AIPlugin(),
         config=with_model(config, "fake", FAKE_REPLY, allowed_models=allowed),
     )
     console = Console(app)
@@ -236,6 +237,23 @@ async def test_seq2seq_engine_translates_with_a_local_model(
     out = await seq2seq_console.say(f"/translate {text}")
     assert out == f"sohbet> 🌐 **Turkish (detected) → English**\n{expected.text}\n"
     assert expected.text != FAKE_REPLY and await seq2seq_console.tokens() == 0
+
+
+async def test_a_spent_token_budget_leaves_the_seq2seq_engine_working(
+    seq2seq_console: Console, marian_reference: Seq2SeqTranslator
+) -> None:
+    console = seq2seq_console
+    out = await console.say("/plugins config set plugin:ai key:daily_user_tokens value:1")
+    assert "is now `1`" in out
+    await console.say(f"/translate {TURKISH} to:German")  # the chat model answers: 1+ tokens
+    assert await console.tokens() > 1
+    text = "Merhaba dünya. Bu bir test cümlesidir."
+    expected = await marian_reference.translate(text, "en", "tr")
+    out = await console.say(f"/translate {text}")  # no tokens needed
+    assert out == f"sohbet> 🌐 **Turkish (detected) → English**\n{expected.text}\n"
+    out = await console.say(f"/translate {TURKISH} to:German")  # needs the chat model
+    assert "You've used your 1 AI tokens for today" not in out  # no silent fallback...
+    assert FAKE_REPLY not in out and "(only you)" in out  # ...but the seq2seq engine's error
 
 
 async def test_seq2seq_failures_fall_back_or_explain(seq2seq_console: Console) -> None:
