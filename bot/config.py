@@ -39,7 +39,8 @@ class Config(BaseSettings):
     model_provider: Literal["transformers", "openai", "llamacpp", "fake"] = "transformers"
     model_name: str = ""  # empty: the bundled SmolLM2-135M-Instruct GGUF
     model_base_url: str | None = None
-    model_timeout_s: float = 120.0
+    model_timeout_s: float = 120.0  # per wait for model output, once it is this request's turn
+    model_queue_timeout_s: float = 300.0  # a local model's queue: longest wait for a turn
     model_temperature: float = 0.3
     # Models server admins may choose per server (besides the default); empty: none.
     allowed_models: list[str] = []

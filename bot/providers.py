@@ -48,6 +48,7 @@ class ModelChoice:
             model=self.config.model_name,
             base_url=self.config.model_base_url,
             timeout_s=self.config.model_timeout_s,
+            queue_timeout_s=self.config.model_queue_timeout_s,
             temperature=self.config.model_temperature,
         )
 

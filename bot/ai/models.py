@@ -66,6 +66,8 @@ class ModelConfig(BaseModel):
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     max_new_tokens: int = Field(default=256, ge=1, le=32_768)
     timeout_s: float = Field(default=60.0, gt=0.0, le=3600.0)
+    # Local models answer one request at a time; how long a request may wait for its turn.
+    queue_timeout_s: float = Field(default=300.0, gt=0.0, le=3600.0)
     context_window: int | None = Field(default=None, ge=64)  # None: what the model says
     max_retries: int = Field(default=1, ge=0, le=5)  # remote providers only
 

@@ -7,9 +7,10 @@
 >>> stream.completion                  # Completion(text, tokens_in, tokens_out, ...)
 >>> done = await runner.complete([HumanMessage("Hi!")], cfg)
 
-Timeout: `cfg.timeout_s` bounds every wait for model output (the first piece, which includes
-waiting for a busy local model, and each next piece). Loading local weights is not counted;
-it happens once per process. Every failure surfaces as a `ModelError` subclass whose
+Timeout: `cfg.timeout_s` bounds every wait for model output (the first piece and each next
+one). A local model answers one stream at a time; waiting for that turn is bounded by
+`cfg.queue_timeout_s` instead. Loading local weights is not counted; it happens once per
+process. Every failure surfaces as a `ModelError` subclass whose
 `user_message` can be shown as is; the event loop never runs model code.
 """
 
@@ -167,15 +168,21 @@ class ModelStream:
         return text
 
     async def _take_turn(self) -> None:
-        """llama.cpp models are not thread-safe: one stream at a time per runner and model."""
-        if self._cfg.provider != "llamacpp":
+        """Local models generate one answer at a time: wait for this stream's turn here, on
+        the loop, so the wait counts against `queue_timeout_s`, not the output timeout."""
+        if not self._cfg.is_local:
             return
         lock = self._runner.serial_lock(self._cfg)
         try:
-            async with asyncio.timeout(self._cfg.timeout_s):
+            async with asyncio.timeout(self._cfg.queue_timeout_s):
                 await lock.acquire()
         except TimeoutError as exc:
-            raise ModelTimeoutError("the local model stayed busy") from exc
+            raise ModelTimeoutError(
+                f"waited {self._cfg.queue_timeout_s:g} s for the local model",
+                user_message=(
+                    "I'm busy answering other people right now. Please try again in a minute."
+                ),
+            ) from exc
         self._serial = lock
 
     def _end_turn(self) -> None:
@@ -216,7 +223,7 @@ class ChatRunner:
         self._serial_locks: dict[tuple[str, int | None], asyncio.Lock] = {}
 
     def serial_lock(self, cfg: ModelConfig) -> asyncio.Lock:
-        """The lock that serializes streams on one non-thread-safe local model."""
+        """The lock that serializes streams on one local model (one answer at a time)."""
         return self._serial_locks.setdefault((cfg.model, cfg.context_window), asyncio.Lock())
 
     async def model_for(self, cfg: ModelConfig) -> BaseChatModel:

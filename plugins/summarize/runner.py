@@ -140,7 +140,7 @@ class Engines:
         meter = UsageMeter()
         summarizer = ChatModelSummarizer(
             model.model_copy(update={"callbacks": [meter]}),
-            concurrency=1 if cfg.provider == "llamacpp" else 2,
+            concurrency=1 if cfg.is_local else 2,
             timeout=None,
             max_input_chars=_NO_LIMIT,
         )
@@ -157,17 +157,16 @@ class Engines:
 
 @contextlib.asynccontextmanager
 async def _serial(ai: AIProviders, cfg: ModelConfig, ctx: Context) -> AsyncIterator[None]:
-    """llama.cpp models are not thread-safe: wait for the runner's turn (bounded)."""
-    if cfg.provider != "llamacpp":
+    """A local model answers one request at a time: wait for the runner's turn (bounded)."""
+    if not cfg.is_local:
         yield
         return
-    settings: SummarizeSettings = ctx.settings
     lock = ai.runner.serial_lock(cfg)
     try:
-        async with asyncio.timeout(settings.timeout_s):
+        async with asyncio.timeout(cfg.queue_timeout_s):
             await lock.acquire()
     except TimeoutError:
-        raise EngineTimeout("chat", settings.timeout_s) from None
+        raise EngineTimeout("chat", cfg.queue_timeout_s) from None
     try:
         yield
     finally:

@@ -121,6 +121,29 @@ async def test_timeout_is_a_model_error_and_frees_the_model(
     engine.generation_lock.release()
 
 
+async def test_waiting_for_a_busy_local_model_has_its_own_limit(
+    runner: ChatRunner, tiny_dir: Path
+) -> None:
+    # Another conversation has the model for 0.8 s; this request's output timeout is 0.3 s.
+    # It waits for its turn (which doesn't count against that timeout), then answers...
+    cfg = tiny_cfg(tiny_dir, timeout_s=0.3, max_new_tokens=8)
+    load_engine(str(tiny_dir))  # loading is not part of the wait
+    lock = runner.serial_lock(cfg)
+    await lock.acquire()
+    asyncio.get_running_loop().call_later(0.8, lock.release)
+    started = time.perf_counter()
+    answer = await runner.complete("hello", cfg)
+    assert answer.text and time.perf_counter() - started >= 0.8  # it did wait its turn
+    # ...until the queue wait itself exceeds queue_timeout_s: a clear "busy" answer.
+    await lock.acquire()  # another conversation is being answered
+    try:
+        with pytest.raises(ModelTimeoutError) as caught:
+            await runner.complete("hello", cfg.model_copy(update={"queue_timeout_s": 0.2}))
+    finally:
+        lock.release()
+    assert "busy answering other people" in caught.value.user_message
+
+
 async def test_prompt_over_the_window_is_context_too_long(
     runner: ChatRunner, tiny_dir: Path
 ) -> None:
