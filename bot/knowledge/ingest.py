@@ -5,7 +5,6 @@ Either the whole document lands (SQL row marked ready, every chunk stored) or no
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.ai.base import Embedder
 from bot.core.errors import SohbetError
-from bot.documents import DocumentLimits, parse_document, split_document
+from bot.documents import DocumentLimits, parse_document, split_document_async
 from bot.store.database import Store
 from bot.store.models import Document
 from bot.vectors import ChunkRecord, VectorStore
@@ -115,9 +114,7 @@ class Ingestor:
             progress=lambda done, total: report("parsing", done, total),
         )
         await self._check_duplicate(server_id, parsed.sha256)
-        chunks = await asyncio.to_thread(
-            split_document, parsed, self.chunk_size, self.chunk_overlap
-        )
+        chunks = await split_document_async(parsed, self.chunk_size, self.chunk_overlap)
         document_id = str(uuid.uuid4())
         await self._add_row(
             Document(

@@ -151,6 +151,8 @@ class ConversationMessage(Base):
     __table_args__ = (
         Index("ix_conversation_messages_conv", "conversation_id", "id"),
         Index("ix_conversation_messages_author", "author_id"),
+        # Replies to the bot find their conversation by the Discord id of the bot's message.
+        Index("ix_conversation_messages_platform", "platform_message_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -164,7 +164,7 @@ class SettingsRepository(_Repository):
         async with self.store.session() as s:
             _audit(s, server_id, audit)
             result = await s.execute(stmt)
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            return _rowcount(result)
 
     async def set_allowed_roles(
         self,
@@ -210,17 +210,9 @@ class AuditRepository(_Repository):
         old_value: Any = None,
         new_value: Any = None,
     ) -> None:
+        change = AuditChange(actor_id, action, target, old_value, new_value)
         async with self.store.session() as s:
-            s.add(
-                AuditEntry(
-                    server_id=server_id,
-                    actor_id=actor_id,
-                    action=action,
-                    target=target,
-                    old_value=old_value,
-                    new_value=new_value,
-                )
-            )
+            _audit(s, server_id, change)
 
     async def recent(self, server_id: int, limit: int = 20) -> list[AuditEntry]:
         async with self.store.session() as s:
@@ -379,7 +371,7 @@ class ConversationRepository(_Repository):
                     Conversation.server_id == key.server_id, Conversation.scope == key.scope
                 )
             )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            return _rowcount(result)
 
     async def delete_user(self, user_id: int, server_id: int | None = None) -> int:
         """Delete a user's messages, the bot's replies to them, and their private conversations.
@@ -451,7 +443,7 @@ class ConversationRepository(_Repository):
             stmt = stmt.where(Conversation.server_id == server_id)
         async with self.store.session() as s:
             result = await s.execute(stmt)
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            return _rowcount(result)
 
 
 class UsageRepository(_Repository):
@@ -494,7 +486,7 @@ class UsageRepository(_Repository):
             stmt = stmt.where(UsageDaily.server_id == server_id)
         async with self.store.session() as s:
             result = await s.execute(stmt)
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            return _rowcount(result)
 
 
 class DocumentRepository(_Repository):
@@ -538,7 +530,7 @@ class DocumentRepository(_Repository):
             result = await s.execute(
                 delete(Document).where(Document.server_id == server_id, Document.id == document_id)
             )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return _rowcount(result) > 0
 
     async def count_by_uploader(self, user_id: int, server_id: int | None = None) -> int:
         stmt = select(func.count()).select_from(Document).where(Document.uploader_id == user_id)

@@ -12,6 +12,7 @@ from qdrant_client import AsyncQdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 from qdrant_edge import SparseVector as EdgeSparseVector
 
+from bot.config import mask_url
 from bot.vectors.errors import VectorStoreError, VectorStoreUnavailable
 from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope
 from bot.vectors.schema import (
@@ -113,7 +114,9 @@ class QdrantServerStore:
         """Backend errors become the project's errors, with a message a person can act on."""
         if self._closed:
             raise VectorStoreUnavailable("The vector store is closed.")
-        where = "the local Qdrant" if self._local else f"the Qdrant server at {self.location}"
+        where = (
+            "the local Qdrant" if self._local else f"the Qdrant server at {mask_url(self.location)}"
+        )
         try:
             yield
         except VectorStoreError:

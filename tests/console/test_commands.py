@@ -27,7 +27,7 @@ async def test_doctor_on_a_fresh_install_says_what_to_run(
 ) -> None:
     assert await commands.doctor(fresh) == 1
     out = capsys.readouterr().out
-    assert "[FAIL] database: schema at none, expected 0001: run `sohbet db upgrade`" in out
+    assert "[FAIL] database: schema at none, expected 0002: run `sohbet db upgrade`" in out
     assert "1 problem(s) found." in out
 
 
@@ -38,13 +38,13 @@ async def test_db_upgrade_current_downgrade(
     assert await commands.database(fresh, "upgrade", None) == 0
     assert await commands.database(fresh, "current", None) == 0
     assert await commands.doctor(fresh) == 0
-    assert await commands.database(fresh, "downgrade", None) == 0  # one step: to nothing
+    assert await commands.database(fresh, "downgrade", None) == 0  # one step back
     lines = [line for line in capsys.readouterr().out.splitlines() if "revision" in line]
     assert lines == [
         "schema revision: none",
+        "schema revision: 0002",
+        "schema revision: 0002",
         "schema revision: 0001",
-        "schema revision: 0001",
-        "schema revision: none",
     ]
 
 
@@ -66,7 +66,7 @@ async def test_doctor_and_upgrade_on_postgres(
     assert await commands.database(config, "upgrade", None) == 0
     assert await commands.doctor(config) == 0
     out = capsys.readouterr().out
-    assert "[ok] database: reachable, schema at 0001" in out and "All good." in out
+    assert "[ok] database: reachable, schema at 0002" in out and "All good." in out
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 from simcord import SetupError
 
@@ -190,3 +191,21 @@ async def test_interaction_replies_expose_their_message_ids(start_world: StartWo
     returned, on_responder = world.tools.sent_ids
     expected = [result.response.id] + [f.id for f in result.followups]
     assert returned == on_responder == expected
+
+
+async def test_rate_limited_sync_does_not_stop_the_bot(start_world: StartWorld, monkeypatch):
+    """Discord's daily command-creation limit answers with a long Retry-After: discord.py
+    raises RateLimited (not an HTTPException) instead of waiting. The bot keeps running."""
+    world = await start_world()
+
+    async def refused(*args, **kwargs):
+        raise discord.RateLimited(3600.0)
+
+    monkeypatch.setattr(world.client.tree, "sync", refused)
+    sync = world.client.sync
+    key = sync.state_key(world.client.application_id)
+    before = await world.app.store.state.get(key)
+    assert await sync.sync_if_changed(world.client.application_id, force=True) is False
+    assert await world.app.store.state.get(key) == before  # the next start tries again
+    result = await world.alice.slash(world.general, "echo", text="still up")
+    assert result.response.content == "still up"

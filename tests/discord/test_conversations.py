@@ -182,3 +182,17 @@ async def test_run_without_a_token_explains(config, capsys):
 
     assert await run_bot(config) == 2
     assert "DISCORD_TOKEN" in capsys.readouterr().err
+
+
+async def test_rate_limited_thread_creation_answers_in_the_channel(
+    start_world: StartWorld, monkeypatch
+):
+    world = await start_world(auto_thread=True)
+
+    async def refused(self, **kwargs):
+        raise discord.RateLimited(120.0)
+
+    monkeypatch.setattr(discord.Message, "create_thread", refused)
+    await world.alice.send(world.general, f"{world.mention} thread please")
+    assert world.general.threads == []
+    assert _answer(world).endswith("thread please")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import time
 
 import pytest
 
@@ -90,6 +91,15 @@ def test_html_visible_text_only() -> None:
         assert hidden not in doc.pages[0].text
 
 
+def test_html_with_many_siblings_is_read_in_linear_time() -> None:
+    """Separators used to be inserted into the tree, and bs4 finds a node among its siblings
+    one by one: 8,000 paragraphs (64 KB) took 4 s, a 20 MB page minutes."""
+    started = time.perf_counter()
+    doc = parse_document_sync(("<p>x</p>" * 8_000 + "<br>" * 8_000).encode(), "flat.html")
+    assert time.perf_counter() - started < 1.0
+    assert doc.pages[0].text == "\n\n".join(["x"] * 8_000)
+
+
 def test_html_meta_charset_decides_for_legacy_bytes() -> None:
     page = '<html><head><meta charset="windows-1254"></head><body><p>Işık ağaç</p></body></html>'
 
@@ -115,6 +125,23 @@ def test_semicolon_and_tab_separated_tables() -> None:
 
     assert semicolon.pages[0].text == "a: 1\nb: 2\n\na: 3\nb: 4"
     assert tabs.pages[0].text == "a: 1\nb: 2"
+
+
+def test_delimiter_detection_is_linear_on_crafted_quotes() -> None:
+    """csv.Sniffer's regexes needed seconds (holding the GIL, so the event loop stopped) for
+    20 KB of quotes and newlines; the whole parse now takes a fraction of that."""
+    started = time.perf_counter()
+    for crafted in ('"\n' * 10_000 + "x,y\n1,2\n", '"a\n' * 6_667 + "x,y\n1,2\n"):
+        assert parse_document_sync(crafted.encode(), "crafted.csv").kind == "csv"
+    assert time.perf_counter() - started < 1.0
+
+
+def test_delimiter_is_the_most_consistent_one() -> None:
+    decimal_commas = parse_document_sync(b"name;price\nx;1,5\ny;2,5\n", "prices.csv")
+    pipes = parse_document_sync(b"a|b|c\n1|2|3\n", "p.csv")
+
+    assert decimal_commas.pages[0].text == "name: x\nprice: 1,5\n\nname: y\nprice: 2,5"
+    assert pipes.pages[0].text == "a: 1\nb: 2\nc: 3"
 
 
 def test_csv_with_only_a_header_and_odd_columns() -> None:

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.events import ConversationKey
@@ -170,6 +170,16 @@ async def test_find_by_platform_message(store: Store) -> None:
     assert await store.conversations.find_by_platform_message(S1, 501) == k
     assert await store.conversations.find_by_platform_message(S1, 502) is None
     assert await store.conversations.find_by_platform_message(S2, 501) is None
+
+
+async def test_bot_messages_are_found_by_index(store: Store) -> None:
+    """Every reply to the bot looks its message up: an index, not a scan of all history."""
+
+    def indexed_columns(conn) -> list[list[str]]:
+        return [i["column_names"] for i in inspect(conn).get_indexes("conversation_messages")]
+
+    async with store.engine.connect() as conn:
+        assert ["platform_message_id"] in await conn.run_sync(indexed_columns)
 
 
 async def test_large_discord_ids_fit(store: Store) -> None:

@@ -30,6 +30,14 @@ async def test_an_unreachable_server_is_reported_as_unavailable(tmp_path: Path) 
     assert time.perf_counter() - start < 10
 
 
+async def test_credentials_in_the_url_never_reach_the_message(tmp_path: Path) -> None:
+    url = f"http://sohbet:hunter2@127.0.0.1:{_free_port()}"  # errors are shown to members
+    with pytest.raises(VectorStoreUnavailable) as caught:
+        await open_vector_store(url, tmp_path, DIMENSION)
+    assert "hunter2" not in str(caught.value.user_message)
+    assert "sohbet:***@127.0.0.1" in str(caught.value.user_message)
+
+
 async def test_a_url_that_is_not_qdrant_is_refused(tmp_path: Path) -> None:
     with pytest.raises(VectorStoreError, match="not a Qdrant URL"):
         await open_vector_store("ftp://example.invalid", tmp_path, DIMENSION)

@@ -6,6 +6,7 @@ import io
 import logging
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 
 from bot.core.errors import SohbetError
@@ -29,7 +30,7 @@ def to_attachment(attachment: discord.Attachment, max_bytes: int) -> Attachment:
             )
         try:
             return await attachment.read()
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("download of attachment %s failed: %s", attachment.id, exc)
             raise SohbetError(f"I couldn't download `{name}` from Discord. Try again.") from exc
 

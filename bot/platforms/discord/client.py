@@ -21,6 +21,7 @@ from bot.platforms.discord.conversations import ConversationResolver, is_bot_thr
 from bot.platforms.discord.convert import author_of, location_of, to_message
 from bot.platforms.discord.messages import NO_MENTIONS
 from bot.platforms.discord.permissions import invite_url
+from bot.platforms.discord.ratelimit import DISCORD_ERRORS
 from bot.platforms.discord.responder import InteractionResponder, MessageResponder
 from bot.platforms.discord.settings import DiscordSettings
 
@@ -104,7 +105,7 @@ class SohbetClient(discord.Client):
         else:
             log.error("application command failed", exc_info=error)
         if not interaction.response.is_done():
-            with contextlib.suppress(discord.HTTPException):
+            with contextlib.suppress(*DISCORD_ERRORS):
                 await interaction.response.send_message(
                     STALE_COMMANDS if stale else BROKEN, ephemeral=True
                 )
@@ -184,7 +185,7 @@ class SohbetClient(discord.Client):
             return
         cached = reference.cached_message
         if cached is None:
-            with contextlib.suppress(discord.HTTPException):
+            with contextlib.suppress(*DISCORD_ERRORS):
                 cached = await message.channel.fetch_message(reference.message_id)
         reference.resolved = cached
 
@@ -199,7 +200,7 @@ class SohbetClient(discord.Client):
         name = " ".join(message.clean_content.split())[:THREAD_NAME_LENGTH] or "Sohbet"
         try:
             return await message.create_thread(name=name)
-        except discord.HTTPException as exc:  # no permission: answer in the channel instead
+        except DISCORD_ERRORS as exc:  # no permission, rate limited: answer in the channel
             log.info("could not open a thread in %s: %s", message.channel.id, exc)
             return None
 

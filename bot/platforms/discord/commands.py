@@ -315,6 +315,13 @@ class CommandSync:
                 where,
             )
             return False
+        except discord.RateLimited as exc:  # e.g. the daily command-creation limit
+            log.warning(
+                "Discord asks to wait %.0f s before registering commands; keeping the ones it "
+                "has (they sync on the next start)",
+                exc.retry_after,
+            )
+            return False
         except discord.HTTPException as exc:
             log.error("registering application commands failed: %s", exc)
             return False

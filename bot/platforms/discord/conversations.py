@@ -20,6 +20,7 @@ import discord
 
 from bot.core.events import ConversationKey, ConversationMode, Location
 from bot.core.router import Router
+from bot.platforms.discord.ratelimit import DISCORD_ERRORS
 from bot.platforms.discord.settings import DiscordSettings
 
 __all__ = ["ConversationResolver", "conversation_key", "is_bot_thread"]
@@ -119,7 +120,7 @@ class ConversationResolver:
             if not isinstance(parent, discord.Message):
                 try:
                     parent = await current.channel.fetch_message(reference.message_id)
-                except discord.HTTPException:
+                except DISCORD_ERRORS:
                     return reference.message_id  # deleted or unreadable: the chain starts there
             current = parent
         return current.id

@@ -7,7 +7,14 @@ from collections.abc import Callable
 
 import discord
 
-__all__ = ["EditThrottle", "is_rate_limit", "retry_after_of"]
+__all__ = ["DISCORD_ERRORS", "EditThrottle", "is_rate_limit", "retry_after_of"]
+
+# What a best-effort Discord call can raise. RateLimited is not an HTTPException: discord.py
+# raises it instead of waiting when Discord asks for more than `max_ratelimit_timeout`.
+DISCORD_ERRORS: tuple[type[discord.DiscordException], ...] = (
+    discord.HTTPException,
+    discord.RateLimited,
+)
 
 DEFAULT_RETRY_AFTER = 1.0  # when a 429 carries no Retry-After
 MAX_RETRY_AFTER = 60.0

@@ -28,7 +28,7 @@ from bot.platforms.discord.messages import (
     NullSentMessage,
 )
 from bot.platforms.discord.permissions import BotMissingPermission, explain_forbidden, sending_needs
-from bot.platforms.discord.ratelimit import EditThrottle
+from bot.platforms.discord.ratelimit import DISCORD_ERRORS, EditThrottle
 from bot.platforms.discord.settings import DiscordSettings
 from bot.platforms.discord.streaming import stream_into
 
@@ -123,7 +123,7 @@ class MessageResponder:
         if not self.sent_message_ids and now < self._typing_until:
             return
         self._typing_until = now + TYPING_SECONDS
-        with contextlib.suppress(discord.HTTPException):
+        with contextlib.suppress(*DISCORD_ERRORS):
             await self.channel.typing()
 
     async def fetch_history(self, limit: int, since: datetime | None = None) -> list[Message]:
@@ -147,7 +147,7 @@ class MessageResponder:
         """The channel refused us: the member still deserves to know why (by DM)."""
         try:
             await self.origin.author.send(text, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException:
+        except DISCORD_ERRORS:
             log.warning("could not reply in channel %s nor by DM: %s", self.channel.id, text)
 
 
@@ -226,7 +226,7 @@ class InteractionResponder:
             await asyncio.sleep(after)
             try:
                 await self.defer()
-            except discord.HTTPException:
+            except DISCORD_ERRORS:
                 log.exception("automatic deferral of interaction %s failed", self.interaction.id)
 
         timer = asyncio.create_task(later())
@@ -246,7 +246,7 @@ class InteractionResponder:
                 elif self._placeholder is not None:
                     await self.interaction.edit_original_response(content=DONE)
                     self._placeholder = None
-            except discord.HTTPException:
+            except DISCORD_ERRORS:
                 log.warning("could not finish interaction %s", self.interaction.id)
 
     async def fetch_history(self, limit: int, since: datetime | None = None) -> list[Message]:
@@ -289,7 +289,7 @@ class InteractionResponder:
                 message = await interaction.followup.send(
                     content, files=files, ephemeral=True, wait=True, allowed_mentions=NO_MENTIONS
                 )
-                with contextlib.suppress(discord.HTTPException):
+                with contextlib.suppress(*DISCORD_ERRORS):
                     await interaction.delete_original_response()
                 return message
             return await interaction.edit_original_response(
