@@ -5,6 +5,7 @@ Either the whole document lands (SQL row marked ready, every chunk stored) or no
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -116,7 +117,7 @@ class Ingestor:
         await self._check_duplicate(server_id, parsed.sha256)
         chunks = await split_document_async(parsed, self.chunk_size, self.chunk_overlap)
         document_id = str(uuid.uuid4())
-        await self._add_row(
+        await self._add_row_or_undo(
             Document(
                 id=document_id,
                 server_id=server_id,
@@ -174,6 +175,14 @@ class Ingestor:
             raise DuplicateDocument(existing)
         log.warning("replacing abandoned upload %s of server %s", existing.id, server_id)
         await self._discard(server_id, existing.id)
+
+    async def _add_row_or_undo(self, document: Document) -> None:
+        """`_add_row`; cancelled meanwhile (the row may be written): remove it again."""
+        try:
+            await self._add_row(document)
+        except asyncio.CancelledError:
+            await self._discard(document.server_id, document.id)
+            raise
 
     async def _add_row(self, document: Document) -> None:
         """Insert the "ingesting" row; the same file uploaded at the same moment loses."""

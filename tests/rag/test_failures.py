@@ -108,6 +108,23 @@ async def test_cancelled_upload_leaves_nothing(world: World) -> None:
     assert await world.rows(SERVER_A) == [] and await world.chunks(SERVER_A) == 0
 
 
+async def test_cancelled_right_after_its_row_is_written_leaves_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = world.app.store.documents
+    real_add = documents.add
+
+    async def add_then_cancelled(document: Document) -> None:
+        await real_add(document)  # committed ...
+        raise asyncio.CancelledError  # ... and the upload is cancelled before going on
+
+    monkeypatch.setattr(documents, "add", add_then_cancelled)
+    ingestor = Ingestor(world.app.store, await world.vectors(), await world.ai.embedder())
+    with pytest.raises(asyncio.CancelledError):
+        await ingestor.ingest(kettle_pdf(), "kettle-manual.pdf", server_id=SERVER_A, uploader_id=1)
+    assert await world.rows(SERVER_A) == []  # no row to block the next upload for an hour
+
+
 async def _abandoned_row(world: World, data: bytes, age: timedelta, uploader: int) -> Document:
     """The row an upload leaves while in progress (or forever, if its process died)."""
     from bot.documents import parse_document
