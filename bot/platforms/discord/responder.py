@@ -148,7 +148,11 @@ class MessageResponder:
         try:
             await self.origin.author.send(text, allowed_mentions=NO_MENTIONS)
         except DISCORD_ERRORS:
-            log.warning("could not reply in channel %s nor by DM: %s", self.channel.id, text)
+            log.warning(
+                "could not reply in channel %s nor by DM (%d characters lost)",
+                self.channel.id,
+                len(text),
+            )
 
 
 class _InteractionTransport:
