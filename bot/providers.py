@@ -68,6 +68,9 @@ class ModelChoice:
         wanted = {k: v for k, v in overrides.items() if v not in (None, "")}
         provider = wanted.pop("provider", None) or base.provider
         model = str(wanted.pop("model", None) or base.model).strip()
+        prefix, _, rest = model.partition(":")
+        if rest.strip() and prefix in _PROVIDERS:  # "openai:gpt-4o-mini" names its provider
+            provider, model = prefix, rest.strip()
         if (provider, model) != (base.provider, base.model):
             allowed = self.allowed()
             if (provider, model) not in allowed:

@@ -36,7 +36,16 @@ class AIPlugin(Plugin):
         if key not in ("provider", "model"):
             return
         ai = ctx.services.get("ai", AIProviders)
-        await ai.check_choice(ctx, provider=settings.provider, model=settings.model or None)
+        try:
+            await ai.check_choice(ctx, provider=settings.provider, model=settings.model or None)
+        except SohbetError as exc:
+            if key != "provider":
+                raise
+            raise SohbetError(
+                f"{exc.user_message} To switch provider and model together, set the model as "
+                "`provider:model`, e.g. `/plugins config set plugin:ai key:model "
+                "value:openai:gpt-4o-mini`."
+            ) from None
 
     async def setup(self, services: Services) -> None:
         await super().setup(services)

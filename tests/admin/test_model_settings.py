@@ -46,10 +46,13 @@ async def test_allowed_models_and_providers_are_accepted(console: Console) -> No
     # Another provider needs its provider:model entry: the key is the operator's.
     out = await console.say("/plugins config set plugin:ai key:provider value:openai")
     assert "isn't allowed here" in out
+    assert "set the model as `provider:model`" in out  # how to switch both at once
     out = await console.say("/plugins config set plugin:ai key:model value:gpt-4o-mini")
     assert "isn't allowed here" in out  # gpt-4o-mini is allowed for openai only
-    [entry] = await console.audit()
-    assert entry[2:] == ("chat.model", "", "bigger-model")
+    out = await console.say("/plugins config set plugin:ai key:model value:openai:gpt-4o-mini")
+    assert '`ai.model` is now `"openai:gpt-4o-mini"`' in out
+    entries = [entry[2:] for entry in await console.audit()]
+    assert entries == [("chat.model", "", "bigger-model"), ("ai.model", "", "openai:gpt-4o-mini")]
 
 
 async def test_task_model_paths_need_the_allow_list(console: Console, tmp_path: Path) -> None:

@@ -67,6 +67,11 @@ def test_another_provider_needs_an_entry_naming_it() -> None:
     assert (cfg.provider, cfg.model, cfg.base_url) == ("openai", "gpt-4o-mini", None)
     with pytest.raises(SohbetError):
         paid.resolve({"model": "gpt-4o-mini"})  # that model is allowed on openai only
+    one_setting = paid.resolve({"provider": "", "model": "openai:gpt-4o-mini"})
+    assert (one_setting.provider, one_setting.model) == ("openai", "gpt-4o-mini")
+    with pytest.raises(SohbetError) as refused:
+        paid.resolve({"model": "openai:gpt-5"})  # a prefix doesn't bypass the list
+    assert "`openai:gpt-5` isn't allowed" in refused.value.user_message
 
 
 def test_nothing_else_is_allowed_by_default() -> None:
