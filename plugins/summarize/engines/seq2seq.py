@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.nlp.chunking import chunk_texts, segment_text
-from bot.nlp.errors import EngineFailed, EngineUnavailable
+from bot.nlp.errors import EngineFailed
 from bot.nlp.runtime import in_thread
+from bot.nlp.seq2seq import load_seq2seq
 from plugins.summarize.engines.base import BaseSummarizer, Length, enforce_length
 
 __all__ = ["Seq2SeqSummarizer"]
@@ -68,19 +69,12 @@ class Seq2SeqSummarizer(BaseSummarizer):
                 self._read_model()
 
     def _read_model(self) -> None:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(
-                self.model_id, local_files_only=self.local_files_only
-            )
-            model = AutoModelForSeq2SeqLM.from_pretrained(
-                self.model_id, local_files_only=self.local_files_only
-            )
-        except (OSError, ValueError) as exc:
-            log.warning("cannot load summarization model %s: %s", self.model_id, exc)
-            raise EngineUnavailable(self.name, "its model files could not be loaded") from exc
-        model.to(self.device).eval()
+        tokenizer, model = load_seq2seq(
+            self.model_id,
+            engine=self.name,
+            device=self.device,
+            local_files_only=self.local_files_only,
+        )
         if self.prefix is None:
             self.prefix = "summarize: " if model.config.model_type in {"t5", "mt5"} else ""
         self._tokenizer, self._model = tokenizer, model

@@ -24,6 +24,7 @@ from bot.nlp.chunking import chunk_texts, reassemble, segment_text
 from bot.nlp.errors import EngineUnavailable, UnsupportedLanguage
 from bot.nlp.languages import flores_code, iso3_codes, language_name
 from bot.nlp.runtime import in_thread
+from bot.nlp.seq2seq import load_seq2seq
 from plugins.translate.engines.base import BaseTranslator
 
 __all__ = ["Seq2SeqTranslator", "Style", "detect_style"]
@@ -106,19 +107,12 @@ class Seq2SeqTranslator(BaseTranslator):
                 self._loaded = self._read_model()
 
     def _read_model(self) -> _Loaded:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(
-                self.model_id, local_files_only=self.local_files_only
-            )
-            model = AutoModelForSeq2SeqLM.from_pretrained(
-                self.model_id, local_files_only=self.local_files_only
-            )
-        except (OSError, ValueError) as exc:
-            log.warning("cannot load translation model %s: %s", self.model_id, exc)
-            raise EngineUnavailable(self.name, "its model files could not be loaded") from exc
-        model.to(self.device).eval()
+        tokenizer, model = load_seq2seq(
+            self.model_id,
+            engine=self.name,
+            device=self.device,
+            local_files_only=self.local_files_only,
+        )
         style = detect_style(model, tokenizer, self.name) if self.style == "auto" else self.style
         if style == "marian" and self.pair is None:
             source = getattr(tokenizer, "source_lang", None)
