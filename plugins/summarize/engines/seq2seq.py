@@ -9,7 +9,6 @@ their `summarize: ` prefix. The output is cut to the requested length at a sente
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from plugins.summarize.engines.base import BaseSummarizer, Length, enforce_lengt
 
 __all__ = ["Seq2SeqSummarizer"]
 
-log = logging.getLogger(__name__)
 _TOKENS_PER_WORD = 2  # generous: Turkish words often take 2-3 subword tokens
 _TOKENS_PER_SENTENCE = 40
 

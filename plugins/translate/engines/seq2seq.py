@@ -13,7 +13,6 @@ translated in batches of `batch_size`, each `generate` call in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from plugins.translate.engines.base import BaseTranslator
 
 __all__ = ["Seq2SeqTranslator", "Style", "detect_style"]
 
-log = logging.getLogger(__name__)
 Style = Literal["auto", "marian", "nllb", "m2m100"]
 _OPUS_PAIR = re.compile(r"opus-mt-(?:tc-big-)?([a-z]{2,3})-([a-z]{2,3})(?:$|[-_/])")
 
