@@ -172,11 +172,17 @@ async def test_cancelling_stops_the_worker_thread(monkeypatch) -> None:
     import bot.documents.parse as parse_module
 
     finished = threading.Event()
+    cancel_requested = threading.Event()
     real_read_pdf = parse_module.read_pdf
 
-    def spy(*args, **kwargs):
+    def spy(data, name, limits, report):
+        def slow_report(done: int, total: int) -> None:
+            report(done, total)
+            if done == 1:  # hold the worker after page 1 until the task is cancelled
+                cancel_requested.wait(5)
+
         try:
-            return real_read_pdf(*args, **kwargs)
+            return real_read_pdf(data, name, limits, slow_report)
         finally:
             finished.set()
 
@@ -195,6 +201,7 @@ async def test_cancelling_stops_the_worker_thread(monkeypatch) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    cancel_requested.set()
 
     assert await asyncio.to_thread(finished.wait, 5)
     await asyncio.sleep(0.05)  # let already queued progress calls arrive
