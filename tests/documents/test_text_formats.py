@@ -96,7 +96,7 @@ def test_html_with_many_siblings_is_read_in_linear_time() -> None:
     one by one: 8,000 paragraphs (64 KB) took 4 s, a 20 MB page minutes."""
     started = time.perf_counter()
     doc = parse_document_sync(("<p>x</p>" * 8_000 + "<br>" * 8_000).encode(), "flat.html")
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 2.0  # quadratic took 4 s
     assert doc.pages[0].text == "\n\n".join(["x"] * 8_000)
 
 
@@ -133,7 +133,7 @@ def test_delimiter_detection_is_linear_on_crafted_quotes() -> None:
     started = time.perf_counter()
     for crafted in ('"\n' * 10_000 + "x,y\n1,2\n", '"a\n' * 6_667 + "x,y\n1,2\n"):
         assert parse_document_sync(crafted.encode(), "crafted.csv").kind == "csv"
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 2.0  # the regexes took 7.5 s
 
 
 def test_delimiter_is_the_most_consistent_one() -> None:
