@@ -207,3 +207,17 @@ async def test_history_needs_both_sides_to_read_it(start_world: StartWorld):
     result = await world.alice.slash(blind, "history")
     assert result.ephemeral
     assert "missing the **Read Message History** permission" in result.response.content
+
+
+async def test_a_rate_limited_history_read_is_explained(start_world: StartWorld, monkeypatch):
+    world = await start_world(message_content_intent=True)
+    await world.bob.send(world.general, "first")
+
+    def limited(self, **kwargs):
+        raise discord.RateLimited(42.4)
+
+    monkeypatch.setattr(discord.TextChannel, "history", limited)
+    result = await world.alice.slash(world.general, "history")
+    assert result.ephemeral
+    assert "limiting how fast I can read this channel" in result.response.content
+    assert "try again in 42 seconds" in result.response.content

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.core.errors import NotAllowed
+from bot.core.errors import NotAllowed, SohbetError
 from bot.core.events import Message
 from bot.platforms.discord.convert import to_message
 from bot.platforms.discord.permissions import (
@@ -65,5 +65,10 @@ async def readable_history(
             )
     except discord.Forbidden as exc:
         raise explain_forbidden(channel, _READ) from exc
+    except discord.RateLimited as exc:
+        raise SohbetError(
+            f"Discord is limiting how fast I can read this channel right now. "
+            f"Please try again in {max(1, round(exc.retry_after))} seconds."
+        ) from exc
     found.reverse()
     return found
