@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -61,6 +62,8 @@ from bot.vectors.schema import (
 )
 
 __all__ = ["EdgeVectorStore"]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 UPSERT_BATCH = 128  # points per engine call: bounds how long one call holds the GIL
@@ -122,6 +125,21 @@ def _open_shard(shard_dir: Path, dimension: int) -> EdgeShard:
     return shard
 
 
+def _abandon(opening: asyncio.Future[EdgeShard], lock: StoreLock) -> None:
+    """A cancelled opener's shard: close it (off the loop), then release the store's lock."""
+
+    def cleanup() -> None:
+        try:
+            if not opening.cancelled() and opening.exception() is None:
+                opening.result().close()
+        except Exception:
+            log.exception("could not close an abandoned vector store shard")
+        finally:
+            lock.release()
+
+    threading.Thread(target=cleanup, name="sohbet-vectors-abandon", daemon=True).start()
+
+
 def _ensure_indexes(shard: EdgeShard) -> None:
     """Create missing payload indexes (also after a crash between create and indexing)."""
     existing = shard.info().payload_schema
@@ -177,8 +195,15 @@ class EdgeVectorStore:
         encoder = SparseEncoder(bm25_language)
         lock = StoreLock(path)
         lock.acquire()
+        opening = asyncio.ensure_future(
+            asyncio.to_thread(_open_shard, path / collection, dimension)
+        )
         try:
-            shard = await asyncio.to_thread(_open_shard, path / collection, dimension)
+            shard = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # The worker thread can't be stopped: close what it opens, then free the store.
+            opening.add_done_callback(lambda done: _abandon(done, lock))
+            raise
         except VectorStoreError:
             lock.release()
             raise

@@ -72,6 +72,42 @@ async def test_a_second_open_in_the_same_process_is_refused_too(store_dir: Path)
     await reopened.close()
 
 
+async def test_cancelled_while_opening_frees_the_store(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import threading
+
+    import bot.vectors.edge as edge
+
+    opening, release = threading.Event(), threading.Event()
+    real_open = edge._open_shard
+
+    def slow_open(*args: object) -> object:
+        opening.set()
+        release.wait(10)  # e.g. a large shard loading during start-up
+        return real_open(*args)
+
+    monkeypatch.setattr(edge, "_open_shard", slow_open)
+    task = asyncio.create_task(open_vector_store(None, store_dir, DIMENSION))
+    assert await asyncio.to_thread(opening.wait, 10)
+    task.cancel()  # a shutdown while starting
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    monkeypatch.setattr(edge, "_open_shard", real_open)
+    for _ in range(100):  # the abandoned shard is closed and the lock freed, off the loop
+        try:
+            store = await open_vector_store(None, store_dir, DIMENSION)
+            break
+        except VectorStoreLocked:
+            await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the store stayed locked after a cancelled open")
+    await store.ping()
+    await store.close()
+
+
 async def test_reopening_keeps_the_data(store_dir: Path) -> None:
     store = await open_vector_store(None, store_dir, DIMENSION)
     await store.upsert(
