@@ -282,6 +282,7 @@ def _load_gguf(path: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         except Exception as exc:  # a damaged cache entry: convert again
             log.warning("converted model cache %s unusable (%s); converting again", cached, exc)
             shutil.rmtree(cached, ignore_errors=True)
+    log.info("preparing %s once (about a minute); later starts reuse the result", path.name)
     model, tokenizer = _load_pretrained(str(path.parent), gguf_file=path.name)
     if cached is not None:
         _write_converted(model, tokenizer, path, cached)

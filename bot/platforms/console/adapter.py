@@ -153,7 +153,11 @@ class ConsoleAdapter:
         stdin = stdin or sys.stdin
         interactive = stdin.isatty()
         if interactive:
-            self.write("Sohbet console — type a message, /help for commands, /quit to leave.\n")
+            self.write(
+                "Sohbet console — type a message, /help for commands, /quit to leave.\n"
+                "(The first answer takes longer: the model loads, and on the very first run "
+                "the bundled one is prepared once, about a minute.)\n"
+            )
         while True:
             if interactive:
                 self.write("you> ")
