@@ -201,13 +201,6 @@ class AIProviders:
         ):
             yield piece
 
-    async def complete_for(self, ctx: Context, messages: MessagesLike) -> str:
-        cfg = await self.model_for(ctx)
-        completion = await self.complete(
-            messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id
-        )
-        return completion.text
-
     async def _record(self, completion: Completion, server_id: int, user_id: int) -> None:
         try:
             await self.store.usage.add(

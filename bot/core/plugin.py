@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -58,12 +58,6 @@ class ListenerSpec:
     handler_name: str
     addressed_only: bool = True  # only messages that mention, reply to or DM the bot
     plugin: str = ""
-
-
-@dataclass
-class _Marks:
-    commands: list[CommandSpec] = field(default_factory=list)
-    listeners: list[ListenerSpec] = field(default_factory=list)
 
 
 def command(

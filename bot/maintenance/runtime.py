@@ -129,11 +129,6 @@ class Operations:
             )
         return self._shutdown
 
-    async def shutdown(self) -> DrainReport:
-        """Refuse new events, let running ones finish within the grace period (the rest are
-        cancelled and their users told), then run the stop callbacks."""
-        return await self.request_shutdown()
-
     async def _drain_and_stop(self) -> DrainReport:
         report = await self.inflight.drain(self.grace)
         self.drain_report = report

@@ -69,8 +69,6 @@ class InFlight:
     def __init__(self) -> None:
         self._tasks: dict[asyncio.Task[Any], _Entry] = {}
         self._accepting = True
-        self._idle = asyncio.Event()
-        self._idle.set()
         self.on_change: Callable[[int], None] | None = None  # e.g. a Prometheus gauge
 
     @property
@@ -84,14 +82,11 @@ class InFlight:
         if not self._accepting:
             raise ShuttingDown()
         self._tasks[task] = entry
-        self._idle.clear()
         self._changed()
 
     def _remove(self, task: asyncio.Task[Any]) -> None:
         if self._tasks.pop(task, None) is not None:
             self._changed()
-        if not self._tasks:
-            self._idle.set()
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -132,14 +127,6 @@ class InFlight:
 
     def stop_accepting(self) -> None:
         self._accepting = False
-
-    async def wait_idle(self, within: float | None = None) -> bool:
-        """Wait (at most `within` seconds) until nothing is running; False on timeout."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), within)
-        except TimeoutError:
-            return False
-        return True
 
     async def drain(
         self,
