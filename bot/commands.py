@@ -26,10 +26,11 @@ async def _build(config: Config) -> App:
 async def chat(config: Config) -> int:
     """The console session. Probes and metrics run when SOHBET_METRICS_PORT is set, and so does
     retention; Ctrl-C keeps its usual meaning (the terminal's reader thread can't be drained)."""
+    from bot.ai.local_servers import use_local_server
     from bot.maintenance.runtime import Operations
     from bot.platforms.console import ConsoleAdapter
 
-    app = await _build(config)
+    app = await _build(await use_local_server(config))
     ops: Operations | None = None
     try:
         ops = await Operations.start(app)
@@ -54,9 +55,10 @@ async def run_discord(config: Config) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.ai.local_servers import use_local_server
     from bot.platforms.discord.runner import run_bot
 
-    return await run_bot(config)
+    return await run_bot(await use_local_server(config))
 
 
 async def list_plugins(config: Config) -> int:

@@ -36,8 +36,12 @@ class Config(BaseSettings):
     # Plugins to load, by entry-point name ("admin,help,chat"); empty: every installed one.
     plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Chat model defaults (admins can override per server through the chat plugin settings).
-    model_provider: Literal["transformers", "openai", "llamacpp", "fake"] = "transformers"
+    # "auto": `sohbet chat`/`run` with no model_name/base_url use a local Ollama or llama.cpp
+    # server answering on its standard port, else the local model (llama.cpp for a GGUF when
+    # llama-cpp-python is installed, else transformers). See bot.ai.local_servers.
+    model_provider: Literal["auto", "transformers", "openai", "llamacpp", "fake"] = "auto"
     model_name: str = ""  # empty: the bundled SmolLM2-135M-Instruct GGUF
+    model_server: str = ""  # set at start when a local model server was found ("Ollama")
     model_base_url: str | None = None
     model_timeout_s: float = 120.0  # per wait for model output, once it is this request's turn
     model_queue_timeout_s: float = 300.0  # a local model's queue: longest wait for a turn

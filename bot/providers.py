@@ -13,7 +13,7 @@ from langchain_core.messages import BaseMessage
 from bot.ai.base import Embedder
 from bot.ai.errors import ModelTimeoutError
 from bot.ai.model_policy import check_task_model
-from bot.ai.models import ModelConfig, Provider
+from bot.ai.models import ModelConfig, Provider, local_runtime
 from bot.ai.runner import ChatRunner, Completion, MessagesLike
 from bot.config import Config
 from bot.core.errors import SohbetError
@@ -44,13 +44,22 @@ class ModelChoice:
 
     def default(self) -> ModelConfig:
         return ModelConfig(
-            provider=self.config.model_provider,
+            provider=self.concrete(self.config.model_provider, self.config.model_name),
             model=self.config.model_name,
             base_url=self.config.model_base_url,
             timeout_s=self.config.model_timeout_s,
             queue_timeout_s=self.config.model_queue_timeout_s,
             temperature=self.config.model_temperature,
         )
+
+    @staticmethod
+    def concrete(provider: str, model: str) -> Provider:
+        """``auto`` (the operator's default) made concrete for `model`: the fastest installed
+        local runtime for it (`local_runtime`); a found local server was applied at start."""
+        if provider == "auto":
+            return local_runtime(model)
+        assert provider in _PROVIDERS, provider
+        return provider  # type: ignore[return-value]
 
     def allowed(self) -> list[tuple[str, str]]:
         """The operator's allow list as (provider, model) pairs."""
@@ -60,17 +69,20 @@ class ModelChoice:
             if rest and prefix in _PROVIDERS:
                 pairs.append((prefix, rest.strip()))
             else:
-                pairs.append((self.config.model_provider, entry.strip()))
+                model = entry.strip()
+                pairs.append((self.concrete(self.config.model_provider, model), model))
         return pairs
 
     def resolve(self, overrides: dict[str, Any]) -> ModelConfig:
         base = self.default()
         wanted = {k: v for k, v in overrides.items() if v not in (None, "")}
-        provider = wanted.pop("provider", None) or base.provider
+        provider = wanted.pop("provider", None)
         model = str(wanted.pop("model", None) or base.model).strip()
         prefix, _, rest = model.partition(":")
         if rest.strip() and prefix in _PROVIDERS:  # "openai:gpt-4o-mini" names its provider
             provider, model = prefix, rest.strip()
+        if not provider:  # the operator's provider; "auto" picks the runtime for this model
+            provider = self.concrete(self.config.model_provider, model)
         if (provider, model) != (base.provider, base.model):
             allowed = self.allowed()
             if (provider, model) not in allowed:
@@ -158,7 +170,7 @@ class AIProviders:
     ) -> AsyncIterator[str]:
         """Stream an answer; its token usage is recorded when it ends (failures: their
         outcome and latency only)."""
-        stream = self.runner.stream(messages, cfg)
+        stream = self.runner.stream(messages, cfg, who=(server_id, user_id))
         started = time.perf_counter()
         outcome = "cancelled"  # unless it ends or fails: the reader stopped (or was cancelled)
         try:
@@ -183,7 +195,7 @@ class AIProviders:
     ) -> Completion:
         started = time.perf_counter()
         try:
-            completion = await self.runner.complete(messages, cfg)
+            completion = await self.runner.complete(messages, cfg, who=(server_id, user_id))
         except BaseException as exc:
             outcome = "timeout" if isinstance(exc, ModelTimeoutError) else "error"
             if isinstance(exc, asyncio.CancelledError):

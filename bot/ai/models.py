@@ -10,7 +10,10 @@ Providers:
 - ``openai``: any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp server,
   LM Studio) through langchain-openai. The key comes only from the environment variable named
   by ``api_key_env``; local servers without a key get a placeholder.
-- ``llamacpp``: a GGUF file through llama-cpp-python (optional extra ``sohbet[llamacpp]``).
+- ``llamacpp``: a GGUF file through llama-cpp-python (optional extra ``sohbet[llamacpp]``,
+  ``make llamacpp`` builds it for this CPU). About 3-4x the tokens/s of ``transformers`` on the
+  same GGUF on a small CPU (bench/results/model_stream.md), so the operator's default provider
+  ``auto`` picks it for GGUF files whenever it is installed (`local_runtime`).
 - ``fake``: deterministic models for tests: ``echo`` repeats the person's messages it was
   given (`bot.ai.fake`, shows which history reached the model); any other ``model`` is
   LangChain's fake chat model replying with ``model`` (a fixed sentence for the default).
@@ -21,9 +24,11 @@ block while loading, so async code calls it through `asyncio.to_thread` (ChatRun
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import threading
+from functools import lru_cache
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -45,6 +50,8 @@ __all__ = [
     "Provider",
     "build_chat_model",
     "clear_model_cache",
+    "llamacpp_available",
+    "local_runtime",
 ]
 
 Provider = Literal["transformers", "openai", "llamacpp", "fake"]
@@ -107,6 +114,24 @@ def build_chat_model(cfg: ModelConfig) -> BaseChatModel:
         "fake": _build_fake,
     }
     return builders[cfg.provider](cfg)
+
+
+@lru_cache(maxsize=1)
+def llamacpp_available() -> bool:
+    """llama-cpp-python (and LangChain's wrapper of it) can be imported. Looked up without
+    importing: the import loads the native library."""
+    names = ("llama_cpp", "langchain_community")
+    return all(importlib.util.find_spec(name) is not None for name in names)
+
+
+def local_runtime(model: str) -> Provider:
+    """The fastest installed in-process runtime for `model`: llama.cpp for a GGUF file (alias,
+    path or folder with one .gguf) when llama-cpp-python is installed, else transformers."""
+    try:
+        gguf = resolve_gguf_path(model)
+    except ModelNotFoundError:  # a missing file: let the load report it, with the provider
+        gguf = None
+    return "llamacpp" if gguf is not None and llamacpp_available() else "transformers"
 
 
 def clear_model_cache() -> None:

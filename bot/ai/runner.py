@@ -9,8 +9,9 @@
 
 Timeout: `cfg.timeout_s` bounds every wait for model output (the first piece and each next
 one). A local model answers one stream at a time; waiting for that turn is bounded by
-`cfg.queue_timeout_s` instead. Loading local weights is not counted; it happens once per
-process. Every failure surfaces as a `ModelError` subclass whose
+`cfg.queue_timeout_s` instead, and turns go round-robin between servers, then users
+(`FairQueue`; pass ``who=(server_id, user_id)``). Loading local weights is not counted; it
+happens once per process. Every failure surfaces as a `ModelError` subclass whose
 `user_message` can be shown as is; the event loop never runs model code.
 """
 
@@ -28,6 +29,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, BaseMessageChunk, convert_to_messages
 
 from bot.ai.errors import ModelError, ModelTimeoutError, to_model_error
+from bot.ai.fair_queue import FairQueue, Who
 from bot.ai.models import ModelConfig, build_chat_model
 
 __all__ = ["ChatRunner", "Completion", "MessagesLike", "ModelStream"]
@@ -59,10 +61,17 @@ class ModelStream:
     model early; a local model stops generating at the next token.
     """
 
-    def __init__(self, runner: ChatRunner, messages: list[BaseMessage], cfg: ModelConfig) -> None:
+    def __init__(
+        self,
+        runner: ChatRunner,
+        messages: list[BaseMessage],
+        cfg: ModelConfig,
+        who: Who = ("", ""),
+    ) -> None:
         self._runner = runner
         self._messages = messages
         self._cfg = cfg
+        self._who = who
         self._chunks: AsyncIterator[BaseMessageChunk] | None = None
         self._parts: list[str] = []
         self._usage: dict[str, int] | None = None
@@ -71,7 +80,7 @@ class ModelStream:
         self._started = 0.0
         self._first_token: float | None = None
         self._closed = False
-        self._serial: asyncio.Lock | None = None
+        self._serial: FairQueue | None = None
         self.completion: Completion | None = None
 
     def __aiter__(self) -> ModelStream:
@@ -173,9 +182,16 @@ class ModelStream:
         if not self._cfg.is_local:
             return
         lock = self._runner.serial_lock(self._cfg)
+        if lock.busy:
+            log.info(
+                "local model %s busy: %d waiting before this request (%d users)",
+                self._cfg.model,
+                lock.waiting(),
+                lock.waiting_users(),
+            )
         try:
             async with asyncio.timeout(self._cfg.queue_timeout_s):
-                await lock.acquire()
+                await lock.acquire(self._who)
         except TimeoutError as exc:
             raise ModelTimeoutError(
                 f"waited {self._cfg.queue_timeout_s:g} s for the local model",
@@ -220,11 +236,17 @@ class ChatRunner:
     """Streams and completes chat requests for any `ModelConfig`."""
 
     def __init__(self) -> None:
-        self._serial_locks: dict[tuple[str, int | None], asyncio.Lock] = {}
+        self._serial_locks: dict[tuple[str, int | None], FairQueue] = {}
 
-    def serial_lock(self, cfg: ModelConfig) -> asyncio.Lock:
-        """The lock that serializes streams on one local model (one answer at a time)."""
-        return self._serial_locks.setdefault((cfg.model, cfg.context_window), asyncio.Lock())
+    def serial_lock(self, cfg: ModelConfig) -> FairQueue:
+        """The queue that serializes streams on one local model (one answer at a time, turns
+        round-robin by server and user); ``acquire()``/``release()`` like a lock."""
+        return self._serial_locks.setdefault((cfg.model, cfg.context_window), FairQueue())
+
+    def queue_length(self, cfg: ModelConfig) -> tuple[int, bool]:
+        """(requests waiting, one being answered) at `cfg`'s local model."""
+        queue = self._serial_locks.get((cfg.model, cfg.context_window))
+        return (queue.waiting(), queue.busy) if queue is not None else (0, False)
 
     async def model_for(self, cfg: ModelConfig) -> BaseChatModel:
         """The chat model for `cfg`, built (and loaded, the first time) in a worker thread."""
@@ -235,13 +257,18 @@ class ChatRunner:
         except Exception as exc:
             raise to_model_error(exc) from exc
 
-    def stream(self, messages: MessagesLike, cfg: ModelConfig) -> ModelStream:
-        """Text pieces as they come: ``async for text in runner.stream(messages, cfg)``."""
-        return ModelStream(self, _as_messages(messages), cfg)
+    def stream(
+        self, messages: MessagesLike, cfg: ModelConfig, *, who: Who = ("", "")
+    ) -> ModelStream:
+        """Text pieces as they come: ``async for text in runner.stream(messages, cfg)``.
+        `who` (server, user) places a local model request in the fair queue."""
+        return ModelStream(self, _as_messages(messages), cfg, who)
 
-    async def complete(self, messages: MessagesLike, cfg: ModelConfig) -> Completion:
+    async def complete(
+        self, messages: MessagesLike, cfg: ModelConfig, *, who: Who = ("", "")
+    ) -> Completion:
         """The whole answer with its token usage."""
-        async with self.stream(messages, cfg) as stream:
+        async with self.stream(messages, cfg, who=who) as stream:
             async for _ in stream:
                 pass
         assert stream.completion is not None

@@ -83,6 +83,20 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
 
+    def do_GET(self) -> None:
+        """/v1/models, as Ollama and llama.cpp server list theirs (`models`, after `models_delay`)."""
+        if self.path.rstrip("/") != "/v1/models":
+            return self._error(404, "Not found.", "not_found")
+        if self.server.models_delay:
+            self.server.release.wait(timeout=self.server.models_delay)
+        data = [{"id": name, "object": "model", "owned_by": "me"} for name in self.server.models]
+        payload = json.dumps({"object": "list", "data": data}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
         self.server.requests.append(
@@ -156,6 +170,8 @@ class _FakeOpenAIHTTPServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[dict[str, Any]] = []
         self.release = threading.Event()
+        self.models: list[str] = ["ok"]  # what GET /v1/models lists
+        self.models_delay = 0.0  # seconds before it answers (a slow or hung server)
 
     @property
     def base_url(self) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.ai.models import llamacpp_available
 from bot.config import Config
 from bot.core.errors import SohbetError
 from bot.providers import ModelChoice
@@ -27,7 +28,17 @@ def test_the_default_is_the_operators() -> None:
     cfg = choice(model_provider="openai", model_name="llama3.2", model_base_url=OLLAMA).resolve({})
     assert (cfg.provider, cfg.model, cfg.base_url) == ("openai", "llama3.2", OLLAMA)
     bundled = choice().resolve({"provider": "", "model": "", "temperature": None})
-    assert (bundled.provider, bundled.model) == ("transformers", "smollm2")
+    # "auto": llama.cpp for the bundled GGUF when llama-cpp-python is installed.
+    fastest = "llamacpp" if llamacpp_available() else "transformers"
+    assert (bundled.provider, bundled.model) == (fastest, "smollm2")
+    explicit = choice(model_provider="transformers").resolve({})
+    assert explicit.provider == "transformers"
+
+
+def test_auto_picks_the_runtime_per_model() -> None:
+    models = choice(allowed_models=["HuggingFaceTB/SmolLM2-360M-Instruct"])
+    hub = models.resolve({"model": "HuggingFaceTB/SmolLM2-360M-Instruct"})
+    assert hub.provider == "transformers"  # not a GGUF: llama.cpp can't load it
 
 
 def test_sampling_settings_apply_without_the_allow_list() -> None:

@@ -1,0 +1,78 @@
+"""With no model configured, a local Ollama / llama.cpp server that answers is used."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.ai.local_servers import detect_local_server, use_local_server
+from bot.ai.runner import ChatRunner
+from bot.config import Config
+from bot.providers import ModelChoice
+from tests.ai.models_support import fake_openai_server, free_port
+from tests.conftest import isolate_environment
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_environment(monkeypatch, tmp_path)
+
+
+def nobody() -> tuple[str, str]:
+    return ("Ollama", f"http://127.0.0.1:{free_port()}/v1")
+
+
+async def test_an_answering_server_becomes_the_default(caplog: pytest.LogCaptureFixture) -> None:
+    with fake_openai_server() as server:
+        server.models = ["qwen2.5:0.5b", "llama3.2"]
+        candidates = (nobody(), ("llama.cpp server", server.base_url))
+        with caplog.at_level(logging.INFO, logger="bot.ai.local_servers"):
+            config = await use_local_server(Config(), candidates)
+        assert (config.model_provider, config.model_base_url, config.model_name) == (
+            "openai",
+            server.base_url,
+            "qwen2.5:0.5b",
+        )
+        assert config.model_server == "llama.cpp server"
+        assert f"using the llama.cpp server at {server.base_url}" in caplog.text
+        # ...and answers go there, through the OpenAI-compatible API.
+        cfg = ModelChoice(config).default()
+        answer = await ChatRunner().complete("hi", cfg.model_copy(update={"model": "ok"}))
+        assert answer.text == "Hello from the server."
+        assert any(r["path"] == "/v1/chat/completions" for r in server.requests)
+
+
+async def test_none_running_keeps_the_bundled_model() -> None:
+    started = time.perf_counter()
+    config = await use_local_server(Config(), (nobody(), nobody()))
+    assert time.perf_counter() - started < 1.0  # refused connections fail fast
+    assert (config.model_provider, config.model_name, config.model_server) == ("auto", "", "")
+    assert ModelChoice(config).default().provider in ("llamacpp", "transformers")
+
+
+async def test_a_slow_server_is_not_waited_for() -> None:
+    with fake_openai_server() as server:
+        server.models_delay = 5.0
+        started = time.perf_counter()
+        found = await detect_local_server((("Ollama", server.base_url),), timeout_s=0.3)
+        waited = time.perf_counter() - started
+        server.release.set()
+    assert found is None
+    assert waited < 2.0
+
+
+async def test_a_server_without_models_or_an_explicit_choice_is_left_alone() -> None:
+    with fake_openai_server() as server:
+        server.models = []  # Ollama before its first pull
+        assert await detect_local_server((("Ollama", server.base_url),)) is None
+        server.models = ["ok"]
+        candidates = (("Ollama", server.base_url),)
+        # The operator chose a model (or provider): no probing, their choice stands.
+        chosen = Config(model_provider="transformers")
+        assert await use_local_server(chosen, candidates) is chosen
+        named = Config(model_name="smollm2")
+        assert await use_local_server(named, candidates) is named
+        assert not server.requests
