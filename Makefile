@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup chat test lint bench clean
+.PHONY: setup chat test lint bench clean llamacpp
 
 $(BIN)/sohbet: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,19 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# The fast local runtime: llama.cpp runs GGUF models at ~4x transformers' tokens/s on a small
+# CPU (bench/results/model_stream.md), and the default provider `auto` then uses it. Built from
+# source for this CPU family: a -march=native build crashes on CPUs with AMX, so the
+# instruction sets are named (AVX-512 only where /proc/cpuinfo lists it). ~8 min on 2 cores,
+# then pip's wheel cache makes it instant.
+LLAMACPP_AVX512 := $(if $(shell grep -m1 -o avx512f /proc/cpuinfo 2>/dev/null),ON,OFF)
+LLAMACPP_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON \
+	-DGGML_F16C=ON -DGGML_AVX512=$(LLAMACPP_AVX512) -DLLAVA_BUILD=OFF
+llamacpp: setup
+	$(BIN)/python -c "import llama_cpp" 2>/dev/null || \
+	CMAKE_ARGS="$(LLAMACPP_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+	$(BIN)/pip install --quiet 'llama-cpp-python[server]>=0.3,<0.4'
 
 bench: setup
 	$(BIN)/python -m bench.router

@@ -40,6 +40,7 @@ from bot.ai.local_engine import (
     clear_engine_cache,
     load_engine,
     resolve_gguf_path,
+    torch_threads_setting,
 )
 
 __all__ = [
@@ -207,7 +208,14 @@ def _build_llamacpp(cfg: ModelConfig) -> BaseChatModel:
         base = _llamacpp_models.get(key)
         if base is None:
             try:
-                base = ChatLlamaCpp(model_path=str(path), n_ctx=n_ctx, verbose=False)
+                base = ChatLlamaCpp(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    # The same thread policy as torch (SOHBET_TORCH_THREADS, default half
+                    # the CPUs): spare cores keep the event loop and database responsive.
+                    n_threads=torch_threads_setting(),
+                    verbose=False,
+                )
             except Exception as exc:
                 raise ModelConfigError(f"llama.cpp could not load {path}: {exc}") from exc
             _llamacpp_models[key] = base

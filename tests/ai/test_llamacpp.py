@@ -1,0 +1,62 @@
+"""The llama.cpp runtime (``make llamacpp``) on the bundled GGUF: the default when installed."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from bot.ai.models import ModelConfig, build_chat_model, local_runtime
+from bot.ai.runner import ChatRunner
+from bot.ai.tokens import LlamaCppCounter, counter_for
+from bot.config import Config
+from bot.providers import ModelChoice
+from tests.conftest import isolate_environment
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python not installed"
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_environment(monkeypatch, tmp_path)
+
+
+def test_auto_runs_the_bundled_gguf_through_llamacpp() -> None:
+    assert local_runtime("smollm2") == "llamacpp"
+    cfg = ModelChoice(Config()).default()
+    assert (cfg.provider, cfg.model) == ("llamacpp", "smollm2")
+    # An explicit choice of transformers is kept.
+    assert ModelChoice(Config(model_provider="transformers")).default().provider == "transformers"
+
+
+async def test_streams_an_answer_with_counted_tokens_in_fair_turns() -> None:
+    cfg = ModelConfig(provider="llamacpp", temperature=0, max_new_tokens=12)
+    runner = ChatRunner()
+    pieces: list[str] = []
+    async with runner.stream("What is the capital of France?", cfg, who=(1, 2)) as stream:
+        async for piece in stream:
+            pieces.append(piece)
+    done = stream.completion
+    assert done is not None and done.text == "".join(pieces) and done.text.strip()
+    assert 0 < done.tokens_out <= 12 and done.tokens_in > 5
+    assert done.first_token_seconds is not None
+    # Two users at once: one answer at a time, both complete, the queue ends empty.
+    answers = await asyncio.gather(
+        runner.complete("Say hello.", cfg, who=(1, 3)),
+        runner.complete("Say bye.", cfg, who=(2, 4)),
+    )
+    assert all(a.text.strip() for a in answers)
+    assert runner.queue_length(cfg) == (0, False)
+
+
+def test_the_loaded_model_is_shared_and_counts_tokens() -> None:
+    cold = build_chat_model(ModelConfig(provider="llamacpp", temperature=0.0))
+    warm = build_chat_model(ModelConfig(provider="llamacpp", temperature=0.9))
+    assert cold.client is warm.client  # type: ignore[attr-defined]
+    counter = counter_for(ModelConfig(provider="llamacpp"))
+    assert isinstance(counter, LlamaCppCounter)
+    assert counter.count_text("Merhaba dünya, nasılsın?") > 3
