@@ -135,6 +135,22 @@ class AIProviders:
                     )
         return self._vectors
 
+    def status_lines(self, cfg: ModelConfig) -> list[str]:
+        """What `/ai status` says about where `cfg` runs: a local server found at start, or the
+        in-process model's queue."""
+        from bot.config import mask_url
+
+        lines = []
+        found = self.config.model_server
+        if found and cfg.provider == "openai" and cfg.base_url == self.config.model_base_url:
+            where = mask_url(cfg.base_url or "")
+            lines.append(f"Served by: the local {found} at {where} (found at start)")
+        if cfg.is_local:
+            waiting, busy = self.runner.queue_length(cfg)
+            state = "answering one request" if busy else "idle"
+            lines.append(f"Local model queue: {waiting} waiting ({state})")
+        return lines
+
     async def model_for(self, ctx: Context) -> ModelConfig:
         """The model this server/channel uses (the `ai` plugin's settings)."""
         return await self.check_choice(ctx, model=getattr(ctx.settings, "model", "") or None)

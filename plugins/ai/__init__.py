@@ -60,8 +60,9 @@ class AIPlugin(Plugin):
         server = await ctx.services.store.usage.tokens_today(ctx.server_id)
         user_limit = settings.daily_user_tokens or "no limit"
         server_limit = settings.daily_server_tokens or "no limit"
+        where = "".join(f"{line}\n" for line in ai.status_lines(cfg))
         await ctx.reply(
-            f"Model: `{cfg.provider}` / `{cfg.model}`\n"
+            f"Model: `{cfg.provider}` / `{cfg.model}`\n{where}"
             f"Your tokens today: {mine} (limit: {user_limit})\n"
             f"Server tokens today: {server} (limit: {server_limit})",
             ephemeral=True,

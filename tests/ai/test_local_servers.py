@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.ai.local_servers import detect_local_server, use_local_server
 from bot.ai.runner import ChatRunner
 from bot.config import Config
-from bot.providers import ModelChoice
+from bot.platforms.console import ConsoleAdapter
+from bot.providers import AIProviders, ModelChoice
 from tests.ai.models_support import fake_openai_server, free_port
 from tests.conftest import isolate_environment
 
@@ -76,3 +79,27 @@ async def test_a_server_without_models_or_an_explicit_choice_is_left_alone() -> 
         named = Config(model_name="smollm2")
         assert await use_local_server(named, candidates) is named
         assert not server.requests
+
+
+async def test_ai_status_names_the_server_and_the_local_queue(
+    make_app: Any, config: Config
+) -> None:
+    from plugins.ai import AIPlugin
+
+    with fake_openai_server() as server:
+        found = await use_local_server(config, (("Ollama", server.base_url),))
+        app = await make_app(AIPlugin(), config=found)
+        out = io.StringIO()
+        await ConsoleAdapter(app.router, out=out, user_name="me").run(io.StringIO("/ai status\n"))
+    assert f"Served by: the local Ollama at {server.base_url} (found at start)" in out.getvalue()
+    # In process instead (nothing found): the local model's queue is shown.
+    local = config.model_copy(update={"model_provider": "transformers"})
+    app = await make_app(AIPlugin(), config=local)
+    ai = app.services.get("ai", AIProviders)
+    cfg = ai.models.default()
+    await ai.runner.serial_lock(cfg).acquire(("s", "someone"))  # someone is being answered
+    out = io.StringIO()
+    await ConsoleAdapter(app.router, out=out, user_name="me").run(io.StringIO("/ai status\n"))
+    ai.runner.serial_lock(cfg).release()
+    assert "Local model queue: 0 waiting (answering one request)" in out.getvalue()
+    assert "Served by" not in out.getvalue()
