@@ -42,6 +42,9 @@ class Config(BaseSettings):
     model_provider: Literal["auto", "transformers", "openai", "llamacpp", "fake"] = "auto"
     model_name: str = ""  # empty: the bundled SmolLM2-135M-Instruct GGUF
     model_server: str = ""  # set at start when a local model server was found ("Ollama")
+    # More OpenAI-compatible servers for "auto" to try first, comma-separated (in compose:
+    # http://ollama:11434/v1); the standard local ports are always tried.
+    model_server_urls: str = ""
     model_base_url: str | None = None
     model_timeout_s: float = 120.0  # per wait for model output, once it is this request's turn
     model_queue_timeout_s: float = 300.0  # a local model's queue: longest wait for a turn

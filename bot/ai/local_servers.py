@@ -5,7 +5,8 @@
 OpenAI-compatible model list (``GET /v1/models``) with a short timeout. The first server that
 answers with at least one model becomes the operator's default (``openai`` provider at that
 endpoint) and is named in the log and in ``/ai status``; otherwise the bundled model runs in
-process. Only loopback addresses are probed, and only at start: a request never waits on it.
+process. Only loopback addresses (and the operator's ``SOHBET_MODEL_SERVER_URLS``, e.g. the
+compose ``ollama`` service) are probed, and only at start: a request never waits on it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,12 @@ async def _probe(session: aiohttp.ClientSession, name: str, base_url: str) -> Lo
     return LocalServer(name, base_url, ids[0])
 
 
+def _server_name(url: str) -> str:
+    """What a configured URL most likely is, by its standard port."""
+    ports = {":11434": "Ollama", ":8080": "llama.cpp server"}
+    return next((name for port, name in ports.items() if port in url), "model server")
+
+
 async def use_local_server(
     config: Config,
     candidates: tuple[tuple[str, str], ...] = LOCAL_SERVERS,
@@ -76,7 +83,9 @@ async def use_local_server(
     """`config` pointed at a local model server when nothing is configured and one answers."""
     if config.model_provider != "auto" or config.model_name or config.model_base_url:
         return config
-    server = await detect_local_server(candidates, timeout_s)
+    extra = [url.strip().rstrip("/") for url in config.model_server_urls.split(",")]
+    named = tuple((_server_name(url), url) for url in extra if url)
+    server = await detect_local_server(named + candidates, timeout_s)
     if server is None:
         log.info("no local model server answered; using the bundled model in process")
         return config

@@ -103,3 +103,12 @@ async def test_ai_status_names_the_server_and_the_local_queue(
     ai.runner.serial_lock(cfg).release()
     assert "Local model queue: 0 waiting (answering one request)" in out.getvalue()
     assert "Served by" not in out.getvalue()
+
+
+async def test_servers_named_by_the_operator_are_tried_first() -> None:
+    """In compose, SOHBET_MODEL_SERVER_URLS points at the `ollama` service."""
+    with fake_openai_server() as server, fake_openai_server() as standard:
+        server.models = ["qwen2.5:1.5b"]
+        config = Config(model_server_urls=f" {server.base_url}/ , http://127.0.0.1:{free_port()}")
+        found = await use_local_server(config, (("Ollama", standard.base_url),))
+    assert (found.model_base_url, found.model_name) == (server.base_url, "qwen2.5:1.5b")

@@ -173,7 +173,14 @@ def test_compose_services_are_healthchecked_and_the_bot_waits_for_them(
     assert depends == {
         "postgres": {"condition": "service_healthy"},
         "qdrant": {"condition": "service_healthy"},
+        # Ollama only runs with its profile; then the bot waits until its model is pulled.
+        "ollama": {"condition": "service_healthy", "required": False},
     }
+    ollama = services["ollama"]
+    assert ollama["environment"]["OLLAMA_MODEL"].startswith("${OLLAMA_MODEL:-")
+    assert "ollama pull" in " ".join(ollama["entrypoint"])
+    assert "ollama show" in " ".join(ollama["healthcheck"]["test"])
+    assert "ollama:11434" in services["bot"]["environment"]["SOHBET_MODEL_SERVER_URLS"]
     for service in services.values():
         assert service.get("restart") == "unless-stopped"
     grace = services["bot"]["stop_grace_period"]
