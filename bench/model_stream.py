@@ -16,6 +16,15 @@ greedy decoding, the same prompts and generation settings on every path:
   temperature and length are set through plugin settings so the prompt is the direct one;
   each run is a new member, so the history is empty and the answer must equal the direct one.
 
+- ``llamacpp``: llama-cpp-python's ``create_chat_completion(stream=True)`` on the same GGUF,
+  read synchronously (llama.cpp's floor; needs ``make llamacpp``).
+- ``default``: what the bot runs with no model configured: ``ModelChoice(Config()).default()``
+  (provider ``auto``: llama.cpp for the GGUF when installed, else transformers) through
+  ``ChatRunner.stream``, like ``runner``.
+
+The goal of issue 14: ``default`` at >= 70 % of ``llamacpp``'s tokens/s with a time to first
+token within 1.5x of it; the ``vs llamacpp`` table pairs every path with ``llamacpp``.
+
 To add a path, write ``async def my_path(case: Case) -> Run`` and add it to ``PATHS``.
 Runs of all paths are interleaved so load changes on the (shared) machine hit every path
 alike; the load average is recorded, and `overhead` pairs each path with ``direct`` within
@@ -282,8 +291,67 @@ async def stack_path(case: Case) -> Run:
     return await _stack.run(case)
 
 
+def _llama(cfg: ModelConfig) -> Any:
+    """The llama.cpp model the bot itself loads for `cfg`'s GGUF (shared by both llama paths)."""
+    from bot.ai.models import build_chat_model
+
+    return build_chat_model(cfg.model_copy(update={"provider": "llamacpp"})).client  # type: ignore[attr-defined]
+
+
+async def llamacpp_path(case: Case) -> Run:
+    """llama-cpp-python create_chat_completion(stream=True), read synchronously in a thread."""
+    return await asyncio.to_thread(_llamacpp_sync, case)
+
+
+def _llamacpp_sync(case: Case) -> Run:
+    llama = _llama(case.cfg)
+    llama.reset()  # no reuse of the previous run's KV cache: every path prefills its prompt
+    started = time.perf_counter()
+    first: float | None = None
+    parts: list[str] = []
+    tokens = 0
+    chat = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": case.prompt}]
+    for chunk in llama.create_chat_completion(
+        chat,
+        stream=True,
+        max_tokens=case.cfg.max_new_tokens,
+        temperature=0.0,
+        repeat_penalty=1.1,
+    ):
+        text = chunk["choices"][0]["delta"].get("content") or ""
+        if text:
+            tokens += 1  # llama-cpp-python streams one token per chunk
+            parts.append(text)
+            if first is None:
+                first = time.perf_counter() - started
+    total = time.perf_counter() - started
+    text = "".join(parts)
+    tokens_in = 0
+    return Run("llamacpp", case.prompt, first or total, total, tokens, tokens_in, text)
+
+
+async def default_path(case: Case) -> Run:
+    """The bot's default model (provider auto) through ChatRunner.stream."""
+    from bot.config import Config
+    from bot.providers import ModelChoice
+
+    os.environ.setdefault("SOHBET_CONFIG_FILE", os.devnull)
+    chosen = ModelChoice(Config(model_name=case.cfg.model)).default()
+    cfg = case.cfg.model_copy(update={"provider": chosen.provider})
+    if cfg.provider == "llamacpp":
+        _llama(cfg).reset()  # as in llamacpp_path: the prompt is prefilled, not reused
+    run = await runner_path(replace(case, cfg=cfg))
+    return replace(run, path="default")
+
+
 PathFn = Callable[[Case], Awaitable[Run]]
-PATHS: dict[str, PathFn] = {"direct": direct_path, "runner": runner_path, "stack": stack_path}
+PATHS: dict[str, PathFn] = {
+    "direct": direct_path,
+    "runner": runner_path,
+    "stack": stack_path,
+    "llamacpp": llamacpp_path,
+    "default": default_path,
+}
 
 
 # ----- measuring --------------------------------------------------------------------------------
@@ -400,6 +468,15 @@ def overhead(
                     1,
                 ),
                 "ttft_added_pct_median": pct([r.first_token_s / b.first_token_s for b, r in pairs]),
+                "ttft_ratio_median": round(
+                    statistics.median(r.first_token_s / b.first_token_s for b, r in pairs), 2
+                ),
+                "tokens_per_s_ratio_median": round(
+                    statistics.median(
+                        r.tokens_per_s / b.tokens_per_s for b, r in pairs if b.tokens_per_s
+                    ),
+                    2,
+                ),
                 # Time per output token over the whole call (prefill, decode, storing).
                 "time_per_token_added_pct_median": pct(
                     [
@@ -489,7 +566,27 @@ def write_results(report: dict[str, Any]) -> None:
                 f"| {o['ttft_added_pct_median']} | {o['time_per_token_added_pct_median']} "
                 f"| {o['total_added_ms_median']} | {o['same_answer']:.0%} |"
             )
+    if report.get("vs_llamacpp"):
+        lines += [
+            "",
+            "Each path against `llamacpp` (llama-cpp-python on the same GGUF), paired within "
+            "rounds; goal for `default`: tokens/s ratio >= 0.70, TTFT ratio <= 1.5:",
+            "",
+            "| path vs llamacpp | pairs | tokens/s ratio (median) | TTFT ratio (median) "
+            "| TTFT added (ms) |",
+            "|---|---|---|---|---|",
+        ]
+        for name, o in report["vs_llamacpp"].items():
+            lines.append(
+                f"| {name} | {o['pairs']} | {o['tokens_per_s_ratio_median']} "
+                f"| {o['ttft_ratio_median']} | {o['ttft_added_ms_median']} |"
+            )
     lines += ["", *report.get("notes", [])]
+    users = RESULTS / "model_users.json"
+    if users.exists():  # the concurrency table (bench/model_users.py), kept beside these
+        from bench.model_users import markdown
+
+        lines += ["", *markdown(json.loads(users.read_text()))]
     (RESULTS / f"{NAME}.md").write_text("\n".join(lines) + "\n")
 
 
@@ -549,6 +646,9 @@ def main() -> None:
         "load": load,
         "summary": summary,
         "overhead": overhead(runs, paths, threads) if "direct" in paths else {},
+        "vs_llamacpp": overhead(runs, paths, threads, base="llamacpp")
+        if "llamacpp" in paths
+        else {},
         "runs": [
             {
                 **asdict(r),

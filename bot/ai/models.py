@@ -176,6 +176,9 @@ def _build_openai(cfg: ModelConfig) -> BaseChatModel:
         api_key=SecretStr(key),
         temperature=cfg.temperature,
         max_tokens=cfg.max_new_tokens,  # the field alias of max_completion_tokens
+        # Local servers (llama.cpp server, older Ollama, LM Studio) only read the older name:
+        # without it they answer until the end of the context.
+        extra_body={"max_tokens": cfg.max_new_tokens} if cfg.base_url else None,
         timeout=cfg.timeout_s,
         max_retries=cfg.max_retries,
         stream_usage=True,

@@ -45,7 +45,9 @@ async def test_an_answering_server_becomes_the_default(caplog: pytest.LogCapture
         cfg = ModelChoice(config).default()
         answer = await ChatRunner().complete("hi", cfg.model_copy(update={"model": "ok"}))
         assert answer.text == "Hello from the server."
-        assert any(r["path"] == "/v1/chat/completions" for r in server.requests)
+        sent = [r["body"] for r in server.requests if r["path"] == "/v1/chat/completions"]
+        # The answer's length limit by both names: local servers read only `max_tokens`.
+        assert sent[0]["max_tokens"] == sent[0]["max_completion_tokens"] == cfg.max_new_tokens
 
 
 async def test_none_running_keeps_the_bundled_model() -> None:

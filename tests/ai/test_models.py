@@ -203,10 +203,8 @@ def test_openai_without_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(build_chat_model(local), BaseChatModel)  # Ollama & co. need no key
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("llama_cpp") is not None, reason="llama-cpp-python is installed"
-)
-def test_llamacpp_missing_is_explained() -> None:
+def test_llamacpp_missing_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if not installed (CI builds it)
     with pytest.raises(ModelConfigError) as caught:
         build_chat_model(ModelConfig(provider="llamacpp"))
     assert "llama-cpp-python" in str(caught.value)
