@@ -61,6 +61,11 @@ class ModelChoice:
         assert provider in _PROVIDERS, provider
         return provider  # type: ignore[return-value]
 
+    def _label(self, provider: str, model: str) -> str:
+        """How the allow list spells a choice: plain for the operator's provider."""
+        plain = provider == self.concrete(self.config.model_provider, model)
+        return model if plain else f"{provider}:{model}"
+
     def allowed(self) -> list[tuple[str, str]]:
         """The operator's allow list as (provider, model) pairs."""
         pairs = []
@@ -86,10 +91,8 @@ class ModelChoice:
         if (provider, model) != (base.provider, base.model):
             allowed = self.allowed()
             if (provider, model) not in allowed:
-                listing = ", ".join(
-                    f"`{m}`" if p == base.provider else f"`{p}:{m}`" for p, m in allowed
-                )
-                what = f"`{model}`" if provider == base.provider else f"`{provider}:{model}`"
+                listing = ", ".join(f"`{self._label(p, m)}`" for p, m in allowed)
+                what = f"`{self._label(provider, model)}`"
                 raise SohbetError(
                     f"The model {what} isn't allowed here. Allowed besides the default: "
                     f"{listing or 'none (the operator allows no others)'}."
