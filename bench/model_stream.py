@@ -16,6 +16,8 @@ greedy decoding, the same prompts and generation settings on every path:
   temperature and length are set through plugin settings so the prompt is the direct one;
   each run is a new member, so the history is empty and the answer must equal the direct one.
 
+- ``direct-int8``: ``direct`` after torch's dynamic int8 quantization of the Linear layers
+  (an experiment for the transformers fallback, not what the bot runs).
 - ``llamacpp``: llama-cpp-python's ``create_chat_completion(stream=True)`` on the same GGUF,
   read synchronously (llama.cpp's floor; needs ``make llamacpp``).
 - ``default``: what the bot runs with no model configured: ``ModelChoice(Config()).default()``
@@ -119,13 +121,35 @@ async def direct_path(case: Case) -> Run:
     return await asyncio.to_thread(_direct_sync, case)
 
 
-def _direct_sync(case: Case) -> Run:
+_int8: dict[int, Any] = {}
+
+
+async def direct_int8_path(case: Case) -> Run:
+    """`direct` on a copy of the weights with torch's dynamic int8 quantization of every
+    Linear layer (an experiment for the transformers fallback; not used by the bot)."""
+    run = await asyncio.to_thread(_direct_sync, case, int8=True)
+    return replace(run, path="direct-int8")
+
+
+def _int8_model(engine: LocalEngine) -> Any:
+    import copy
+
+    import torch
+
+    if id(engine) not in _int8:
+        _int8[id(engine)] = torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(engine.model), {torch.nn.Linear}, dtype=torch.qint8
+        )
+    return _int8[id(engine)]
+
+
+def _direct_sync(case: Case, int8: bool = False) -> Run:
     import torch
     from transformers import TextIteratorStreamer
 
     engine = case.engine
     tokenizer: Any = engine.tokenizer
-    model: Any = engine.model
+    model: Any = _int8_model(engine) if int8 else engine.model
     started = time.perf_counter()
     chat = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": case.prompt}]
     inputs = tokenizer.apply_chat_template(
@@ -347,6 +371,7 @@ async def default_path(case: Case) -> Run:
 PathFn = Callable[[Case], Awaitable[Run]]
 PATHS: dict[str, PathFn] = {
     "direct": direct_path,
+    "direct-int8": direct_int8_path,
     "runner": runner_path,
     "stack": stack_path,
     "llamacpp": llamacpp_path,
