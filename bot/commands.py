@@ -30,7 +30,14 @@ async def chat(config: Config) -> int:
     from bot.maintenance.runtime import Operations
     from bot.platforms.console import ConsoleAdapter
 
-    app = await _build(await use_local_server(config))
+    config = await use_local_server(config)
+    if config.model_server:  # the console hides INFO logs: say it here
+        print(
+            f"Using the local {config.model_server} at {config.model_base_url} "
+            f"(model {config.model_name}).",
+            file=sys.stderr,
+        )
+    app = await _build(config)
     ops: Operations | None = None
     try:
         ops = await Operations.start(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import time
@@ -114,3 +115,22 @@ async def test_servers_named_by_the_operator_are_tried_first() -> None:
         config = Config(model_server_urls=f" {server.base_url}/ , http://127.0.0.1:{free_port()}")
         found = await use_local_server(config, (("Ollama", standard.base_url),))
     assert (found.model_base_url, found.model_name) == (server.base_url, "qwen2.5:1.5b")
+
+
+async def test_sohbet_chat_uses_the_server_and_says_so(tmp_path: Path) -> None:
+    """The real command: `sohbet chat` with nothing configured talks to the server it found."""
+    from tests.console.test_cli import _run
+
+    with fake_openai_server() as server:
+        run = await asyncio.to_thread(
+            _run,
+            tmp_path,
+            ["chat"],
+            "hello\n/ai status\n",
+            SOHBET_PLUGINS="ai,chat",
+            SOHBET_MODEL_SERVER_URLS=server.base_url,
+        )
+    assert run.code == 0, run.output
+    assert f"Using the local model server at {server.base_url} (model ok)." in run.stderr
+    assert "Hello from the server." in run.stdout
+    assert f"Served by: the local model server at {server.base_url}" in run.stdout
