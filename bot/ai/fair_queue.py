@@ -31,7 +31,7 @@ class FairQueue:
         self._busy = False
         self._holder: Who = ("", "")
         # server -> user -> their waiting requests (oldest first); orders are "served longest
-        # ago first": a server or user moves to the end when it gets a turn.
+        # ago first": a server and user move to the end when their turn ends.
         self._lines: OrderedDict[Hashable, OrderedDict[Hashable, deque[asyncio.Future[None]]]] = (
             OrderedDict()
         )
