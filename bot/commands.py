@@ -108,8 +108,24 @@ async def doctor(config: Config) -> int:
     await _check_database(config, report)
     token = "set" if config.discord_token else "not set (only `sohbet chat` works)"
     report(True, "discord token", token)
+    report(True, "model", await _model_summary(config))
     print("All good." if problems == 0 else f"{problems} problem(s) found.")
     return 0 if problems == 0 else 1
+
+
+async def _model_summary(config: Config) -> str:
+    """Which model `sohbet chat`/`run` would use now, and how to make a local one faster."""
+    from bot.ai.local_servers import use_local_server
+    from bot.ai.models import llamacpp_available
+    from bot.providers import ModelChoice
+
+    found = await use_local_server(config)
+    cfg = ModelChoice(found).default()
+    where = f" from the local {found.model_server} at {found.model_base_url}"
+    summary = f"{cfg.provider} / {cfg.model}{where if found.model_server else ''}"
+    if cfg.is_local and not llamacpp_available():
+        summary += " (`make llamacpp` installs llama.cpp: about 4x faster on a CPU)"
+    return summary
 
 
 async def _check_database(config: Config, report: Callable[[bool, str, str], None]) -> None:

@@ -130,7 +130,13 @@ async def test_sohbet_chat_uses_the_server_and_says_so(tmp_path: Path) -> None:
             SOHBET_PLUGINS="ai,chat",
             SOHBET_MODEL_SERVER_URLS=server.base_url,
         )
+        doctor = await asyncio.to_thread(
+            _run, tmp_path, ["doctor"], SOHBET_MODEL_SERVER_URLS=server.base_url
+        )
     assert run.code == 0, run.output
     assert f"Using the local model server at {server.base_url} (model ok)." in run.stderr
+    assert f"[ok] model: openai / ok from the local model server at {server.base_url}" in (
+        doctor.stdout
+    )
     assert "Hello from the server." in run.stdout
     assert f"Served by: the local model server at {server.base_url}" in run.stdout
