@@ -1,28 +1,32 @@
-"""Retrieval quality of the `docs` plugin's search: dense vs BM25 vs hybrid, on real FAQs.
+"""Retrieval quality of `/ask`: the exact search it runs, next to each leg and plain BM25.
 
-Data. No standard QA/IR benchmark ships inside a package this machine can install: the SQuAD /
-BEIR / MS MARCO loaders (beir, ir_datasets, mteb, datasets) download at run time, and the PyPI
-packages named after such sets carry no data (insuranceqa-data 2.5.5 is a 7 KB stub whose data
-needs a licence key; squaddata, rag-ablations and szl-retrieval-bench ship code only). Two
-public, human-written FAQs do ship in Debian packages, with their questions as headings:
+One command: `python -m bench.retrieval_quality` (fetches its public data once, from Debian's
+archive and PyPI, into ~/.cache/sohbet/bench-retrieval; nothing is downloaded at run time by the
+bot itself).
 
-- the Python FAQ (`python3.11-doc`: Doc/faq/*.rst, the FAQ on docs.python.org),
-- the Debian FAQ (`debian-faq`), and its German translation (`debian-faq-de`), whose sections
-  carry the same ids, so German questions can be paired with the English answers.
+Question sets (public data that installs offline; none of it is used to tune prompts):
 
-Task ("answer retrieval", as in FiQA or InsuranceQA): every question heading is a query and its
-answer, with the heading removed, is the one relevant passage. Answers are chunked by the
-Ingestor's splitter (1000 characters, 150 overlap), embedded by the bot's default model, stored
-in the embedded Qdrant store and searched through `VectorStore.search` in its three modes (the
-hybrid mode is what `/ask` uses). A hit is a chunk of the right answer. recall@5: a relevant
-chunk among the first 5; MRR@10: mean of 1/rank of the first relevant chunk (0 past rank 10).
+- **faq** — answer retrieval with vocabulary mismatch: the Python FAQ (`python3.11-doc`) and the
+  Debian FAQ (`debian-faq`): each question heading is a query, its answer the one relevant
+  passage; plus **cross-lingual**: the German Debian FAQ's (`debian-faq-de`) questions against
+  the English answers (same section ids).
+- **reading** — reading comprehension: Disfl-QA (BIG-bench 1.0.0 sdist on PyPI, Apache-2.0),
+  questions people wrote while looking at a Wikipedia paragraph (SQuAD 2.0), with a spoken
+  disfluency added. Every paragraph is its own document; many more paragraphs than questions.
+- **technical** — technical documentation with identifiers: the Python standard library reference
+  (`python3.11-doc`, `library/*.rst.txt`), one document per documented function/method/class;
+  known-item questions name the identifier the way people ask ("What does os.path.join do?",
+  "how to use the --flag of ...") and the relevant document is its entry.
 
-Refusals. A random 15% of the answers (seeded) are left out of the index: their questions are
-"near-domain unanswerable"; 20 hand-written general-knowledge questions are "off-topic".
-For thresholds on the dense cosine (the plugin's `min_score`), the report shows how often `/ask`
-would still hand the model the right chunk, and how often it would answer "not found".
+Every document goes through the ingestion splitter and the default embedder into the embedded
+Qdrant Edge store, one server per set. A hit is any chunk of the relevant document. Methods:
+`dense` and `BM25 (store)` are the store's two legs; the fusions are computed from those legs by
+bot/vectors/fusion.py; `/ask` is `VectorStore.search(mode="hybrid")`, the call the plugin makes;
+`rank_bm25` is BM25Okapi (rank-bm25) over the same chunk texts, a plain keyword baseline.
 
-    python -m bench.retrieval_quality          # fetches the 3 .deb files once (apt-get download)
+Off-topic questions (20 general-knowledge ones, the same for every set) and held-out answers
+(FAQ) measure the relevance cutoff: how often the right chunk still reaches the model, and how
+often an off-topic question is refused.
 """
 
 from __future__ import annotations
@@ -35,13 +39,14 @@ import os
 import platform
 import random
 import re
-import shutil
-import statistics
 import subprocess
+import tarfile
 import tempfile
 import time
+import urllib.request
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,21 +55,45 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.ai.embeddings import EmbeddingConfig, load_embedder
 from bot.documents import Page, ParsedDocument, split_document
-from bot.vectors import ChunkRecord, SearchHit, SearchMode, SearchScope
+from bot.vectors import ChunkRecord, SearchHit, SearchScope
 from bot.vectors.edge import EdgeVectorStore
+from bot.vectors.fusion import fuse, is_relevant
+from bot.vectors.schema import candidate_limit
 
 RESULTS = Path(__file__).parent / "results"
 PACKAGES = ("python3.11-doc", "debian-faq", "debian-faq-de")
 PYTHON_FAQ = "usr/share/doc/python3.11/html/_sources/faq"
+PYTHON_LIBRARY = "usr/share/doc/python3.11/html/_sources/library"
 DEBIAN_FAQ = "usr/share/doc/debian/FAQ"
-MODES: tuple[SearchMode, ...] = ("dense", "sparse", "hybrid")
-K = 5
+BIGBENCH_URL = (
+    "https://files.pythonhosted.org/packages/95/f8/c019b3579df548a04cac12342cfcb878e50ddf6cfcd7f"
+    "ddba8cfc721c157/bigbench-1.0.0.tar.gz"
+)
+BIGBENCH_SHA256 = "1bb398a5512c6d798cdebe0dfa0ac03f67f6033fa6b39c6ef71df978c7cbc5c2"
+DISFL_QA = "bigbench-1.0.0/bigbench/benchmark_tasks/disfl_qa/task.json"
 DEPTH = 10
+TOP_K = 5  # the docs plugin's default top_k
 HELD_OUT = 0.15
 SEED = 20240501
-THRESHOLDS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
-SCOPE = SearchScope(server_id=1)
-
+READING_DOCS, READING_QUESTIONS = 1500, 300
+TECH_DOCS, TECH_QUESTIONS = 1500, 300
+FUSIONS: dict[str, Callable[[list[SearchHit], list[SearchHit]], list[SearchHit]]] = {
+    "RRF (previous /ask)": lambda d, s: fuse(d, s, DEPTH, "rrf"),
+    "DBSF": lambda d, s: fuse(d, s, DEPTH, "dbsf"),
+    **{
+        f"convex max-scaled w={w}": (lambda d, s, w=w: fuse(d, s, DEPTH, "convex", w))
+        for w in (0.3, 0.4, 0.5, 0.6, 0.7)
+    },
+    **{
+        f"convex min-max w={w}": (lambda d, s, w=w: fuse(d, s, DEPTH, "convex-minmax", w))
+        for w in (0.4, 0.5, 0.6)
+    },
+    "BM25 candidates re-ranked by dense": lambda d, s: sorted(
+        s, key=lambda h: -(h.dense_score or 0.0)
+    )[:DEPTH],
+}
+DENSE_FLOORS = (0.2, 0.25, 0.3)
+COVERAGE_FLOORS = (1.01, 0.5, 0.6, 0.66, 0.75, 1.0)  # 1.01: keyword evidence off
 OFF_TOPIC = [
     "Who won the football world cup in 1998?",
     "What is the capital of Australia?",
@@ -97,11 +126,19 @@ class QA:
     answer: str
 
 
+@dataclass
+class Corpus:
+    name: str
+    documents: dict[str, str]  # id -> text
+    query_sets: dict[str, list[tuple[str, str]]]  # set name -> (question, relevant id)
+    unanswerable: dict[str, list[str]] = field(default_factory=dict)
+
+
 # ----- data -----------------------------------------------------------------------------
 
 
 def fetch(cache: Path) -> tuple[Path, dict[str, str]]:
-    """Download and unpack the three .deb files once; returns the root and their versions."""
+    """The Debian packages and the BIG-bench sdist, once; returns the root and versions."""
     debs, root = cache / "debs", cache / "root"
     debs.mkdir(parents=True, exist_ok=True)
     versions: dict[str, str] = {}
@@ -117,6 +154,19 @@ def fetch(cache: Path) -> tuple[Path, dict[str, str]]:
             root.mkdir(parents=True, exist_ok=True)
             subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
             marker.touch()
+    target = root / DISFL_QA
+    if not target.exists():
+        archive = cache / "bigbench-1.0.0.tar.gz"
+        if not archive.exists():
+            urllib.request.urlretrieve(BIGBENCH_URL, archive)  # PyPI, the package registry
+        import hashlib
+
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+        if digest != BIGBENCH_SHA256:
+            raise SystemExit(f"bigbench-1.0.0.tar.gz has sha256 {digest}, not the published one")
+        with tarfile.open(archive) as tar:
+            tar.extract(DISFL_QA, root, filter="data")
+    versions["bigbench"] = "1.0.0"
     return root, versions
 
 
@@ -199,162 +249,338 @@ def debian_faq(root: Path) -> tuple[list[QA], dict[str, str]]:
     return items, german
 
 
-# ----- evaluation ---------------------------------------------------------------------
+def reading(root: Path) -> Corpus:
+    """Disfl-QA: (question, paragraph) pairs; paragraphs de-tokenised, one document each."""
+    examples = json.loads((root / DISFL_QA).read_text())["examples"]
+    pairs: list[tuple[str, str]] = []
+    for example in examples:
+        question, _, context = example["input"].partition("\ncontext:")
+        if context.strip():
+            pairs.append((_detok(question), _detok(context)))
+    paragraphs = sorted({p for _, p in pairs})
+    rng = random.Random(SEED)
+    chosen = rng.sample(paragraphs, min(READING_DOCS, len(paragraphs)))
+    ids = {p: f"wiki:{i}" for i, p in enumerate(chosen)}
+    asked = [(q, ids[p]) for q, p in pairs if p in ids]
+    rng.shuffle(asked)
+    seen: set[str] = set()
+    queries = []
+    for q, pid in asked:  # one question per paragraph
+        if pid not in seen:
+            seen.add(pid)
+            queries.append((q, pid))
+    return Corpus(
+        "reading",
+        {pid: p for p, pid in ids.items()},
+        {"reading comprehension (Disfl-QA, en)": queries[:READING_QUESTIONS]},
+        {"off-topic": OFF_TOPIC},
+    )
 
 
-def chunks_of(qa: QA) -> list[str]:
-    doc = ParsedDocument(qa.id, "txt", "", len(qa.answer), (Page(None, qa.answer),))
-    return [c.text for c in split_document(doc)]
+def _detok(text: str) -> str:
+    """Undo the tokenised spacing of the SQuAD-derived text ("Earth ' s" -> "Earth's")."""
+    text = re.sub(r"\s+([.,;:!?)\]'%])", r"\1", text.strip())
+    text = re.sub(r"([(\[$])\s+", r"\1", text)
+    return re.sub(r"\s+' s\b|' s\b", "'s", text).replace(" - ", "-").replace(" \u2212 ", "\u2212")
 
 
-def first_relevant(hits: list[SearchHit], answer_id: str) -> int | None:
-    for rank, hit in enumerate(hits, start=1):
-        if hit.document_id == answer_id:
-            return rank
-    return None
+_DIRECTIVE = re.compile(r"^\.\. (function|method|class|exception|data|attribute|option):: (.+)$")
 
 
-def dbsf(legs: list[list[SearchHit]]) -> list[str]:
-    """Distribution-based score fusion (Qdrant's DBSF): each leg's scores scaled by its
-    mean +- 3 std to [0, 1], then summed. Computed here for comparison with the store's RRF."""
-    fused: dict[str, float] = {}
-    for hits in legs:
-        if not hits:
-            continue
-        scores = [h.score for h in hits]
-        mean, std = statistics.fmean(scores), statistics.pstdev(scores) or 1.0
-        low, high = mean - 3 * std, mean + 3 * std
-        for hit in hits:
-            fused[hit.id] = fused.get(hit.id, 0.0) + min(
-                1.0, max(0.0, (hit.score - low) / (high - low))
-            )
-    return sorted(fused, key=lambda key: -fused[key])
-
-
-def metrics(ranks: list[int | None]) -> dict[str, float]:
-    return {
-        f"recall@{K}": round(sum(r is not None and r <= K for r in ranks) / len(ranks), 3),
-        f"mrr@{DEPTH}": round(sum(1 / r for r in ranks if r is not None) / len(ranks), 3),
-        "queries": len(ranks),
+def technical(root: Path) -> Corpus:
+    """Python library reference entries; known-item questions that name the identifier."""
+    entries: dict[str, tuple[str, str, str]] = {}  # id -> (kind, name, text)
+    for path in sorted((root / PYTHON_LIBRARY).glob("*.rst.txt")):
+        lines = path.read_text(errors="replace").splitlines()
+        module = path.name.split(".rst")[0]
+        current = module
+        for i, line in enumerate(lines):
+            moddecl = re.match(r"^\.\. (?:currentmodule|module):: (\S+)", line)
+            if moddecl:
+                current = moddecl.group(1)
+            found = _DIRECTIVE.match(line)
+            if not found:
+                continue
+            kind, signature = found.groups()
+            body = []
+            for follow in lines[i + 1 :]:
+                if follow and not follow.startswith(" "):
+                    break
+                body.append(follow.strip())
+            text = _rst_clean("\n".join(body))
+            if len(text) < 120:
+                continue
+            name = re.split(r"[(\s\[]", signature.strip(), maxsplit=1)[0]
+            qualified = name if kind == "option" or "." in name else f"{current}.{name}"
+            key = f"py:{qualified}"
+            if key not in entries:
+                entries[key] = (kind, qualified, f"{signature.strip()}\n\n{text}")
+    rng = random.Random(SEED)
+    keys = rng.sample(sorted(entries), min(TECH_DOCS, len(entries)))
+    templates = {
+        "function": ["What does {} do?", "How do I use {}?", "what arguments does {} take"],
+        "method": ["What does {} do?", "How do I call {}?"],
+        "class": ["What is {} for?", "How do I create a {}?"],
+        "exception": ["When is {} raised?"],
+        "data": ["What is {}?"],
+        "attribute": ["What is {}?"],
+        "option": ["What does the {} option do?", "what is {} for"],
     }
+    queries = []
+    for key in rng.sample(keys, min(TECH_QUESTIONS, len(keys))):
+        kind, name, _ = entries[key]
+        queries.append((rng.choice(templates[kind]).format(name), key))
+    return Corpus(
+        "technical",
+        {key: entries[key][2] for key in keys},
+        {"technical docs (Python library reference, en)": queries},
+        {"off-topic": OFF_TOPIC},
+    )
 
 
-async def evaluate(root: Path, workdir: Path, embedding: str) -> dict[str, Any]:
+def faq(root: Path) -> Corpus:
     python_items = python_faq(root)
     debian_items, german = debian_faq(root)
     items = python_items + debian_items
     rng = random.Random(SEED)
     held_out = set(rng.sample([qa.id for qa in items], round(HELD_OUT * len(items))))
     indexed = [qa for qa in items if qa.id not in held_out]
+    return Corpus(
+        "faq",
+        {qa.id: qa.answer for qa in indexed},
+        {
+            "python-faq (en)": [(q.question, q.id) for q in indexed if q.source == "python-faq"],
+            "debian-faq (en)": [(q.question, q.id) for q in indexed if q.source == "debian-faq"],
+            "debian-faq (de question -> en answer)": [
+                (german[q.id], q.id) for q in indexed if q.source == "debian-faq" and q.id in german
+            ],
+        },
+        {
+            "held-out (near-domain)": [qa.question for qa in items if qa.id in held_out],
+            "off-topic": OFF_TOPIC,
+        },
+    )
 
-    embedder = await load_embedder(EmbeddingConfig.from_setting(embedding))
-    texts: list[tuple[QA, int, str]] = [
-        (qa, i, text) for qa in indexed for i, text in enumerate(chunks_of(qa))
+
+# ----- evaluation ---------------------------------------------------------------------
+
+
+def chunks_of(doc_id: str, text: str) -> list[str]:
+    doc = ParsedDocument(doc_id, "txt", "", len(text), (Page(None, text),))
+    return [c.text for c in split_document(doc)]
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def first_relevant(doc_ids: list[str], answer_id: str) -> int | None:
+    for rank, doc_id in enumerate(doc_ids, start=1):
+        if doc_id == answer_id:
+            return rank
+    return None
+
+
+def metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    return {
+        "recall@1": round(sum(r == 1 for r in ranks) / n, 3),
+        "recall@5": round(sum(r is not None and r <= 5 for r in ranks) / n, 3),
+        f"mrr@{DEPTH}": round(sum(1 / r for r in ranks if r is not None and r <= DEPTH) / n, 3),
+        "queries": len(ranks),
+    }
+
+
+def cutoff_rows(
+    answerable: list[tuple[str, list[SearchHit]]], refusals: dict[str, list[list[SearchHit]]]
+) -> list[dict[str, Any]]:
+    """Per rule: the right chunk among the kept top-k hits, and refusals (nothing kept)."""
+    rows = []
+    for dense in DENSE_FLOORS:
+        for sparse in COVERAGE_FLOORS:
+
+            def kept(hits: list[SearchHit], d: float = dense, s: float = sparse) -> list[SearchHit]:
+                return [
+                    h for h in hits[:TOP_K] if is_relevant(h.dense_score, h.keyword_coverage, d, s)
+                ]
+
+            n = len(answerable) or 1
+            row: dict[str, Any] = {
+                "min_score": dense,
+                "min_coverage": "off" if sparse > 1 else sparse,
+                "reach (filter each hit)": round(
+                    sum(any(h.document_id == a for h in kept(hs)) for a, hs in answerable) / n, 3
+                ),
+                "reach (gate: all top hits if one passes)": round(
+                    sum(
+                        bool(kept(hs)) and any(h.document_id == a for h in hs[:TOP_K])
+                        for a, hs in answerable
+                    )
+                    / n,
+                    3,
+                ),
+                "reach without cutoff": round(
+                    sum(any(h.document_id == a for h in hs[:TOP_K]) for a, hs in answerable) / n, 3
+                ),
+            }
+            for name, lists in refusals.items():
+                row[f"{name} refused"] = round(sum(not kept(h) for h in lists) / len(lists), 3)
+            rows.append(row)
+    return rows
+
+
+async def evaluate_corpus(
+    corpus: Corpus, store: EdgeVectorStore, embedder: Any, server_id: int
+) -> dict[str, Any]:
+    from rank_bm25 import BM25Okapi
+
+    scope = SearchScope(server_id=server_id)
+    texts = [
+        (doc_id, i, t)
+        for doc_id, text in corpus.documents.items()
+        for i, t in enumerate(chunks_of(doc_id, text))
     ]
     start = time.perf_counter()
     vectors = await embedder.embed_documents([t for _, _, t in texts])
     embed_s = time.perf_counter() - start
-    store = await EdgeVectorStore.open(workdir / "vectors", embedder.dimension)
-    await store.upsert(
-        [
-            ChunkRecord(
-                id=f"{qa.id}:{i}",
-                text=text,
-                dense=vector,
-                server_id=SCOPE.server_id,
-                channel_id=None,
-                document_id=qa.id,
-                document_name=qa.source,
-                uploader_id=1,
-                position=i,
-            )
-            for (qa, i, text), vector in zip(texts, vectors, strict=True)
-        ]
-    )
+    for batch in range(0, len(texts), 512):
+        await store.upsert(
+            [
+                ChunkRecord(
+                    id=f"{doc_id}:{i}",
+                    text=text,
+                    dense=vector,
+                    server_id=server_id,
+                    channel_id=None,
+                    document_id=doc_id,
+                    document_name=doc_id,
+                    uploader_id=1,
+                    position=i,
+                )
+                for (doc_id, i, text), vector in zip(
+                    texts[batch : batch + 512], vectors[batch : batch + 512], strict=True
+                )
+            ]
+        )
+    bm25 = BM25Okapi([_tokens(t) for _, _, t in texts])
+    owners = [doc_id for doc_id, _, _ in texts]
 
     async def search(question: str) -> dict[str, list[SearchHit]]:
         vector = await embedder.embed_query(question)
-        found: dict[str, list[SearchHit]] = {
-            m: await store.search(question, vector, SCOPE, DEPTH, m) for m in MODES
+        depth = candidate_limit(DEPTH)
+        found = {
+            "/ask": await store.search(question, vector, scope, DEPTH, "hybrid"),
+            "dense": await store.search(question, vector, scope, depth, "dense"),
+            "BM25 (store)": await store.search(question, vector, scope, depth, "sparse"),
         }
-        legs = [await store.search(question, vector, SCOPE, 4 * DEPTH, m) for m in MODES[:2]]
-        by_id = {h.id: h for leg in legs for h in leg}
-        found["hybrid-dbsf"] = [by_id[i] for i in dbsf(legs)[:DEPTH]]
+        for name, method in FUSIONS.items():
+            found[name] = method(found["dense"], found["BM25 (store)"])
         return found
 
-    query_sets: dict[str, list[tuple[str, str]]] = {
-        "python-faq (en)": [(qa.question, qa.id) for qa in indexed if qa.source == "python-faq"],
-        "debian-faq (en)": [(qa.question, qa.id) for qa in indexed if qa.source == "debian-faq"],
-        "debian-faq (de question -> en answer)": [
-            (german[qa.id], qa.id)
-            for qa in indexed
-            if qa.source == "debian-faq" and qa.id in german
-        ],
-    }
+    def plain_bm25(question: str) -> list[str]:
+        scores = bm25.get_scores(_tokens(question))
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])[: DEPTH * 4]
+        return [owners[i] for i in order]
+
     results: dict[str, Any] = {}
-    english: dict[str, list[int | None]] = {}
     answerable: list[tuple[str, list[SearchHit]]] = []
-    for name, queries in query_sets.items():
+    for set_name, queries in corpus.query_sets.items():
         ranks: dict[str, list[int | None]] = {}
         for question, answer_id in queries:
             found = await search(question)
-            for mode, hits in found.items():
-                ranks.setdefault(mode, []).append(first_relevant(hits, answer_id))
-            if "(en)" in name:
-                answerable.append((answer_id, found["hybrid"][:K]))
-        results[name] = {mode: metrics(r) for mode, r in ranks.items()}
-        if "(en)" in name:
-            for mode, r in ranks.items():
-                english.setdefault(mode, []).extend(r)
-    results["all english questions"] = {mode: metrics(r) for mode, r in english.items()}
-
-    unanswerable = {
-        "held-out (near-domain)": [qa.question for qa in items if qa.id in held_out],
-        "off-topic": OFF_TOPIC,
+            for method, hits in found.items():
+                ranks.setdefault(method, []).append(
+                    first_relevant([h.document_id for h in hits][:DEPTH], answer_id)
+                )
+            ranks.setdefault("rank_bm25 (BM25Okapi)", []).append(
+                first_relevant(list(dict.fromkeys(plain_bm25(question)))[:DEPTH], answer_id)
+            )
+            answerable.append((answer_id, found["/ask"]))
+        results[set_name] = {method: metrics(r) for method, r in ranks.items()}
+    refusals = {
+        name: [(await search(q))["/ask"] for q in questions]
+        for name, questions in corpus.unanswerable.items()
     }
-    refusals: dict[str, list[list[SearchHit]]] = {}
-    for name, questions in unanswerable.items():
-        refusals[name] = [(await search(q))["hybrid"][:K] for q in questions]
-    await store.close()
-
     return {
-        "embedder": embedder.name,
-        "dimension": embedder.dimension,
-        "qa_pairs": {"python-faq": len(python_items), "debian-faq": len(debian_items)},
-        "german_questions_paired": len(query_sets["debian-faq (de question -> en answer)"]),
-        "held_out_answers": len(held_out),
-        "indexed_answers": len(indexed),
-        "indexed_chunks": len(texts),
+        "documents": len(corpus.documents),
+        "chunks": len(texts),
         "embedding_s": round(embed_s, 1),
         "results": results,
-        "threshold": threshold_table(answerable, refusals),
+        "cutoff": cutoff_rows(answerable, refusals),
     }
 
 
-def threshold_table(
-    answerable: list[tuple[str, list[SearchHit]]], refusals: dict[str, list[list[SearchHit]]]
-) -> list[dict[str, Any]]:
-    """What /ask (hybrid, top 5, then min_score on the dense cosine) would do per threshold."""
-    rows = []
-    for t in THRESHOLDS:
-
-        def kept(hits: list[SearchHit], t: float = t) -> list[SearchHit]:
-            return [h for h in hits if h.dense_score is not None and h.dense_score >= t]
-
-        right = sum(any(h.document_id == aid for h in kept(hits)) for aid, hits in answerable)
-        refused = sum(not kept(hits) for _, hits in answerable)
-        row: dict[str, Any] = {
-            "min_score": t,
-            "answerable: right chunk reaches the model": round(right / len(answerable), 3),
-            "answerable: refused": round(refused / len(answerable), 3),
-        }
-        for name, lists in refusals.items():
-            row[f"{name}: refused"] = round(sum(not kept(h) for h in lists) / len(lists), 3)
-        rows.append(row)
-    return rows
+async def evaluate(root: Path, workdir: Path, embedding: str, only: set[str]) -> dict[str, Any]:
+    embedder = await load_embedder(EmbeddingConfig.from_setting(embedding))
+    store = await EdgeVectorStore.open(workdir / "vectors", embedder.dimension)
+    corpora = [
+        build(root)
+        for name, build in (("faq", faq), ("reading", reading), ("technical", technical))
+        if not only or name in only
+    ]
+    report: dict[str, Any] = {
+        "embedder": embedder.name,
+        "dimension": embedder.dimension,
+        "corpora": {},
+    }
+    for server_id, corpus in enumerate(corpora, start=1):
+        print(f"{corpus.name}: {len(corpus.documents)} documents", flush=True)
+        report["corpora"][corpus.name] = await evaluate_corpus(corpus, store, embedder, server_id)
+    await store.close()
+    return report
 
 
 # ----- report ---------------------------------------------------------------------------
+
+MAIN_METHODS = ("dense", "BM25 (store)", "rank_bm25 (BM25Okapi)", "RRF (previous /ask)", "/ask")
+
+
+def _all_sets(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s: m for c in r["corpora"].values() for s, m in c["results"].items()}
+
+
+def verdict(r: dict[str, Any]) -> list[str]:
+    """/ask vs the best single method (dense, store BM25, plain BM25) on every set."""
+    lines, margins = [], []
+    key = f"mrr@{DEPTH}"
+    for name, methods in _all_sets(r).items():
+        single = max(
+            ("dense", "BM25 (store)", "rank_bm25 (BM25Okapi)"), key=lambda m: methods[m][key]
+        )
+        margin = methods["/ask"][key] - methods[single][key]
+        margins.append(margin)
+        ok = "meets" if margin >= -0.01 else "**misses**"
+        lines.append(
+            f"- {name}: /ask MRR@10 {methods['/ask'][key]:.3f} vs best single ({single}) "
+            f"{methods[single][key]:.3f}: {margin:+.3f} ({ok} the −0.01 bar)"
+        )
+    lines.append(
+        f"- Mean margin over the best single method: {sum(margins) / len(margins):+.3f} MRR@10."
+    )
+    return lines
+
+
+def held_out_weights(r: dict[str, Any]) -> list[str]:
+    """Leave one set out: the convex weight that is best on the other sets, tried on it."""
+    key = f"mrr@{DEPTH}"
+    sets = _all_sets(r)
+    weights = [m for m in next(iter(sets.values())) if m.startswith("convex max-scaled")]
+    lines = [
+        "### Weight chosen without the set it is tested on",
+        "",
+        "| held-out set | weight chosen on the other sets | its MRR@10 | best single | margin |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, methods in sets.items():
+        others = [m for n, m in sets.items() if n != name]
+        chosen = max(weights, key=lambda w: sum(o[w][key] for o in others))
+        single = max(methods[m][key] for m in ("dense", "BM25 (store)", "rank_bm25 (BM25Okapi)"))
+        margin = methods[chosen][key] - single
+        lines.append(
+            f"| {name} | {chosen.split()[-1]} | {methods[chosen][key]:.3f} | {single:.3f} | "
+            f"{margin:+.3f} |"
+        )
+    return lines
 
 
 def _markdown(report: dict[str, Any]) -> str:
@@ -363,131 +589,89 @@ def _markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Retrieval quality benchmark",
         "",
-        f"{report['machine']}; Python {report['python']}; embedder `{r['embedder']}` "
-        f"({r['dimension']}-d); embedded Qdrant Edge store, searched through "
-        "`VectorStore.search` (hybrid = dense + BM25 fused by RRF, what `/ask` uses). "
-        f"Load average at start {report['load_average_at_start']} (quality numbers do not "
-        "depend on load).",
+        f"Command: `{report['command']}`. {report['machine']}; Python {report['python']}; "
+        f"embedder `{r['embedder']}` ({r['dimension']}-d); embedded Qdrant Edge store. Data: "
+        f"{versions}. Load average at start {report['load_average_at_start']} (quality numbers "
+        "do not depend on load). See the module docstring for the sets and methods.",
         "",
-        "**Data.** No standard QA/IR benchmark (SQuAD, BEIR, MS MARCO...) ships inside an "
-        "installable package here: their loaders download at run time, and the PyPI packages "
-        "named after such sets carry no data. Two public, human-written FAQs ship in Debian "
-        f"packages ({versions}): the Python FAQ and the Debian FAQ, plus the Debian FAQ's German "
-        "translation (same section ids). Each question heading is a query; its answer, with "
-        "the heading removed, is the single relevant passage (answer retrieval, as in FiQA or "
-        "InsuranceQA). Answers are split by the Ingestor's splitter; a hit is any chunk of the "
-        "right answer.",
+        '`/ask` = `VectorStore.search(mode="hybrid")`, the call the docs plugin makes (both '
+        'legs fused by bot/vectors/fusion.py\'s default). "RRF (previous /ask)" is the rank '
+        "fusion `/ask` used before.",
         "",
-        f"Q&A pairs: {r['qa_pairs']['python-faq']} Python FAQ + {r['qa_pairs']['debian-faq']} "
-        f"Debian FAQ; {r['held_out_answers']} answers (15%, seeded) held out of the index as "
-        f"near-domain unanswerable questions; {r['indexed_answers']} answers indexed as "
-        f"{r['indexed_chunks']} chunks; {r['german_questions_paired']} German questions paired "
-        "with English answers.",
+        "## /ask against the best single method (MRR@10)",
         "",
-        f"| question set | mode | recall@{K} | MRR@{DEPTH} | queries |",
-        "| --- | --- | --- | --- | --- |",
+        *verdict(r),
+        "",
+        "## Main table",
+        "",
+        "| set | method | recall@1 | recall@5 | MRR@10 | queries |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    labels = {
-        "dense": "dense",
-        "sparse": "BM25",
-        "hybrid": "**hybrid (RRF, /ask)**",
-        "hybrid-dbsf": "hybrid, DBSF (computed here)",
-    }
-    for name, modes in r["results"].items():
-        for mode, m in modes.items():
+    for name, methods in _all_sets(r).items():
+        for method in MAIN_METHODS:
+            m = methods[method]
+            label = f"**{method}**" if method == "/ask" else method
             lines.append(
-                f"| {name} | {labels[mode]} | {m[f'recall@{K}']:.3f} | "
+                f"| {name} | {label} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | "
                 f"{m[f'mrr@{DEPTH}']:.3f} | {m['queries']} |"
             )
-    columns = list(r["threshold"][0])
+    lines += ["", "## Fusion ablation (MRR@10 per set, and the mean)", ""]
+    sets = list(_all_sets(r))
+    methods = [m for m in next(iter(_all_sets(r).values())) if m not in ("/ask",)]
+    lines.append("| method | " + " | ".join(sets) + " | mean |")
+    lines.append("| --- |" + " --- |" * (len(sets) + 1))
+    for method in methods:
+        values = [_all_sets(r)[s][method][f"mrr@{DEPTH}"] for s in sets]
+        lines.append(
+            f"| {method} | "
+            + " | ".join(f"{v:.3f}" for v in values)
+            + f" | {sum(values) / len(values):.3f} |"
+        )
+    lines += ["", *held_out_weights(r)]
     lines += [
         "",
-        "## The `min_score` threshold",
+        "## Relevance cutoff",
         "",
-        "`/ask` takes the top 5 hybrid hits and drops those whose dense cosine to the question "
-        'is below `min_score`; with none left it answers "not found" without asking the '
-        "model. Per threshold: how often the right chunk still reaches the model (answerable "
-        "English questions), and how often /ask refuses.",
-        "",
-        "| " + " | ".join(columns) + " |",
-        "| " + " | ".join("---" for _ in columns) + " |",
+        f"`/ask` keeps, of its top {TOP_K} hits, those whose dense cosine is at least `min_score` "
+        "OR whose keyword coverage (share of the question's BM25 words found in the chunk) "
+        "is at least `min_coverage` (off = the previous rule); "
+        'with none kept it answers "not found" without asking the model. reach = the right '
+        "chunk reaches the model (answerable questions); refused = nothing kept.",
     ]
-    for row in r["threshold"]:
-        lines.append("| " + " | ".join(str(row[c]) for c in columns) + " |")
-    lines += ["", *findings(r)]
+    for cname, c in r["corpora"].items():
+        columns = list(c["cutoff"][0])
+        lines += ["", f"### {cname} ({c['documents']} documents, {c['chunks']} chunks)", ""]
+        lines.append("| " + " | ".join(columns) + " |")
+        lines.append("| " + " | ".join("---" for _ in columns) + " |")
+        for row in c["cutoff"]:
+            lines.append("| " + " | ".join(str(row[col]) for col in columns) + " |")
     return "\n".join(lines) + "\n"
-
-
-def findings(r: dict[str, Any]) -> list[str]:
-    """The conclusions, computed from the numbers so they stay true on a re-run."""
-    en = r["results"]["all english questions"]
-    de = r["results"]["debian-faq (de question -> en answer)"]
-    recall = f"recall@{K}"
-    best_single = max(("dense", "sparse"), key=lambda m: en[m][recall])
-    gain = en["hybrid"][recall] - en[best_single][recall]
-    dbsf_gain = en["hybrid-dbsf"][recall] - en["hybrid"][recall]
-    rows = r["threshold"]
-    off = next((row for row in rows if row["off-topic: refused"] >= 1.0), rows[-1])
-    current = next(row for row in rows if row["min_score"] == 0.25)
-    lost = (
-        rows[0]["answerable: right chunk reaches the model"]
-        - current["answerable: right chunk reaches the model"]
-    )
-    return [
-        "## Findings",
-        "",
-        f"- Hybrid search (what `/ask` uses) finds the answer in the top {K} for "
-        f"{en['hybrid'][recall]:.0%} of the English questions, {gain * 100:+.1f} points over the "
-        f"best single mode ({'BM25' if best_single == 'sparse' else 'dense'}, "
-        f"{en[best_single][recall]:.0%}); MRR@{DEPTH} {en['hybrid'][f'mrr@{DEPTH}']:.3f}.",
-        f"- Across languages (German question, English answer) BM25 falls to "
-        f"{de['sparse'][recall]:.0%} while dense keeps {de['dense'][recall]:.0%} and hybrid "
-        f"{de['hybrid'][recall]:.0%}: the multilingual embedder carries cross-language questions, "
-        "which matters for a bot used in Turkish and English.",
-        f"- Score-based fusion (DBSF, computed here from the same two legs) would change "
-        f"recall@{K} by {dbsf_gain * 100:+.1f} points over the store's RRF "
-        f"({round(dbsf_gain * en['hybrid']['queries']):+d} of {en['hybrid']['queries']} "
-        "questions: suggestive, not conclusive at this size). RRF ignores score gaps: a chunk "
-        "ranked 1st by BM25 and 2nd by dense ties with one ranked the other way round (seen in "
-        "tests/rag on a 3-page manual), and exact ties are broken arbitrarily, so hybrid "
-        "numbers can move by a question between runs.",
-        f"- `min_score` = {off['min_score']} is the lowest threshold here that refuses every "
-        f"off-topic question. The default 0.25 refuses "
-        f"{current['off-topic: refused']:.0%} of them while {current['answerable: refused']:.0%} "
-        f"of answerable questions are refused and the right chunk is lost for "
-        f"{lost * 100:.1f} points of them, so the default stays. Near-domain questions whose "
-        f"answer is missing are rarely refused ({current['held-out (near-domain): refused']:.0%})"
-        ": their neighbours look relevant, so there the prompt's \"say I don't know\" rule "
-        "has to do the work.",
-        f"- Caveats: {en['hybrid']['queries']} English and {de['hybrid']['queries']} German "
-        "questions from two technical FAQs; FAQ headings "
-        "are short, well-formed questions, and each has one judged answer (another answer "
-        "that also helps counts as a miss).",
-    ]
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--embedding", default="", help="SOHBET_EMBEDDING_MODEL value")
     parser.add_argument(
-        "--cache", type=Path, default=Path.home() / ".cache" / "sohbet" / "bench-faq"
+        "--cache", type=Path, default=Path.home() / ".cache" / "sohbet" / "bench-retrieval"
     )
+    parser.add_argument("--only", default="", help="comma-separated corpora: faq,reading,technical")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    if shutil.which("apt-get") is None and not (args.cache / "root").exists():
-        raise SystemExit("Needs Debian's apt-get to fetch the FAQ packages.")
     root, versions = fetch(args.cache)
     report: dict[str, Any] = {
+        "command": "python -m bench.retrieval_quality"
+        + (f" --only {args.only}" if args.only else ""),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPU only",
         "python": platform.python_version(),
         "packages": versions,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+    only = {x for x in args.only.split(",") if x}
     folder = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="sohbet-retrieval-", dir=folder) as work:
-        report["result"] = await evaluate(root, Path(work), args.embedding)
-    print(json.dumps(report["result"], indent=2))
+        report["result"] = await evaluate(root, Path(work), args.embedding, only)
+    print("\n".join(verdict(report["result"])))
     if not args.no_write:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "retrieval_quality.json").write_text(json.dumps(report, indent=2) + "\n")

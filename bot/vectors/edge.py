@@ -25,7 +25,6 @@ from qdrant_edge import (
     EdgeVectorParams,
     FieldCondition,
     Filter,
-    Fusion,
     HnswIndexConfig,
     IsEmptyCondition,
     KeywordIndexParams,
@@ -33,7 +32,6 @@ from qdrant_edge import (
     Modifier,
     PayloadSchemaType,
     Point,
-    Prefetch,
     Query,
     QueryRequest,
     ScoredPoint,
@@ -43,12 +41,12 @@ from qdrant_edge import (
 )
 
 from bot.vectors.errors import VectorStoreError, VectorStoreUnavailable
+from bot.vectors.fusion import fuse
 from bot.vectors.lockfile import StoreLock
 from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope
 from bot.vectors.schema import (
     DENSE_VECTOR,
     KEYWORD_FIELDS,
-    RRF_K,
     SPARSE_VECTOR,
     TENANT_FIELD,
     SparseEncoder,
@@ -265,10 +263,23 @@ class EdgeVectorStore:
 
         def work(shard: EdgeShard) -> list[SearchHit]:
             sparse = self._encoder.query(query_text) if mode != "dense" else None
-            request = _request(_scope_filter(scope), dense, sparse, limit, mode)
-            if request is None:
-                return []
-            return [_hit(point, mode, dense) for point in shard.query(request)]
+            where = _scope_filter(scope)
+            if mode != "hybrid":
+                request = _request(where, dense, sparse, limit, mode)
+                if request is None:
+                    return []
+                return [_hit(point, mode, dense) for point in shard.query(request)]
+            # Hybrid: both legs here, fused by the shared code (bot/vectors/fusion.py).
+            legs: dict[SearchMode, list[SearchHit]] = {"dense": [], "sparse": []}
+            pairs: tuple[tuple[SearchMode, object], ...] = (("dense", dense), ("sparse", sparse))
+            for leg, wanted in pairs:
+                if wanted is None:
+                    continue
+                request = _request(where, dense, sparse, candidate_limit(limit), leg)
+                if request is not None:
+                    legs[leg] = [_hit(point, leg, dense) for point in shard.query(request)]
+            fused = fuse(legs["dense"], legs["sparse"], limit)
+            return self._encoder.coverage(sparse, fused)
 
         return await self._run(work)
 
@@ -368,32 +379,12 @@ def _request(
         return QueryRequest(
             limit=limit, query=query, filter=scope_filter, with_payload=True, with_vector=with_dense
         )
-    # Hybrid. The scope filter sits on every leg as well as on the fusion: never rely on
-    # propagation to keep other servers' chunks out of the candidates.
-    legs = [
-        Prefetch(limit=candidate_limit(limit), query=leg, filter=scope_filter)
-        for leg in (
-            Query.Nearest(dense, using=DENSE_VECTOR) if dense is not None else None,
-            Query.Nearest(sparse, using=SPARSE_VECTOR) if sparse is not None else None,
-        )
-        if leg is not None
-    ]
-    if not legs:
-        return None
-    return QueryRequest(
-        limit=limit,
-        prefetches=legs,
-        query=Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # the stub omits Fusion.Rrf
-        filter=scope_filter,
-        with_payload=True,
-        with_vector=with_dense,
-    )
+    raise VectorStoreError(f"No single engine request for mode {mode!r}.")
 
 
 def _hit(point: ScoredPoint, mode: SearchMode, query_vector: list[float] | None) -> SearchHit:
     payload = point.payload or {}
     if mode == "dense":
-        dense_score: float | None = float(point.score)
-    else:
-        dense_score = dense_similarity(query_vector, point.vector)
-    return hit_from_payload(payload, point.score, dense_score)
+        return hit_from_payload(payload, point.score, float(point.score))
+    dense_score = dense_similarity(query_vector, point.vector)
+    return hit_from_payload(payload, point.score, dense_score, sparse_score=float(point.score))

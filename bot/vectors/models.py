@@ -52,6 +52,7 @@ class SearchHit:
     `score` is the ranking score of the chosen mode (RRF for hybrid, cosine for dense, BM25 for
     sparse). `dense_score` is the cosine similarity between the query vector and the chunk,
     whatever the mode, for answer thresholds; None when no query vector was given.
+    `sparse_score` is the chunk's BM25 score when the BM25 leg found it.
     """
 
     id: str
@@ -66,6 +67,9 @@ class SearchHit:
     source_url: str | None
     score: float
     dense_score: float | None
+    sparse_score: float | None = None  # the BM25 score, when the BM25 leg found the chunk
+    # Share of the query's searchable words (BM25 tokens) found in the chunk, 0..1 (hybrid).
+    keyword_coverage: float | None = None
 
 
 @runtime_checkable

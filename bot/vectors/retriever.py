@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field
 
 from bot.ai.base import Embedder
 from bot.vectors.errors import VectorStoreError
+from bot.vectors.fusion import is_relevant
 from bot.vectors.models import SearchHit, SearchMode, SearchScope, VectorStore
 
 __all__ = ["HybridRetriever", "hit_to_document"]
@@ -36,6 +37,8 @@ def hit_to_document(hit: SearchHit) -> Document:
             "uploader_id": hit.uploader_id,
             "score": hit.score,
             "dense_score": hit.dense_score,
+            "sparse_score": hit.sparse_score,
+            "keyword_coverage": hit.keyword_coverage,
         },
     )
 
@@ -43,8 +46,13 @@ def hit_to_document(hit: SearchHit) -> Document:
 class HybridRetriever(BaseRetriever):
     """Embeds the query, searches the store within `scope`, returns the best `k` chunks.
 
-    `min_dense_score` drops hits whose cosine similarity to the query is below it (so a
-    question with no relevant document gets no context rather than noise).
+    Relevance gate: with `min_dense_score` set, the top hits are kept only when at least one
+    of them is relevant by either leg (bot.vectors.fusion.is_relevant: dense cosine at least
+    `min_dense_score`, or keyword coverage at least `min_keyword_coverage`); otherwise
+    nothing is returned, so a question no document covers gets no context rather than
+    noise. A gate, not a per-hit filter: the right passage at rank 3 is not dropped because
+    its cosine is low when rank 1 shows the documents do cover the question
+    (bench/retrieval_quality.py measures both).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -54,6 +62,7 @@ class HybridRetriever(BaseRetriever):
     scope: SearchScope
     k: int = Field(default=5, ge=1, le=100)
     min_dense_score: float | None = None
+    min_keyword_coverage: float = 1.01  # > 1: keyword evidence off
     mode: SearchMode = "hybrid"
 
     def model_post_init(self, context: Any, /) -> None:
@@ -71,9 +80,16 @@ class HybridRetriever(BaseRetriever):
         hits: list[SearchHit] = await self.store.search(
             query, vector, self.scope, limit=self.k, mode=self.mode
         )
-        if self.min_dense_score is not None:
-            floor = self.min_dense_score
-            hits = [hit for hit in hits if hit.dense_score is not None and hit.dense_score >= floor]
+        if self.min_dense_score is not None and not any(
+            is_relevant(
+                hit.dense_score,
+                hit.keyword_coverage,
+                self.min_dense_score,
+                self.min_keyword_coverage,
+            )
+            for hit in hits
+        ):
+            return []
         return [hit_to_document(hit) for hit in hits]
 
     def _get_relevant_documents(

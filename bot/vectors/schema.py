@@ -6,6 +6,7 @@ indexes are what Qdrant can mark as the tenant key, and strings never lose preci
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +20,6 @@ from bot.vectors.models import ChunkRecord, SearchHit, SearchMode
 __all__ = [
     "DENSE_VECTOR",
     "KEYWORD_FIELDS",
-    "RRF_K",
     "SPARSE_VECTOR",
     "TENANT_FIELD",
     "SparseEncoder",
@@ -38,7 +38,6 @@ SPARSE_VECTOR = "bm25"
 # Payload fields with a keyword index; server_id is the tenant key.
 TENANT_FIELD = "server_id"
 KEYWORD_FIELDS = ("server_id", "channel_id", "document_id", "uploader_id")
-RRF_K = 60  # the usual reciprocal-rank-fusion constant: score = sum(1 / (k + rank))
 MAX_LIMIT = 100
 _POINT_NAMESPACE = uuid.UUID("6f2d7c1e-4a9b-5c3d-8e7f-0a1b2c3d4e5f")
 
@@ -68,7 +67,10 @@ def payload_for(chunk: ChunkRecord) -> dict[str, Any]:
 
 
 def hit_from_payload(
-    payload: Mapping[str, Any], score: float, dense_score: float | None
+    payload: Mapping[str, Any],
+    score: float,
+    dense_score: float | None,
+    sparse_score: float | None = None,
 ) -> SearchHit:
     channel = payload.get("channel_id")
     page = payload.get("page")
@@ -85,6 +87,7 @@ def hit_from_payload(
         source_url=payload.get("source_url"),
         score=float(score),
         dense_score=dense_score,
+        sparse_score=sparse_score,
     )
 
 
@@ -166,6 +169,22 @@ class SparseEncoder:
 
     def document(self, text: str) -> SparseVector:
         return self._model.embed_document(text)
+
+    def coverage(self, query: SparseVector | None, hits: Sequence[SearchHit]) -> list[SearchHit]:
+        """The hits with `keyword_coverage`: the share of the query's words each one contains."""
+        if query is None or not query.indices:
+            return list(hits)
+        wanted = set(query.indices)
+        return [
+            dataclasses.replace(
+                hit,
+                keyword_coverage=round(
+                    len(wanted & set(self._model.embed_document(hit.text).indices)) / len(wanted),
+                    3,
+                ),
+            )
+            for hit in hits
+        ]
 
     def query(self, text: str) -> SparseVector | None:
         """None when the text has no searchable token (empty, only stop words)."""

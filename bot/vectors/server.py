@@ -14,11 +14,11 @@ from qdrant_edge import SparseVector as EdgeSparseVector
 
 from bot.config import mask_url
 from bot.vectors.errors import VectorStoreError, VectorStoreUnavailable
+from bot.vectors.fusion import fuse
 from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope
 from bot.vectors.schema import (
     DENSE_VECTOR,
     KEYWORD_FIELDS,
-    RRF_K,
     SPARSE_VECTOR,
     TENANT_FIELD,
     SparseEncoder,
@@ -230,42 +230,35 @@ class QdrantServerStore:
     ) -> list[SearchHit]:
         check_search(query_vector, limit, mode, self.dimension)
         dense = list(query_vector) if query_vector is not None else None
-        sparse = None
+        sparse = encoded_query = None
         if mode != "dense":
-            encoded = await asyncio.to_thread(self._encoder.query, query_text)
-            sparse = _sparse(encoded) if encoded is not None else None
+            encoded_query = await asyncio.to_thread(self._encoder.query, query_text)
+            sparse = _sparse(encoded_query) if encoded_query is not None else None
         scope_filter = _scope_filter(scope)
         with_dense: list[str] | bool = [DENSE_VECTOR] if dense is not None else False
-        request: dict[str, Any] = {
-            "query_filter": scope_filter,
-            "limit": limit,
-            "with_payload": True,
-        }
-        if mode == "dense":
-            request.update(query=dense, using=DENSE_VECTOR)
-        elif mode == "sparse":
-            if sparse is None:
-                return []
-            request.update(query=sparse, using=SPARSE_VECTOR, with_vectors=with_dense)
-        else:
-            # The scope filter sits on every leg as well as on the fusion.
-            legs = [
-                models.Prefetch(
-                    query=vector, using=name, filter=scope_filter, limit=candidate_limit(limit)
-                )
-                for name, vector in ((DENSE_VECTOR, dense), (SPARSE_VECTOR, sparse))
-                if vector is not None
-            ]
-            if not legs:
-                return []
-            request.update(
-                prefetch=legs,
-                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
-                with_vectors=with_dense,
-            )
+        legs: dict[SearchMode, list[SearchHit]] = {"dense": [], "sparse": []}
+        wanted: list[SearchMode] = ["dense", "sparse"] if mode == "hybrid" else [mode]
+        depth = candidate_limit(limit) if mode == "hybrid" else limit
         with self._translated():
-            response = await self._client.query_points(self.collection, **request)
-            return [_hit(point, mode, dense) for point in response.points]
+            for leg in wanted:
+                vector = dense if leg == "dense" else sparse
+                if vector is None:
+                    continue
+                response = await self._client.query_points(
+                    self.collection,
+                    query=vector,
+                    using=DENSE_VECTOR if leg == "dense" else SPARSE_VECTOR,
+                    query_filter=scope_filter,
+                    limit=depth,
+                    with_payload=True,
+                    with_vectors=with_dense if leg == "sparse" else False,
+                )
+                legs[leg] = [_hit(point, leg, dense) for point in response.points]
+        if mode != "hybrid":
+            return legs[mode]
+        # Both legs fused by the shared code (bot/vectors/fusion.py), as in the embedded store.
+        fused = fuse(legs["dense"], legs["sparse"], limit)
+        return await asyncio.to_thread(self._encoder.coverage, encoded_query, fused)
 
     async def document_chunks(self, server_id: int, document_id: str) -> list[SearchHit]:
         where = _match(server_id=str(server_id), document_id=document_id)
@@ -324,8 +317,8 @@ class QdrantServerStore:
 
 
 def _hit(point: models.ScoredPoint, mode: SearchMode, query: list[float] | None) -> SearchHit:
+    payload = point.payload or {}
     if mode == "dense":
-        dense_score: float | None = float(point.score)
-    else:
-        dense_score = dense_similarity(query, point.vector)
-    return hit_from_payload(point.payload or {}, point.score, dense_score)
+        return hit_from_payload(payload, point.score, float(point.score))
+    dense_score = dense_similarity(query, point.vector)
+    return hit_from_payload(payload, point.score, dense_score, sparse_score=float(point.score))

@@ -25,10 +25,12 @@ from bot.documents import DocumentLimits
 from bot.knowledge import Ingestor, is_stale
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
+from bot.vectors.fusion import is_relevant
 from plugins.rag.answer import (
-    NOT_FOUND,
     build_messages,
     format_sources,
+    is_refusal,
+    not_found_message,
     number_sources,
     used_citations,
 )
@@ -41,8 +43,25 @@ class RagSettings(PluginSettings):
     min_score: float = Field(
         0.25, ge=-1, le=1, description="Below this similarity, say the documents don't know"
     )
+    min_keyword_coverage: float = Field(
+        0.6,
+        ge=0,
+        le=1.01,
+        description="Or answer when a passage holds this share of the question's words "
+        "(above 1: off)",
+    )
     max_file_mb: float = Field(20, gt=0, le=100, description="Largest accepted upload")
     max_pages: int = Field(500, ge=1, le=5000, description="Most pages per document")
+
+
+def _passes(doc: LCDocument, settings: RagSettings) -> bool:
+    """The retriever's relevance rule, for a hit kept after its own gate."""
+    return is_relevant(
+        doc.metadata.get("dense_score"),
+        doc.metadata.get("keyword_coverage"),
+        settings.min_score,
+        settings.min_keyword_coverage,
+    )
 
 
 class _ProgressMessage:
@@ -184,20 +203,22 @@ class RagPlugin(Plugin):
             scope=SearchScope(ctx.server_id, channel),
             k=settings.top_k * 4 if this_channel else settings.top_k,
             min_dense_score=settings.min_score,
+            min_keyword_coverage=settings.min_keyword_coverage,
         )
         found: list[LCDocument] = await retriever.ainvoke(question)
-        if this_channel:  # only the documents uploaded to this channel
+        if this_channel:  # only the documents uploaded to this channel, gated again
             found = [d for d in found if d.metadata.get("channel_id") == channel]
             found = found[: settings.top_k]
+            if not any(_passes(d, settings) for d in found):
+                found = []
         if not found:
-            await ctx.reply(NOT_FOUND)
+            await ctx.reply(await not_found_message(question))
             return
         sources = number_sources(found)
         answer = await ctx.stream(ai.stream_for(ctx, build_messages(question, sources)))
-        if "i don't know" in answer.lower() and len(answer) < 80:
-            await ctx.reply(NOT_FOUND)
-            return
-        await ctx.reply(format_sources(used_citations(answer, sources)))
+        if is_refusal(answer):
+            return  # the model's own "the documents don't cover it" is the one answer
+        await ctx.reply(format_sources(used_citations(answer, sources), sources))
 
     # ----- management --------------------------------------------------------------------
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from bot.core.events import CommandCall
 from plugins.rag.answer import NOT_FOUND
 from tests.core.helpers import RecordingResponder
-from tests.rag.conftest import ANSWER, SERVER_A, StartWorld, World, kettle_pdf, posted
+from tests.rag.conftest import (
+    ANSWER,
+    GARDEN_TEXT,
+    SERVER_A,
+    StartWorld,
+    World,
+    kettle_pdf,
+    posted,
+)
 
 WARRANTY = "How long is the warranty?"
 OFF_TOPIC = "Who won the football world cup in 1998?"
@@ -23,14 +31,14 @@ async def test_upload_then_ask_cites_document_page_and_link(world: World) -> Non
     answer, sources = out.split("sohbet> **Sources**\n")
     assert answer == f"sohbet> {ANSWER}\n"
     # The model cited [1] only, and [1] is the warranty page, linked to where it came from.
-    assert sources.splitlines() == [f"[1] kettle-manual.pdf, page 2 — <{manual.as_uri()}>"]
+    assert sources.splitlines() == [f"[1] kettle-manual.pdf, pages 1, 2, 3 — <{manual.as_uri()}>"]
 
 
 async def test_a_turkish_question_finds_the_english_page(world: World) -> None:
     alice = world.member("alice")
     await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
     out = await alice.say("/ask Garanti süresi kaç ay?")
-    assert "[1] kettle-manual.pdf, page 2" in out
+    assert "[1] kettle-manual.pdf, pages 1, 2, 3" in out
 
 
 async def test_add_to_documents_cites_the_upload_message(world: World) -> None:
@@ -43,7 +51,7 @@ async def test_add_to_documents_cites_the_upload_message(world: World) -> None:
     assert row.source_url == message.link and row.uploader_id == alice.id
 
     out = await bob.say(f"/ask question:{WARRANTY}")
-    assert f"[1] kettle-manual.pdf, page 2 — <{message.link}>" in out
+    assert f"[1] kettle-manual.pdf, pages 1, 2, 3 — <{message.link}>" in out
 
 
 async def test_below_the_score_threshold_the_model_is_not_asked(world: World) -> None:
@@ -65,6 +73,7 @@ async def test_the_threshold_is_a_per_server_setting(world: World) -> None:
 
     out = await admin.say("/plugins config set plugin:docs key:min_score value:0.99")
     assert "`docs.min_score` is now `0.99` on this server." in out
+    await admin.say("/plugins config set plugin:docs key:min_keyword_coverage value:1.01")
     assert await admin.say(f"/ask {WARRANTY}") == f"sohbet> {NOT_FOUND}\n"
 
     await admin.say("/plugins config reset plugin:docs key:min_score")
@@ -84,20 +93,52 @@ async def test_a_model_that_does_not_know_gets_the_honest_answer(
     await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
 
     out = await alice.say(f"/ask {WARRANTY}")
-    assert out.endswith(f"sohbet> {NOT_FOUND}\n")
-    assert "**Sources**" not in out  # nothing is attributed to an answer that isn't one
+    # One answer: the model's own refusal, with no second "not found" and no sources.
+    assert out.endswith("sohbet> I don't know.\n")
+    assert NOT_FOUND not in out
+    assert "**Sources**" not in out and "Consulted" not in out
 
 
 async def test_only_the_cited_sources_are_listed(start_world: StartWorld) -> None:
-    world = await start_world(reply="Descale monthly [2]; keep the receipt [1].")
+    world = await start_world(reply="Compost goes in the left bin [2].")
     alice = world.member("alice")
     await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+    await alice.say(f"/docs upload file:{world.file('garden.txt', GARDEN_TEXT)}")
     await alice.say("/plugins config set plugin:docs key:min_score value:-1")  # keep every hit
+
+    out = await alice.say("/ask kettle warranty and where compost goes")
+    sources = out.split("**Sources**\n")[1].splitlines()
+    assert len(sources) == 1 and sources[0].startswith("[2] ")  # [1] was read, not cited
+
+
+async def test_two_chunks_of_one_document_are_one_source(start_world: StartWorld) -> None:
+    world = await start_world(reply="Keep the receipt [1]; descale monthly [1].")
+    alice = world.member("alice")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+    await alice.say("/plugins config set plugin:docs key:min_score value:-1")
 
     out = await alice.say("/ask kettle warranty receipt descaling citric acid")
     sources = out.split("**Sources**\n")[1].splitlines()
-    assert len(sources) == 2 and sources[0].startswith("[1] ") and sources[1].startswith("[2] ")
-    assert all("kettle-manual.pdf, page " in line for line in sources)
+    assert len(sources) == 1
+    assert sources[0].startswith("[1] kettle-manual.pdf, pages 1, 2, 3")
+
+
+async def test_an_answer_without_citations_says_the_sources_were_consulted(
+    start_world: StartWorld,
+) -> None:
+    world = await start_world(reply="The warranty is two years.")
+    alice = world.member("alice")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+
+    out = await alice.say(f"/ask {WARRANTY}")
+    assert "**Sources**" not in out
+    assert "*Consulted, not cited:* kettle-manual.pdf" in out
+
+
+async def test_not_found_answers_in_the_language_of_the_question(world: World) -> None:
+    out = await world.member().say("/ask Garanti süresi ne kadar, fişi saklamam gerekiyor mu?")
+    assert "Bu sunucunun belgelerinde bunun cevabını bulamadım" in out
+    assert NOT_FOUND not in out
 
 
 async def test_asking_in_a_direct_message_is_refused(world: World) -> None:

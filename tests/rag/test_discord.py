@@ -57,7 +57,7 @@ async def test_add_to_documents_then_ask_on_discord(env: Env) -> None:
     asked = await alice.slash(general, "ask", question="How long is the warranty?")
     texts = [m.content for m in [asked.response, *asked.followups] if m is not None]
     assert ANSWER in texts[0]
-    assert f"[1] kettle-manual.pdf, page 2 — <{posted.jump_url}>" in "\n".join(texts)
+    assert f"[1] kettle-manual.pdf, pages 1, 2, 3 — <{posted.jump_url}>" in "\n".join(texts)
 
     asked = await stranger.slash(elsewhere, "ask", question="How long is the warranty?")
     texts = [m.content for m in [asked.response, *asked.followups] if m is not None]
@@ -77,5 +77,5 @@ async def test_a_slash_upload_is_cited_by_a_permanent_link(env: Env) -> None:
     texts = "\n".join(m.content for m in [asked.response, *asked.followups] if m is not None)
     # The bot's own upload message, not the attachment's expiring CDN address.
     link = f"https://discord.com/channels/{guild.id}/{general.id}/{status[0].id}"
-    assert f"[1] kettle-manual.pdf, page 2 — <{link}>" in texts
+    assert f"[1] kettle-manual.pdf, pages 1, 2, 3 — <{link}>" in texts
     assert "cdn" not in texts.lower()

@@ -61,7 +61,7 @@ async def test_returns_scoped_documents_with_citation_metadata(
     assert all(doc.metadata["server_id"] == 1 for doc in documents)
 
 
-async def test_min_dense_score_drops_unrelated_chunks(
+async def test_relevance_gate_refuses_unrelated_questions_and_keeps_the_top_hits(
     store: VectorStore, embedder: HashEmbedder
 ) -> None:
     await _fill(store)
@@ -70,7 +70,9 @@ async def test_min_dense_score_drops_unrelated_chunks(
     )
     assert await strict.ainvoke("quantum chromodynamics lecture notes") == []
     kept = await strict.ainvoke("Membership fees are due by the end of March")
-    assert [doc.metadata["chunk_id"] for doc in kept] == ["c"]
+    # A gate, not a filter: the relevant chunk leads, the rest of the top 3 come along.
+    assert kept[0].metadata["chunk_id"] == "c"
+    assert len(kept) == 3
 
 
 async def test_channel_scope_and_modes_pass_through(
