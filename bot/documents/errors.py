@@ -29,10 +29,19 @@ KIND_LABELS = {
 
 
 def display_name(filename: str) -> str:
-    """The file's base name, made safe to put inside Discord inline code."""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
+    """The file's name, made safe to put inside Discord inline code.
+
+    A plain relative path (`sohbet ingest FOLDER` names files by their path inside the
+    folder, so two `index.txt` stay apart) is kept; an absolute path or one that climbs with
+    `..` is cut to its base name, so no server path is ever shown. A long name keeps its end.
+    """
+    path = filename.replace("\\", "/").strip()
+    parts = [p.strip() for p in path.split("/")]
+    if path.startswith("/") or ".." in parts or ":" in parts[0]:
+        parts = parts[-1:]
+    base = "/".join(p for p in parts if p not in ("", ".")) or "document"
     base = base.replace("`", "'").replace("\n", " ")
-    return base if len(base) <= 80 else base[:77] + "..."
+    return base if len(base) <= 80 else "..." + base[-77:]
 
 
 def _size(n: int) -> str:

@@ -30,9 +30,13 @@ def test_size_can_be_checked_before_downloading() -> None:
     limits.check_size(1024, "ok.pdf")
 
     with pytest.raises(DocumentTooLarge) as caught:
-        limits.check_size(5 * 1024 * 1024, "dir/big.pdf")
-
+        limits.check_size(5 * 1024 * 1024, "../dir/big.pdf")
     assert caught.value.user_message.startswith("`big.pdf` is 5.0 MB; the limit is 1 KB.")
+
+    # A plain relative name keeps its folders (two index.txt stay apart).
+    with pytest.raises(DocumentTooLarge) as caught:
+        limits.check_size(5 * 1024 * 1024, "./dir/big.pdf")
+    assert caught.value.user_message.startswith("`dir/big.pdf` is 5.0 MB; the limit is 1 KB.")
 
 
 async def test_too_many_bytes_is_refused_without_parsing() -> None:

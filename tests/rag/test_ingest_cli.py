@@ -72,7 +72,7 @@ async def test_ingest_command_adds_files_and_folders(
     assert lines[0].startswith(f"✓ {notes}: 1 page, 1 chunk, ")
     assert lines[1].startswith(f"✗ {folder / 'broken.pdf'}: `broken.pdf` seems to be damaged")
     assert lines[2].startswith(f"✓ {folder / 'kettle-manual.pdf'}: 3 pages, 3 chunks, ")
-    assert lines[3] == "✗ missing.txt: no such file"
+    assert lines[3] == "✗ missing.txt: skipped: no such file"
 
     # The bot, started on the same data folder, answers from those files on that server only.
     isolate_environment(monkeypatch, tmp_path)
@@ -102,3 +102,39 @@ async def test_ingest_command_adds_files_and_folders(
     # Again, in-process: everything is already there.
     assert await commands.ingest(config, [str(notes)], SERVER, None) == 1
     assert "is already in this server's documents" in capsys.readouterr().out
+
+
+async def test_a_folder_names_documents_by_relative_path_and_reports_what_it_skips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    isolate_environment(monkeypatch, tmp_path)
+    docs = tmp_path / "docs"
+    for sub, text in (("library", GARDEN_TEXT), ("howto", "Kettles boil water. " * 20)):
+        (docs / sub).mkdir(parents=True)
+        (docs / sub / "index.txt").write_text(text)
+    os.mkfifo(docs / "pipe")  # would hang a reader forever
+    (docs / "loop").symlink_to(docs / "loop")  # a symlink loop
+    (docs / "dangling").symlink_to(docs / "nowhere")
+    (docs / "up").symlink_to(docs)  # a folder link: never followed (no cycles)
+    if os.geteuid() == 0:
+        os.mknod(docs / "zero", 0o600 | 0o020000, os.makedev(1, 5))  # like /dev/zero
+    config = Config(data_dir=tmp_path / "data", model_provider="fake", plugins=["docs"])
+
+    code = await asyncio.wait_for(commands.ingest(config, [str(docs)], SERVER, None), 120)
+
+    out = capsys.readouterr().out
+    assert code == 1  # something was skipped: the exit code says so
+    assert f"✓ {docs / 'howto' / 'index.txt'}" in out
+    assert f"✓ {docs / 'library' / 'index.txt'}" in out  # the second one is not a duplicate
+    assert f"✗ {docs / 'pipe'}: skipped: a FIFO (named pipe), not a file" in out
+    assert f"✗ {docs / 'loop'}: skipped: can't be read" in out
+    assert f"✗ {docs / 'dangling'}: skipped: a broken symbolic link" in out
+    assert f"✗ {docs / 'up'}: skipped: a link to a folder (not followed)" in out
+    if os.geteuid() == 0:
+        assert f"✗ {docs / 'zero'}: skipped: a device, not a file" in out
+    app = await build_app(config, plugins=[RagPlugin()])
+    try:
+        names = sorted(d.name for d in await app.store.documents.list(SERVER))
+        assert names == ["howto/index.txt", "library/index.txt"]
+    finally:
+        await app.close()
