@@ -93,6 +93,7 @@ FUSIONS: dict[str, Callable[[list[SearchHit], list[SearchHit]], list[SearchHit]]
     )[:DEPTH],
 }
 DENSE_FLOORS = (0.2, 0.25, 0.3)
+CHOSEN_RULE = (0.25, 0.6, 0.0)  # min_score, min_coverage, cosine a keyword match still needs
 COVERAGE_FLOORS = (1.01, 0.5, 0.6, 0.66, 0.75, 1.0)  # 1.01: keyword evidence off
 OFF_TOPIC = [
     "Who won the football world cup in 1998?",
@@ -396,36 +397,40 @@ def cutoff_rows(
 ) -> list[dict[str, Any]]:
     """Per rule: the right chunk among the kept top-k hits, and refusals (nothing kept)."""
     rows = []
-    for dense in DENSE_FLOORS:
-        for sparse in COVERAGE_FLOORS:
+    rules = [(d, c, 0.0) for d in DENSE_FLOORS for c in COVERAGE_FLOORS]
+    rules += [(0.25, c, w) for c in (0.5, 0.6) for w in (0.1, 0.15)]
+    for dense, sparse, with_words in rules:
 
-            def kept(hits: list[SearchHit], d: float = dense, s: float = sparse) -> list[SearchHit]:
-                return [
-                    h for h in hits[:TOP_K] if is_relevant(h.dense_score, h.keyword_coverage, d, s)
-                ]
+        def kept(
+            hits: list[SearchHit], d: float = dense, s: float = sparse, w: float = with_words
+        ) -> list[SearchHit]:
+            return [
+                h for h in hits[:TOP_K] if is_relevant(h.dense_score, h.keyword_coverage, d, s, w)
+            ]
 
-            n = len(answerable) or 1
-            row: dict[str, Any] = {
-                "min_score": dense,
-                "min_coverage": "off" if sparse > 1 else sparse,
-                "reach (filter each hit)": round(
-                    sum(any(h.document_id == a for h in kept(hs)) for a, hs in answerable) / n, 3
-                ),
-                "reach (gate: all top hits if one passes)": round(
-                    sum(
-                        bool(kept(hs)) and any(h.document_id == a for h in hs[:TOP_K])
-                        for a, hs in answerable
-                    )
-                    / n,
-                    3,
-                ),
-                "reach without cutoff": round(
-                    sum(any(h.document_id == a for h in hs[:TOP_K]) for a, hs in answerable) / n, 3
-                ),
-            }
-            for name, lists in refusals.items():
-                row[f"{name} refused"] = round(sum(not kept(h) for h in lists) / len(lists), 3)
-            rows.append(row)
+        n = len(answerable) or 1
+        row: dict[str, Any] = {
+            "min_score": dense,
+            "min_coverage": "off" if sparse > 1 else sparse,
+            "with cosine ≥": with_words,
+            "reach (filter each hit)": round(
+                sum(any(h.document_id == a for h in kept(hs)) for a, hs in answerable) / n, 3
+            ),
+            "reach (gate: all top hits if one passes)": round(
+                sum(
+                    bool(kept(hs)) and any(h.document_id == a for h in hs[:TOP_K])
+                    for a, hs in answerable
+                )
+                / n,
+                3,
+            ),
+            "reach without cutoff": round(
+                sum(any(h.document_id == a for h in hs[:TOP_K]) for a, hs in answerable) / n, 3
+            ),
+        }
+        for name, lists in refusals.items():
+            row[f"{name} refused"] = round(sum(not kept(h) for h in lists) / len(lists), 3)
+        rows.append(row)
     return rows
 
 
@@ -560,6 +565,30 @@ def verdict(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def cutoff_summary(r: dict[str, Any]) -> list[str]:
+    """The rule /ask uses (gate, min_score 0.25, min_coverage 0.6) against the previous one."""
+    lines = [
+        "## Relevance: the rule /ask uses against the previous one",
+        "",
+        "Previous: drop each hit whose dense cosine is below 0.25. Now: if any of the top "
+        f"{TOP_K} hits has a cosine of at least 0.25 OR holds at least 60% of the question's "
+        'words, all of them go to the model; otherwise "not found".',
+        "",
+        "| corpus | reach before | reach now | reach with no cutoff | off-topic refused before "
+        "| off-topic refused now |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, c in r["corpora"].items():
+        rows = {(r["min_score"], r["min_coverage"], r["with cosine ≥"]): r for r in c["cutoff"]}
+        before, now = rows[(0.25, "off", 0.0)], rows[CHOSEN_RULE]
+        lines.append(
+            f"| {name} | {before['reach (filter each hit)']} | "
+            f"{now['reach (gate: all top hits if one passes)']} | {now['reach without cutoff']} | "
+            f"{before['off-topic refused']} | {now['off-topic refused']} |"
+        )
+    return lines
+
+
 def held_out_weights(r: dict[str, Any]) -> list[str]:
     """Leave one set out: the convex weight that is best on the other sets, tried on it."""
     key = f"mrr@{DEPTH}"
@@ -627,7 +656,7 @@ def _markdown(report: dict[str, Any]) -> str:
             + " | ".join(f"{v:.3f}" for v in values)
             + f" | {sum(values) / len(values):.3f} |"
         )
-    lines += ["", *held_out_weights(r)]
+    lines += ["", *held_out_weights(r), "", *cutoff_summary(r)]
     lines += [
         "",
         "## Relevance cutoff",

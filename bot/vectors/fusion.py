@@ -119,6 +119,7 @@ def is_relevant(
     keyword_coverage: float | None,
     min_dense: float,
     min_coverage: float,
+    min_dense_with_keywords: float = 0.0,
 ) -> bool:
     """Whether a hit is worth showing the model: either leg's evidence may carry it.
 
@@ -126,8 +127,13 @@ def is_relevant(
     the question's searchable words the chunk contains) catches questions that name the
     passage's rare words (acronyms, identifiers) where the dense leg is weak. Coverage is a
     share, not a raw BM25 score, so one threshold holds for small and large corpora alike.
-    `min_coverage` > 1 turns the keyword evidence off.
+    `min_coverage` > 1 turns the keyword evidence off. `min_dense_with_keywords` is the lower
+    cosine a keyword match still needs (a passage that shares words but no meaning).
     """
     if dense_score is not None and dense_score >= min_dense:
         return True
-    return keyword_coverage is not None and keyword_coverage >= min_coverage
+    return (
+        keyword_coverage is not None
+        and keyword_coverage >= min_coverage
+        and (dense_score is None or dense_score >= min_dense_with_keywords)
+    )
