@@ -5,7 +5,17 @@ from bot.knowledge.ingest import (
     Ingestor,
     IngestResult,
     Progress,
+    document_id_for,
+    is_abandoned,
     is_stale,
 )
 
-__all__ = ["DuplicateDocument", "IngestResult", "Ingestor", "Progress", "is_stale"]
+__all__ = [
+    "DuplicateDocument",
+    "IngestResult",
+    "Ingestor",
+    "Progress",
+    "document_id_for",
+    "is_abandoned",
+    "is_stale",
+]

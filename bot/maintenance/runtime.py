@@ -58,6 +58,7 @@ class Operations:
         self.inflight = inflight
         self.observability = observability
         self.retention = retention
+        self.reconciler: PeriodicJob | None = None
         self.grace = grace
         self.drain_report: DrainReport | None = None
         self._stop_callbacks: list[StopCallback] = []
@@ -78,6 +79,7 @@ class Operations:
         metrics: Metrics | None = None,
         metrics_port: int | None = None,
         freeze_gc: bool = True,
+        reconcile_documents: bool = True,
     ) -> Operations:
         """Start observability (port: `metrics_port`, else config.metrics_port; none when
         neither is set) and the retention job. Raises MetricsPortUnavailable, having started
@@ -94,7 +96,12 @@ class Operations:
             job = start_retention(
                 app.store, days, interval=retention_interval, first_delay=retention_first_delay
             )
-        return cls(app, inflight, observability, job, grace)
+        ops = cls(app, inflight, observability, job, grace)
+        if reconcile_documents:
+            from bot.knowledge.reconcile import start_reconciler
+
+            ops.reconciler = start_reconciler(app)
+        return ops
 
     # ----- shutdown ------------------------------------------------------------------------
 
@@ -164,4 +171,6 @@ class Operations:
         self.inflight.stop_accepting()
         if self.retention is not None:
             await self.retention.stop()
+        if self.reconciler is not None:
+            await self.reconciler.stop()
         await self.observability.close()

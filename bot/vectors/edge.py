@@ -23,6 +23,7 @@ from qdrant_edge import (
     EdgeShard,
     EdgeSparseVectorParams,
     EdgeVectorParams,
+    FacetRequest,
     FieldCondition,
     Filter,
     HnswIndexConfig,
@@ -46,8 +47,11 @@ from bot.vectors.lockfile import StoreLock
 from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope
 from bot.vectors.schema import (
     DENSE_VECTOR,
+    FACET_LIMIT,
     KEYWORD_FIELDS,
+    PENDING,
     SPARSE_VECTOR,
+    STATE_FIELD,
     TENANT_FIELD,
     SparseEncoder,
     candidate_limit,
@@ -86,7 +90,9 @@ def _scope_filter(scope: SearchScope) -> Filter:
     if scope.channel_id is not None:
         channel = FieldCondition(key="channel_id", match=MatchValue(str(scope.channel_id)))
         must.append(Filter(should=[channel, IsEmptyCondition("channel_id")]))
-    return Filter(must=must)
+    # Never a chunk of a document that is still being added.
+    pending = FieldCondition(key=STATE_FIELD, match=MatchValue(PENDING))
+    return Filter(must=must, must_not=[pending])
 
 
 def _match(**fields: str) -> Filter:
@@ -298,6 +304,32 @@ class EdgeVectorStore:
 
     async def delete_document(self, server_id: int, document_id: str) -> int:
         return await self._delete(_match(server_id=str(server_id), document_id=document_id))
+
+    async def publish_document(self, server_id: int, document_id: str) -> None:
+        where = _match(server_id=str(server_id), document_id=document_id)
+        operation = UpdateOperation.delete_payload_by_filter(where, [STATE_FIELD])
+        await self._run(partial(EdgeShard.update, operation=operation))
+
+    async def document_ids(self, pending_only: bool = False) -> dict[str, int]:
+        state = {STATE_FIELD: PENDING} if pending_only else {}
+
+        def work(shard: EdgeShard) -> dict[str, int]:
+            found: dict[str, int] = {}
+            servers = shard.facet(
+                FacetRequest(TENANT_FIELD, limit=FACET_LIMIT, exact=True, filter=_match(**state))
+            )
+            for server in servers.hits:
+                request = FacetRequest(
+                    "document_id",
+                    limit=FACET_LIMIT,
+                    exact=True,
+                    filter=_match(server_id=str(server.value), **state),
+                )
+                for document in shard.facet(request).hits:
+                    found[str(document.value)] = int(server.value)
+            return found
+
+        return await self._run(work)
 
     async def delete_by_uploader(self, uploader_id: int, server_id: int | None = None) -> int:
         if server_id is None:

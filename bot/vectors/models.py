@@ -31,6 +31,9 @@ class ChunkRecord:
     position: int
     page: int | None = None
     source_url: str | None = None
+    # Written while its document is still being added: no search sees it until the document
+    # is published (VectorStore.publish_document), so half a document is never served.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,15 @@ class VectorStore(Protocol):
 
     async def delete_document(self, server_id: int, document_id: str) -> int:
         """Delete every chunk of one document of one server; returns how many were deleted."""
+        ...
+
+    async def publish_document(self, server_id: int, document_id: str) -> None:
+        """Make a document's pending chunks searchable, all at once. Idempotent."""
+        ...
+
+    async def document_ids(self, pending_only: bool = False) -> dict[str, int]:
+        """Every document that has chunks here (or pending chunks), with its server: for
+        reconciling with SQL."""
         ...
 
     async def delete_by_uploader(self, uploader_id: int, server_id: int | None = None) -> int:

@@ -19,8 +19,11 @@ from bot.vectors.models import ChunkRecord, SearchHit, SearchMode
 
 __all__ = [
     "DENSE_VECTOR",
+    "FACET_LIMIT",
     "KEYWORD_FIELDS",
+    "PENDING",
     "SPARSE_VECTOR",
+    "STATE_FIELD",
     "TENANT_FIELD",
     "SparseEncoder",
     "candidate_limit",
@@ -37,7 +40,10 @@ DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
 # Payload fields with a keyword index; server_id is the tenant key.
 TENANT_FIELD = "server_id"
-KEYWORD_FIELDS = ("server_id", "channel_id", "document_id", "uploader_id")
+# A chunk of a document still being added carries state=pending; searches skip it.
+STATE_FIELD, PENDING = "state", "pending"
+KEYWORD_FIELDS = ("server_id", "channel_id", "document_id", "uploader_id", STATE_FIELD)
+FACET_LIMIT = 1_000_000  # facets list every server / document: no truncation
 MAX_LIMIT = 100
 _POINT_NAMESPACE = uuid.UUID("6f2d7c1e-4a9b-5c3d-8e7f-0a1b2c3d4e5f")
 
@@ -52,7 +58,7 @@ def _snowflake(value: int | None) -> str | None:
 
 
 def payload_for(chunk: ChunkRecord) -> dict[str, Any]:
-    return {
+    payload = {
         "chunk_id": chunk.id,
         "text": chunk.text,
         "server_id": str(chunk.server_id),
@@ -64,6 +70,9 @@ def payload_for(chunk: ChunkRecord) -> dict[str, Any]:
         "position": chunk.position,
         "page": chunk.page,
     }
+    if chunk.pending:
+        payload[STATE_FIELD] = PENDING
+    return payload
 
 
 def hit_from_payload(

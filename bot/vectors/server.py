@@ -18,8 +18,11 @@ from bot.vectors.fusion import fuse
 from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope
 from bot.vectors.schema import (
     DENSE_VECTOR,
+    FACET_LIMIT,
     KEYWORD_FIELDS,
+    PENDING,
     SPARSE_VECTOR,
+    STATE_FIELD,
     TENANT_FIELD,
     SparseEncoder,
     candidate_limit,
@@ -46,7 +49,8 @@ def _scope_filter(scope: SearchScope) -> models.Filter:
         channel = _eq("channel_id", str(scope.channel_id))
         empty = models.IsEmptyCondition(is_empty=models.PayloadField(key="channel_id"))
         must.append(models.Filter(should=[channel, empty]))
-    return models.Filter(must=must)
+    # Never a chunk of a document that is still being added.
+    return models.Filter(must=must, must_not=[_eq(STATE_FIELD, PENDING)])
 
 
 def _eq(key: str, value: str) -> models.FieldCondition:
@@ -280,6 +284,54 @@ class QdrantServerStore:
 
     async def delete_document(self, server_id: int, document_id: str) -> int:
         return await self._delete(_match(server_id=str(server_id), document_id=document_id))
+
+    async def publish_document(self, server_id: int, document_id: str) -> None:
+        where = _match(server_id=str(server_id), document_id=document_id)
+        with self._translated():
+            await self._client.delete_payload(
+                self.collection,
+                keys=[STATE_FIELD],
+                points=models.FilterSelector(filter=where),
+                wait=True,
+            )
+
+    async def document_ids(self, pending_only: bool = False) -> dict[str, int]:
+        found: dict[str, int] = {}
+        state = {STATE_FIELD: PENDING} if pending_only else {}
+        with self._translated():
+            if self._local:  # local mode has no facets: read the payloads
+                offset: Any = None
+                while True:
+                    points, offset = await self._client.scroll(
+                        self.collection,
+                        limit=1000,
+                        offset=offset,
+                        with_payload=["server_id", "document_id"],
+                        with_vectors=False,
+                    )
+                    for point in points:
+                        payload = point.payload or {}
+                        found[str(payload["document_id"])] = int(payload["server_id"])
+                    if offset is None:
+                        return found
+            servers = await self._client.facet(
+                self.collection,
+                TENANT_FIELD,
+                limit=FACET_LIMIT,
+                exact=True,
+                facet_filter=_match(**state) if state else None,
+            )
+            for server in servers.hits:
+                documents = await self._client.facet(
+                    self.collection,
+                    "document_id",
+                    limit=FACET_LIMIT,
+                    exact=True,
+                    facet_filter=_match(server_id=str(server.value), **state),
+                )
+                for document in documents.hits:
+                    found[str(document.value)] = int(server.value)
+        return found
 
     async def delete_by_uploader(self, uploader_id: int, server_id: int | None = None) -> int:
         if server_id is None:

@@ -22,7 +22,7 @@ from bot.core import (
 )
 from bot.core.context import SentMessage
 from bot.documents import DocumentLimits
-from bot.knowledge import Ingestor, is_stale
+from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
 from bot.vectors.fusion import is_relevant
@@ -261,7 +261,7 @@ class RagPlugin(Plugin):
             raise SohbetError(
                 "Only the person who uploaded it or an admin (Manage Server) can delete it."
             )
-        if doc.status != "ready" and not is_stale(doc):
+        if doc.status != "ready" and not await is_abandoned(ctx.services.store, doc):
             # Deleting now would race the upload: its next batches would land without a row.
             raise SohbetError(f"**{doc.name}** is still being added; delete it once it's ready.")
         removed = await (await self._ingestor(ctx)).delete(ctx.server_id, doc.id)

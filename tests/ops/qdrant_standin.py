@@ -46,6 +46,8 @@ class QdrantStandIn:
         app.router.add_post(name + "/points/query", self._query)
         app.router.add_post(name + "/points/count", self._points_count)
         app.router.add_post(name + "/points/delete", self._delete)
+        app.router.add_post(name + "/points/payload/delete", self._delete_payload)
+        app.router.add_post(name + "/facet", self._facet)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
@@ -119,3 +121,33 @@ class QdrantStandIn:
         body = models.FilterSelector.model_validate(await request.json())
         await self.engine.delete(request.match_info["name"], points_selector=body)
         return _updated()
+
+    async def _delete_payload(self, request: web.Request) -> web.Response:
+        body = models.DeletePayload.model_validate(await request.json())
+        selector = models.FilterSelector(filter=body.filter) if body.filter else body.points
+        await self.engine.delete_payload(
+            request.match_info["name"], keys=body.keys, points=selector or []
+        )
+        return _updated()
+
+    async def _facet(self, request: web.Request) -> web.Response:
+        """Counts of a keyword's values (the local engine has no facets: read payloads)."""
+        body = models.FacetRequest.model_validate(await request.json())
+        counts: dict[str, int] = {}
+        offset: Any = None
+        while True:
+            points, offset = await self.engine.scroll(
+                request.match_info["name"],
+                scroll_filter=body.filter,
+                limit=1000,
+                offset=offset,
+                with_payload=[body.key],
+            )
+            for point in points:
+                value = (point.payload or {}).get(body.key)
+                if value is not None:
+                    counts[str(value)] = counts.get(str(value), 0) + 1
+            if offset is None:
+                break
+        hits = [{"value": v, "count": c} for v, c in sorted(counts.items())][: body.limit or 10]
+        return _ok({"hits": hits})

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -372,10 +373,10 @@ async def test_embedded_store_locked_by_another_process_then_released(config: Co
         uploaded = await cooled(erin).command("docs upload", file=upload())
         assert uploaded.text.startswith("✅"), uploaded.text
         asked = await cooled(erin).command("ask", question="When does the office open?")
-        assert [r.text for r in asked.replies] == [
-            "You said: When does the office open?",
-            "**Sources**\n[1] handbook.md",
-        ]
+        answer, sources = [r.text for r in asked.replies]
+        assert answer.startswith("You said: <sources>")  # the echo model repeats the user turn
+        assert "Question: When does the office open?" in answer
+        assert sources == "**Sources**\n[1] handbook.md"
     finally:
         holder.stop()
         await app.close()
@@ -397,12 +398,17 @@ async def test_qdrant_server_going_away_mid_run_then_coming_back(
     ops = await start_ops(app, metrics)
     frank = Talk(app, user_id=12, server_id=505, channel_id=55)
     question = "When does the office open?"
-    answer = ["You said: When does the office open?", "**Sources**\n[1] handbook.md"]
+    def answered(replies: list[Any]) -> bool:
+        texts = [r.text for r in replies]
+        return (
+            len(texts) == 2
+            and f"Question: {question}" in texts[0]
+            and texts[1] == "**Sources**\n[1] handbook.md"
+        )
+
     try:
         assert (await cooled(frank).command("docs upload", file=upload())).text.startswith("✅")
-        assert [
-            r.text for r in (await cooled(frank).command("ask", question=question)).replies
-        ] == answer
+        assert answered((await cooled(frank).command("ask", question=question)).replies)
         assert (await readyz(ops))[0] == 200
 
         await qdrant.stop()
@@ -421,9 +427,7 @@ async def test_qdrant_server_going_away_mid_run_then_coming_back(
         assert events(metrics, "docs", "error") == 0
 
         await qdrant.start()  # same port, same data
-        assert [
-            r.text for r in (await cooled(frank).command("ask", question=question)).replies
-        ] == answer
+        assert answered((await cooled(frank).command("ask", question=question)).replies)
         assert (await cooled(frank).command("docs upload", file=other)).text.startswith("✅")
         assert (await readyz(ops))[0] == 200
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -180,3 +181,20 @@ async def test_an_abandoned_upload_can_be_deleted(world: World) -> None:
     out = await alice.say(f"/docs delete document:{stale.id[:8]}")
     assert "Deleted **kettle-manual.pdf** and its 0 chunks." in out
     assert await world.rows(SERVER_A) == []
+
+
+async def test_an_upload_whose_process_died_can_be_sent_again_at_once(world: World) -> None:
+    """The lease names a process that is gone: no waiting for the row to grow old."""
+    alice = world.member("alice")
+    data = kettle_pdf()
+    row = await _abandoned_row(world, data, timedelta(seconds=5), alice.id)
+    dead = await asyncio.create_subprocess_exec("true")
+    await dead.wait()
+    now = datetime.now(UTC).isoformat()
+    await world.app.store.state.set(f"ingest:{row.id}", f"{socket.gethostname()}|{dead.pid}|{now}")
+
+    out = await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', data)}")
+    assert "✅ Added **kettle-manual.pdf**: 3 pages, 3 chunks" in out
+    (ready,) = await world.rows(SERVER_A)
+    assert ready.status == "ready" and await world.chunks(SERVER_A) == 3
+    assert await world.app.store.state.get(f"ingest:{ready.id}") is None  # lease ended

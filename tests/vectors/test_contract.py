@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -257,3 +258,29 @@ async def test_ping_then_close_makes_the_store_unavailable(store: VectorStore) -
         await store.search("x", None, SearchScope(1))
     with pytest.raises(VectorStoreUnavailable):
         await store.upsert([chunk("x", TEXTS[0])])
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_pending_document_is_invisible_until_published(
+    store: VectorStore, mode: str
+) -> None:
+    pending = [
+        dataclasses.replace(chunk(f"p:{i}", text, document="half", position=i), pending=True)
+        for i, text in enumerate(TEXTS)
+    ]
+    await store.upsert(pending)
+    vector = None if mode == "sparse" else hash_vector("refund policy")
+    assert await store.search("refund policy", vector, SearchScope(1), mode=mode) == []
+    assert await store.document_ids() == {"half": 1}  # the reconciler still sees it
+
+    await store.publish_document(1, "half")
+    await store.publish_document(1, "half")  # idempotent
+    [first, *_] = await store.search("refund policy", vector, SearchScope(1), mode=mode)
+    assert first.text == TEXTS[1]
+
+
+async def test_document_ids_lists_every_document_with_its_server(store: VectorStore) -> None:
+    await store.upsert([chunk("a", TEXTS[0], server=1, document="d1")])
+    await store.upsert([chunk("b", TEXTS[1], server=2, document="d2")])
+    await store.upsert([chunk("c", TEXTS[2], server=2, document="d2", position=1)])
+    assert await store.document_ids() == {"d1": 1, "d2": 2}
