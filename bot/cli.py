@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -64,12 +65,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # one line through the log (and its masking), never a traceback
+        logging.getLogger("sohbet").debug("fatal error", exc_info=True)
+        logging.getLogger("sohbet").critical(
+            "Sohbet stopped: %s: %s (run with SOHBET_LOG_LEVEL=DEBUG for details)",
+            type(exc).__name__,
+            str(exc).splitlines()[0][:300] if str(exc) else "no details",
+        )
+        return 1
 
 
 def _explain(error: SohbetError, config: Config) -> str:
     """The user-facing message, plus the driver's reason when the database is down."""
-    from bot.store.database import InvalidDatabaseUrl, StoreUnavailable
+    from bot.store.database import InvalidDatabaseUrl, StoreDamaged, StoreUnavailable
 
+    if isinstance(error, StoreDamaged):
+        from bot.config import mask_url
+
+        return (
+            f"The database at {mask_url(config.resolved_database_url)} is damaged: "
+            f"{error.reason}. Restore it from a backup, or move the file aside to start "
+            "fresh (settings and history are lost; re-add documents). `sohbet doctor` checks it."
+        )
     if isinstance(error, StoreUnavailable) and not isinstance(error, InvalidDatabaseUrl):
         from bot.config import mask_url
 

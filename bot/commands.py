@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Config, mask_url
-from bot.store.database import InvalidDatabaseUrl, Store, StoreUnavailable
+from bot.store.database import InvalidDatabaseUrl, Store, StoreDamaged, StoreUnavailable
 from bot.store.migrations import current_revision, head_revision
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ async def _check_database(config: Config, report: Callable[[bool, str, str], Non
         report(False, "database", exc.user_message)
         return
     try:
-        await store.ping()
+        await store.ping(check_integrity=True)
         current = await current_revision(store.engine)
         head = head_revision()
         if current == head:
@@ -144,6 +144,13 @@ async def _check_database(config: Config, report: Callable[[bool, str, str], Non
             found = current or "none"
             advice = f"expected {head}: run `sohbet db upgrade`"
             report(False, "database", f"schema at {found}, {advice}")
+    except StoreDamaged as exc:
+        report(
+            False,
+            "database",
+            f"damaged ({exc.reason}): restore it from a backup, or move the file aside and "
+            "start fresh (then re-add documents)",
+        )
     except StoreUnavailable as exc:
         report(False, "database", f"unreachable ({exc.reason})")
     finally:

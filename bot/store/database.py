@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DatabaseError,
     DBAPIError,
     IntegrityError,
     InvalidRequestError,
@@ -27,18 +29,28 @@ from bot.config import mask_url
 from bot.core.errors import SohbetError
 from bot.store import migrations
 
-__all__ = ["InvalidDatabaseUrl", "Store", "StoreUnavailable", "normalize_database_url"]
+__all__ = [
+    "InvalidDatabaseUrl",
+    "Store",
+    "StoreDamaged",
+    "StoreUnavailable",
+    "normalize_database_url",
+]
 
 log = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT_S = 5.0
+STATEMENT_TIMEOUT_S = 5.0
+HUNG_BACKOFF_S = 5.0
+
 
 class StoreUnavailable(SohbetError):
-    """The database cannot be reached; nothing was changed."""
+    """The database cannot be reached (refused, gone, or not answering in time)."""
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "My database is unreachable right now, so I can't do that. Nothing was changed; "
-            "please try again in a moment."
+            "My database is unreachable right now, so I can't do that. "
+            "Please try again in a moment."
         )
         self.detail = detail
 
@@ -47,6 +59,24 @@ class StoreUnavailable(SohbetError):
         """The first line of the driver's explanation, for operators (CLI, logs)."""
         lines = self.detail.strip().splitlines()
         return lines[0][:200] if lines else "no details from the driver"
+
+
+class StoreDamaged(StoreUnavailable):
+    """The database file is damaged (truncated, overwritten): retrying can't help."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.user_message = (
+            "My database is damaged, so I can't do that. The bot's operator needs to repair "
+            "or restore it; `sohbet doctor` explains how."
+        )
+
+
+_DAMAGE_HINTS = ("malformed", "not a database", "file is encrypted", "disk i/o error")
+
+
+def _is_damage(exc: BaseException) -> bool:
+    return isinstance(exc, DatabaseError) and any(h in str(exc).lower() for h in _DAMAGE_HINTS)
 
 
 class InvalidDatabaseUrl(StoreUnavailable):
@@ -108,13 +138,24 @@ class Store:
         )
 
         self.url = url
+        self._hung_until = 0.0
+        self._hung_detail = ""
         parsed = normalize_database_url(url)
         kwargs: dict[str, object] = {"echo": echo}
         if parsed.get_backend_name() == "postgresql":
             # Server connections can drop while pooled; a local SQLite file can't, and the
             # ping would cost every SQLite transaction several thread round trips.
             kwargs["pool_pre_ping"] = True
-            kwargs["connect_args"] = {"timeout": 5}
+            # Bounded waits: a server that hangs (stopped process, connections still open)
+            # gets the same clear answer as one that refuses, within seconds, not minutes.
+            kwargs["connect_args"] = {
+                "timeout": CONNECT_TIMEOUT_S,
+                "command_timeout": STATEMENT_TIMEOUT_S,
+            }
+            kwargs["pool_timeout"] = CONNECT_TIMEOUT_S
+        else:
+            # SQLite: how long to wait for another process's write lock before giving up.
+            kwargs["connect_args"] = {"timeout": STATEMENT_TIMEOUT_S}
         try:
             self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
         except (ArgumentError, InvalidRequestError, ImportError) as exc:
@@ -135,22 +176,44 @@ class Store:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A transaction: committed on success, rolled back on any error."""
+        """A transaction: committed on success, rolled back on any error.
+
+        After a database that hung (a timeout), further sessions fail at once for
+        HUNG_BACKOFF_S instead of each waiting out its own timeout: one chat line touches the
+        database several times, and the member should hear "unreachable" in seconds.
+        """
+        if time.monotonic() < self._hung_until:
+            raise StoreUnavailable(self._hung_detail)
         try:
             async with self.sessions.begin() as session:
                 yield session
         except (OperationalError, DBAPIError, OSError) as exc:
+            if _is_damage(exc):
+                log.error("the database file is damaged: %s", _detail(exc))
+                raise StoreDamaged(_detail(exc)) from exc
             if _is_connection_error(exc):
                 log.warning("database unavailable: %s", type(exc).__name__)
+                if _is_timeout(exc):
+                    self._hung_until = time.monotonic() + HUNG_BACKOFF_S
+                    self._hung_detail = f"the database did not answer: {_detail(exc)}"
                 raise StoreUnavailable(_detail(exc)) from exc
             raise
 
-    async def ping(self) -> None:
+    async def ping(self, check_integrity: bool = False) -> None:
+        """Raise StoreUnavailable unless the database answers; `check_integrity` also reads
+        every page of a SQLite file (slow on big files: `sohbet doctor`, not health probes)."""
         self._check_sqlite_folder()
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
+                if check_integrity and self.dialect == "sqlite":
+                    result = await conn.execute(text("PRAGMA quick_check"))
+                    verdict = str(result.scalar())
+                    if verdict != "ok":
+                        raise StoreDamaged(f"quick_check: {verdict[:200]}")
         except (OperationalError, DBAPIError, OSError) as exc:
+            if _is_damage(exc):
+                raise StoreDamaged(_detail(exc)) from exc
             raise StoreUnavailable(_detail(exc)) from exc
 
     async def upgrade(self) -> None:
@@ -159,6 +222,8 @@ class Store:
         try:
             await migrations.upgrade(self.engine)
         except (OperationalError, DBAPIError, OSError) as exc:
+            if _is_damage(exc):
+                raise StoreDamaged(_detail(exc)) from exc
             if _is_connection_error(exc):
                 raise StoreUnavailable(_detail(exc)) from exc
             raise
@@ -190,6 +255,11 @@ def _detail(exc: BaseException) -> str:
 # operator intervention (shutdown, cannot connect now).
 _UNAVAILABLE_SQLSTATES = ("08", "28", "3D", "53", "57P")
 _UNAVAILABLE_HINTS = ("unable to open", "locked", "connection", "timeout", "refused")
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    source = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return isinstance(source, TimeoutError) or "timeout" in str(source).lower()
 
 
 def _is_connection_error(exc: BaseException) -> bool:

@@ -2,7 +2,9 @@
 
 `TcpProxy` sits between Sohbet and a real server (PostgreSQL here). `stop()` is what the
 client sees when the server dies: open connections are reset and the port refuses new ones.
-`start()` listens on the same port again, as a restarted server would.
+`start()` listens on the same port again, as a restarted server would. `freeze()` is a server
+that hangs (its process stopped with SIGSTOP): connections stay open and new ones are accepted
+by the kernel, but nothing answers until `thaw()`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._pipes: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     @property
     def up(self) -> bool:
@@ -55,7 +59,15 @@ class TcpProxy:
             await server.wait_closed()
         self._writers.clear()
 
+    def freeze(self) -> None:
+        """Hang like a stopped server: nothing passes either way, nothing is closed."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._flowing.wait()
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -71,6 +83,7 @@ class TcpProxy:
     async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         try:
             while data := await source.read(65536):
+                await self._flowing.wait()
                 sink.write(data)
                 await sink.drain()
         except (OSError, asyncio.IncompleteReadError):

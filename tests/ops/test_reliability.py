@@ -13,6 +13,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from bot.core.events import Attachment
 from bot.core.router import Cooldowns
 from bot.maintenance import Operations
 from bot.observability import Metrics
-from bot.store.database import Store
+from bot.store.database import HUNG_BACKOFF_S, Store
 from plugins.chat import ChatPlugin
 from plugins.help import HelpPlugin
 from plugins.rag import RagPlugin
@@ -243,6 +244,34 @@ async def test_postgres_dying_mid_run_gives_friendly_errors_and_recovers(
 
 
 @pytest.mark.postgres
+async def test_a_hung_database_gets_a_clear_answer_within_seconds_then_recovers(
+    config: Config, postgres_url: str, proxy: TcpProxy
+) -> None:
+    config = echo_config(config).model_copy(update={"database_url": through(postgres_url, proxy)})
+    app = await build_app(config, plugins=[HelpPlugin(), ChatPlugin()], migrate=False)
+    app.services.settings.ttl = 0
+    alice = Talk(app, user_id=8, server_id=510, channel_id=51)
+    try:
+        assert (await cooled(alice).command("chat", message="hello")).text == "You said: hello"
+
+        proxy.freeze()  # PostgreSQL hangs: connections stay open, nothing answers
+        started = time.monotonic()
+        chat = await asyncio.wait_for(cooled(alice).command("chat", message="there?"), 60)
+        waited = time.monotonic() - started
+        assert chat.text.startswith(DB_DOWN), chat.text
+        assert waited < 20, waited  # bounded: was 128 s, until the database came back
+
+        proxy.thaw()  # back: answers again once the short back-off after a hang is over
+        await asyncio.sleep(HUNG_BACKOFF_S)
+        assert (await cooled(alice).command("chat", message="back?")).text.startswith(
+            "You said: hello"
+        )
+    finally:
+        proxy.thaw()
+        await app.close()
+
+
+@pytest.mark.postgres
 async def test_terminated_backends_are_replaced_without_the_member_noticing(
     config: Config, postgres_url: str
 ) -> None:
@@ -398,6 +427,7 @@ async def test_qdrant_server_going_away_mid_run_then_coming_back(
     ops = await start_ops(app, metrics)
     frank = Talk(app, user_id=12, server_id=505, channel_id=55)
     question = "When does the office open?"
+
     def answered(replies: list[Any]) -> bool:
         texts = [r.text for r in replies]
         return (
@@ -467,3 +497,24 @@ async def test_a_model_server_that_is_down_is_explained_and_counted(config: Conf
         assert (await cooled(gina).command("ping")).text.startswith("Pong! Database answered")
     finally:
         await app.close()
+
+
+def test_a_damaged_sqlite_file_is_one_clear_line_and_doctor_says_how_to_repair(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "SOHBET_DATA_DIR": str(tmp_path / "data"),
+        "SOHBET_CONFIG_FILE": str(tmp_path / "absent.toml"),
+    }
+    assert sohbet(["chat"], env, stdin="/ping\n").returncode == 0
+    database = tmp_path / "data" / "sohbet.db"
+    with database.open("r+b") as file:  # half the file is gone
+        file.truncate(database.stat().st_size // 2)
+
+    done = sohbet(["chat"], env, stdin="/ping\n")
+    assert done.returncode == 1
+    assert "is damaged: database disk image is malformed" in done.stderr
+    assert "Restore it from a backup" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    doctor = sohbet(["doctor"], env)
+    assert "[FAIL] database: damaged" in doctor.stdout + doctor.stderr

@@ -25,7 +25,8 @@ UNREACHABLE = "postgresql+asyncpg://nobody:secret@127.0.0.1:1/x"
 
 def assert_friendly(error: StoreUnavailable) -> None:
     assert isinstance(error, SohbetError)
-    assert "unreachable" in error.user_message and "Nothing was changed" in error.user_message
+    assert "unreachable" in error.user_message
+    assert "Nothing was changed" not in error.user_message  # it may not be true
 
 
 async def test_unreachable_postgres_raises_store_unavailable() -> None:
