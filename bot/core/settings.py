@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bot.store.database import Store
     from bot.store.repositories import ServerSettingsSnapshot
 
-__all__ = ["AuditChange", "SettingsService", "parse_setting_value"]
+__all__ = ["AuditChange", "SettingsService", "parse_setting_value", "quoted"]
 
 # Plugins that can never be turned off (otherwise nobody could turn anything back on).
 ALWAYS_ENABLED = frozenset({"admin", "help"})
@@ -44,14 +44,37 @@ def parse_setting_value(raw: Any) -> Any:
         return raw
 
 
+# The widest integer both databases store (BIGINT / SQLite INTEGER): a larger number would be
+# reported as set but read back wrong (a token budget turning into "no limit").
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def quoted(text: object, limit: int = 60) -> str:
+    """A value someone typed, in inline code, shortened: a refusal never echoes 100 KB back."""
+    shown = str(text).replace("`", "'").replace("\n", " ")
+    return f"`{shown}`" if len(shown) <= limit else f"`{shown[: limit - 1]}…`"
+
+
+def _check_kinds(plugin: type[Plugin], key: str, value: Any) -> None:
+    """What pydantic's lax mode lets through but a setting must not mean."""
+    annotation = plugin.Settings.model_fields[key].annotation
+    wants_bool = annotation is bool
+    if isinstance(value, bool) and not wants_bool and annotation in (int, float, int | None):
+        raise SettingsError(f"{quoted(key)} needs a number, not `{str(value).lower()}`.")
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+        raise SettingsError(
+            f"{quoted(key)}: {quoted(value, 24)} is out of range (at most {INT64[1]:,})."
+        )
+
+
 def _describe_error(plugin: str, error: ValidationError) -> str:
     parts = []
     for err in error.errors():
         key = ".".join(str(p) for p in err["loc"]) or "value"
         if err["type"] == "extra_forbidden":
-            parts.append(f"`{key}` is not a setting of `{plugin}`")
+            parts.append(f"{quoted(key)} is not a setting of `{plugin}`")
         else:
-            parts.append(f"`{key}`: {err['msg']}")
+            parts.append(f"{quoted(key)}: {str(err['msg'])[:200]}")
     return "; ".join(parts)
 
 
@@ -141,9 +164,12 @@ class SettingsService:
         fields = plugin.Settings.model_fields
         if key not in fields:
             known = ", ".join(sorted(fields)) or "none"
-            raise SettingsError(f"`{key}` is not a setting of `{plugin.name}`. Settings: {known}.")
+            raise SettingsError(
+                f"{quoted(key)} is not a setting of `{plugin.name}`. Settings: {known}."
+            )
         current = await self.resolve(plugin, server_id, channel_id)
         value = parse_setting_value(raw_value)
+        _check_kinds(plugin, key, value)
         candidate = current.model_dump() | {key: value}
         try:
             validated = plugin.Settings.model_validate(candidate)
@@ -180,7 +206,7 @@ class SettingsService:
         channel_id: int = 0,
     ) -> int:
         if key is not None and key not in plugin.Settings.model_fields:
-            raise SettingsError(f"`{key}` is not a setting of `{plugin.name}`.")
+            raise SettingsError(f"{quoted(key)} is not a setting of `{plugin.name}`.")
         old = await self.values(plugin, server_id, channel_id)
         change = _change(
             actor_id,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from bot.core import Context, Option, Plugin, PluginSettings, SettingsError, command
 from bot.core.registry import PluginRegistry
+from bot.core.settings import quoted
 
 __all__ = ["AdminPlugin"]
 
@@ -69,7 +70,7 @@ class AdminPlugin(Plugin):
         )
         if key is not None:
             if key not in values:
-                raise SettingsError(f"`{key}` is not a setting of `{plugin}`.")
+                raise SettingsError(f"{quoted(key)} is not a setting of `{plugin}`.")
             values = {key: values[key]}
         if not values:
             await ctx.reply(f"`{plugin}` has no settings.", ephemeral=True)

@@ -232,3 +232,20 @@ def test_parse_setting_value() -> None:
     assert parse_setting_value("[1, 2]") == [1, 2]
     assert parse_setting_value("plain words") == "plain words"
     assert parse_setting_value(7) == 7
+
+
+async def test_settings_keep_their_meaning(service: SettingsService) -> None:
+    too_big = "9" * 30  # would read back as something else: refused, not "set"
+    with pytest.raises(SettingsError, match="out of range"):
+        await put(service, "count", too_big)
+    assert await put(service, "count", str(2**63 - 1)) == 2**63 - 1  # the largest that fits
+    with pytest.raises(SettingsError, match="needs a number, not `true`"):
+        await put(service, "count", "true")
+    with pytest.raises(SettingsError, match="needs a number"):
+        await put(service, "ratio", "false")
+    assert await put(service, "loud", "true") is True  # a real boolean stays one
+    with pytest.raises(SettingsError) as info:
+        await put(service, "k" * 100_000, "1")
+    assert len(info.value.user_message) < 400  # the refusal doesn't echo 100 KB back
+    values = await service.values(DemoPlugin, SERVER)
+    assert values["count"] == 2**63 - 1
