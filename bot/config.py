@@ -108,25 +108,32 @@ class _NoSecretsToml(TomlConfigSettingsSource):
         return data
 
 
-def mask_url(url: str) -> str:
-    """Hide the password in a database (or any scheme://user:password@host) URL."""
-    from urllib.parse import urlsplit, urlunsplit
+def url_password(url: str) -> str | None:
+    """The password in scheme://user:password@host..., even when it holds `/`, `@` or `#`
+    unescaped (everything between the user's colon and the last `@` before the host)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme:
+        return None
+    userinfo, at, _after = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return None
+    return userinfo.split(":", 1)[1] or None
 
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            if "://" not in url:
-                return "<unparseable url>"
-            return url
-        host = parts.hostname or ""
-        if ":" in host:  # IPv6 literal
-            host = f"[{host}]"
-        netloc = f"{parts.username or ''}:***@{host}"
-        if parts.port is not None:
-            netloc += f":{parts.port}"
-        return urlunsplit(parts._replace(netloc=netloc))
-    except ValueError:
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database (or any scheme://user:password@host) URL.
+
+    Split by hand, not with urllib: a password with an unescaped `/` or `@` makes urllib
+    misread the host and hand the password back in the clear."""
+    if "://" not in url:
         return "<unparseable url>"
+    password = url_password(url)
+    if password is None:
+        return url
+    scheme, _, rest = url.partition("://")
+    userinfo, _, after = rest.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{after}"
 
 
 def load_config(**overrides: Any) -> Config:

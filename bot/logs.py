@@ -22,7 +22,8 @@ SECRET_ENV_VARS = ("DISCORD_TOKEN", "OPENAI_API_KEY", "POSTGRES_PASSWORD")
 
 _Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
-_URL_PASSWORD = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@")
+# Greedy to the last `@` of the URL: a password may hold `/` or `@` unescaped.
+_URL_PASSWORD = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)\S*@")
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:password|passwd|pwd|pass|token|access_token|api_key|apikey|key|secret)=)"
     r"[^&\s#'\"]+"
@@ -134,7 +135,14 @@ class _JsonFormatter(logging.Formatter):
 
 
 def _secrets_from_environment() -> list[str]:
+    from bot.config import url_password
+
     values = [os.environ.get(name, "") for name in SECRET_ENV_VARS]
+    # The database password, wherever it shows up (a driver's error quoting it, say).
+    for name in ("SOHBET_DATABASE_URL", "SOHBET_QDRANT_URL"):
+        password = url_password(os.environ.get(name, ""))
+        if password:
+            values.append(password)
     return [v for v in values if v]
 
 

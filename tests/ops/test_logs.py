@@ -126,3 +126,20 @@ def test_a_broken_format_string_is_still_logged(
     logging.getLogger("bot.test").info("bad %d format for a@b.example", "x")
     err = capsys.readouterr().err
     assert "bad %d format for <email>" in err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://bot:pa/ss@w0rd@db.example:5432/sohbet",  # `/` and `@` unescaped
+        "postgresql://bot:a#b?c;d@db.example/sohbet",
+        "postgresql://bot:plain-secret@db.example/sohbet",
+    ],
+)
+def test_passwords_with_unusual_characters_never_show(url: str) -> None:
+    from bot.config import mask_url, url_password
+
+    password = url_password(url)
+    assert password and password not in mask_url(url)
+    assert mask_url(url).startswith("postgresql") and "db.example" in mask_url(url)
+    assert password not in mask_sensitive(f"could not connect to {url}: refused")
