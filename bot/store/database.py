@@ -121,6 +121,8 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten, not just unlinked: /privacy forget must reach the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -215,6 +217,15 @@ class Store:
             if _is_damage(exc):
                 raise StoreDamaged(_detail(exc)) from exc
             raise StoreUnavailable(_detail(exc)) from exc
+
+    async def purge_deleted(self) -> None:
+        """Make deletions final on disk: SQLite's write-ahead log still holds the old pages
+        until a checkpoint, so fold it into the (securely deleted) file and truncate it.
+        PostgreSQL reclaims dead rows with its own vacuum."""
+        if self.dialect != "sqlite":
+            return
+        async with self.engine.connect() as conn:
+            await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
     async def upgrade(self) -> None:
         """Apply all Alembic migrations (idempotent)."""

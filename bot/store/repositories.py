@@ -214,6 +214,18 @@ class AuditRepository(_Repository):
         async with self.store.session() as s:
             _audit(s, server_id, change)
 
+    async def redact_actor(self, actor_id: int, server_id: int | None = None) -> int:
+        """Forget what a member typed into settings: their audit entries keep who did what
+        to which setting and when (admins need that), never the values."""
+        stmt = update(AuditEntry).where(AuditEntry.actor_id == actor_id)
+        if server_id is not None:
+            stmt = stmt.where(AuditEntry.server_id == server_id)
+        stmt = stmt.where(
+            (AuditEntry.old_value.is_not(None)) | (AuditEntry.new_value.is_not(None))
+        ).values(old_value=None, new_value=None)
+        async with self.store.session() as s:
+            return _rowcount(await s.execute(stmt))
+
     async def recent(self, server_id: int, limit: int = 20) -> list[AuditEntry]:
         async with self.store.session() as s:
             rows = await s.scalars(

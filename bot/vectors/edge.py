@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
 import threading
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -176,7 +177,13 @@ class EdgeVectorStore:
     backend = "edge"
 
     def __init__(
-        self, shard: EdgeShard, lock: StoreLock, path: Path, dimension: int, encoder: SparseEncoder
+        self,
+        shard: EdgeShard,
+        lock: StoreLock,
+        path: Path,
+        dimension: int,
+        encoder: SparseEncoder,
+        collection: str = "sohbet_chunks",
     ) -> None:
         self._shard: EdgeShard | None = shard
         self._lock = lock
@@ -184,6 +191,7 @@ class EdgeVectorStore:
         self._encoder = encoder
         self.path = path
         self.dimension = dimension
+        self._shard_dir = path / collection
 
     @classmethod
     async def open(
@@ -214,7 +222,7 @@ class EdgeVectorStore:
         except Exception as error:
             lock.release()
             raise _translate(error) from error
-        return cls(shard, lock, path, dimension, encoder)
+        return cls(shard, lock, path, dimension, encoder, collection)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -371,6 +379,58 @@ class EdgeVectorStore:
                 self._lock.release()
 
     # -- maintenance ---------------------------------------------------------------------------
+
+    async def compact(self) -> int:
+        """Rewrite the store with only its live points, so deleted text leaves the files.
+
+        The engine only marks deleted points (their text stays in payload pages and in the
+        write-ahead log until segments are rebuilt), which is not good enough for `/privacy
+        forget`. This copies every live point into a new shard next to the old one, then swaps
+        the folders and removes the old one. Takes the store's lock for the whole copy: about
+        a second per few thousand chunks. Returns the number of points kept.
+        """
+        return await asyncio.to_thread(self._compact)
+
+    def _compact(self) -> int:
+        with self._engine_lock:
+            shard = self._shard
+            if shard is None:
+                raise VectorStoreUnavailable("The vector store is closed.")
+            folder = self._shard_dir
+            fresh = folder.with_name(folder.name + ".compacting")
+            old = folder.with_name(folder.name + ".old")
+            for leftover in (fresh, old):
+                shutil.rmtree(leftover, ignore_errors=True)
+            try:
+                target = EdgeShard.create(str(fresh), _edge_config(self.dimension))
+                _ensure_indexes(target)
+                kept = 0
+                offset: Any = None
+                while True:
+                    request = ScrollRequest(
+                        offset=offset, limit=SCROLL_PAGE, with_payload=True, with_vector=True
+                    )
+                    records, offset = shard.scroll(request)
+                    if records:
+                        points = [Point(r.id, r.vector or {}, r.payload or {}) for r in records]
+                        target.update(UpdateOperation.upsert_points(points))
+                        kept += len(points)
+                    if offset is None or not records:
+                        break
+                target.flush()
+                target.close()
+            except Exception as error:
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise _translate(error) from error
+            shard.flush()
+            shard.close()
+            self._shard = None
+            folder.rename(old)
+            fresh.rename(folder)
+            self._shard = _open_shard(folder, self.dimension)
+            shutil.rmtree(old, ignore_errors=True)
+            return kept
+
 
     async def optimize(self) -> bool:
         """Merge segments, drop deleted points and build HNSW indexes.

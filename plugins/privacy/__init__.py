@@ -34,6 +34,7 @@ async def forget_everywhere(
     counts: dict[str, int] = {
         "conversation messages": await store.conversations.delete_user(user_id, server_id),
         "usage records": await store.usage.delete_user(user_id, server_id),
+        "setting values in the audit log": await store.audit.redact_actor(user_id, server_id),
     }
     for plugin in registry.plugins.values():
         try:
@@ -47,6 +48,7 @@ async def forget_everywhere(
                 f"I couldn't finish deleting your data from `{type(plugin).name}`; what was "
                 "already deleted stays deleted. Please try again shortly."
             ) from exc
+    await store.purge_deleted()
     return counts
 
 
@@ -71,6 +73,11 @@ class PrivacyPlugin(Plugin):
             if days
             else "Conversations are kept until you delete them."
         )
+        lines.append(
+            "Kept after `/privacy forget`: the audit log's record that a member changed a "
+            "setting (who, which setting, when) so admins can see who changed what; the values "
+            "typed are erased. Token counts per day are deleted with everything else."
+        )
         lines.append("Delete all of it with `/privacy forget`.")
         await ctx.reply("\n".join(lines), ephemeral=True)
 
@@ -82,6 +89,9 @@ class PrivacyPlugin(Plugin):
         ctx: Context,
         member: Annotated[str | None, Option("Admins only: the member's id or mention")] = None,
         everywhere: Annotated[bool, Option("Also in every other server and DMs")] = False,
+        confirm: Annotated[
+            bool, Option("Yes, delete it (nothing is deleted without this)")
+        ] = False,
     ) -> None:
         user_id = ctx.author.id
         if member:
@@ -96,6 +106,24 @@ class PrivacyPlugin(Plugin):
                 if everywhere:
                     raise SohbetError("Admins can only delete a member's data on their own server.")
                 user_id = int(digits)
+        whose = "your" if user_id == ctx.author.id else f"<@{user_id}>'s"
+        where = "everywhere" if everywhere else "on this server"
+        if ctx.location.is_dm and not everywhere:
+            where = "in our direct messages"
+        if not confirm:  # deleting can't be undone: say what will happen, ask again
+            again = "/privacy forget confirm:true"
+            if member:
+                again += f" member:{member}"
+            if everywhere:
+                again += " everywhere:true"
+            await ctx.reply(
+                f"This deletes {whose} conversations with me, token usage, uploaded documents "
+                f"(and their text in the search index) {where}, and erases the setting values "
+                f"{'you' if user_id == ctx.author.id else 'they'} typed from the audit log. "
+                f"It can't be undone. To go ahead: `{again}`",
+                ephemeral=True,
+            )
+            return
         await ctx.defer(ephemeral=True)
         registry = ctx.services.get("registry", PluginRegistry)
         server = None if everywhere else ctx.server_id
@@ -106,10 +134,6 @@ class PrivacyPlugin(Plugin):
             )
         detail = ", ".join(_count(n, kind) for kind, n in counts.items() if n)
         detail = detail or "nothing was stored"
-        whose = "your" if user_id == ctx.author.id else f"<@{user_id}>'s"
-        where = "everywhere" if everywhere else "on this server"
-        if ctx.location.is_dm and not everywhere:
-            where = "in our direct messages"
         await ctx.reply(f"Deleted {whose} data {where}: {detail}.", ephemeral=True)
 
 

@@ -277,6 +277,10 @@ class RagPlugin(Plugin):
             return {}  # nothing uploaded: no need for the vector store (which may be down)
         ai = self.services.get("ai", AIProviders)
         # Vectors first: a row without vectors is harmless, vectors without a row are not.
-        chunks = await (await ai.vectors()).delete_by_uploader(user_id, server_id)
+        vectors = await ai.vectors()
+        chunks = await vectors.delete_by_uploader(user_id, server_id)
         docs = await self.services.store.documents.delete_by_uploader(user_id, server_id)
+        compact = getattr(vectors, "compact", None)
+        if chunks and compact is not None:  # the embedded store keeps deleted text on disk
+            await compact()
         return {"documents": len(docs), "document chunks": chunks}

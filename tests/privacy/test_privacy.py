@@ -102,7 +102,7 @@ async def world(make_app: Any, config: Config) -> World:
 async def test_forget_deletes_my_data_on_this_server_only(world: World) -> None:
     alice_chunks_a = (await world.chunks(A)) // 2  # alice and bob uploaded the same size
     chunks_b = await world.chunks(B)
-    answer = await world.talk(ALICE, A).command("privacy forget")
+    answer = await world.talk(ALICE, A).command("privacy forget", confirm=True)
     reply = answer.replies[-1]
     assert reply.ephemeral
     # 2 turns of hers + 2 answers in her private conversation; 1 usage row; 1 document.
@@ -125,7 +125,7 @@ async def test_forget_deletes_my_data_on_this_server_only(world: World) -> None:
 
 
 async def test_forget_everywhere(world: World) -> None:
-    answer = await world.talk(ALICE, A).command("privacy forget", everywhere=True)
+    answer = await world.talk(ALICE, A).command("privacy forget", confirm=True, everywhere=True)
     text = answer.replies[-1].text
     assert text.startswith("Deleted your data everywhere: 8 conversation messages, ")
     assert "2 usage records, 2 documents" in text
@@ -134,13 +134,13 @@ async def test_forget_everywhere(world: World) -> None:
     assert await world.messages(BOB) == 4 and await world.documents(BOB) == 1
     assert await world.chunks(B) == 0 and await world.chunks(A) > 0  # bob's
     # Asking again: nothing left.
-    again = await world.talk(ALICE, B).command("privacy forget", everywhere=True)
+    again = await world.talk(ALICE, B).command("privacy forget", confirm=True, everywhere=True)
     assert again.replies[-1].text == "Deleted your data everywhere: nothing was stored."
 
 
 async def test_forget_in_direct_messages(world: World) -> None:
     await world.talk(ALICE, 0, channel_id=99).say("a secret in private")
-    answer = await world.talk(ALICE, 0, channel_id=99).command("privacy forget")
+    answer = await world.talk(ALICE, 0, channel_id=99).command("privacy forget", confirm=True)
     assert answer.replies[-1].text.startswith(
         "Deleted your data in our direct messages: 2 conversation messages"
     )
@@ -148,7 +148,7 @@ async def test_forget_in_direct_messages(world: World) -> None:
 
 
 async def test_an_admin_can_forget_a_member_of_their_server(world: World) -> None:
-    answer = await world.talk(MOD, A).command("privacy forget", member=f"<@{BOB}>")
+    answer = await world.talk(MOD, A).command("privacy forget", confirm=True, member=f"<@{BOB}>")
     assert answer.replies[-1].text.startswith(f"Deleted <@{BOB}>'s data on this server: 4 ")
     assert await world.messages(BOB, A) == 0 and await world.documents(BOB, A) == 0
     assert await world.messages(BOB, B) == 2  # only this server
@@ -157,7 +157,7 @@ async def test_an_admin_can_forget_a_member_of_their_server(world: World) -> Non
     assert (entry.actor_id, entry.action, entry.target) == (MOD, "privacy.forget", f"user:{BOB}")
     assert entry.new_value["documents"] == 1
 
-    refused = await world.talk(MOD, A).command("privacy forget", member=str(ALICE), everywhere=True)
+    refused = await world.talk(MOD, A).command("privacy forget", confirm=True, member=str(ALICE), everywhere=True)
     assert "only delete a member's data on their own server" in refused.replies[-1].text
     assert await world.messages(ALICE) == 4
 
@@ -165,15 +165,15 @@ async def test_an_admin_can_forget_a_member_of_their_server(world: World) -> Non
 async def test_a_member_cannot_forget_someone_else(world: World) -> None:
     before = (await world.messages(), await world.count(UsageDaily), await world.chunks(A))
     for member in (str(BOB), f"<@!{BOB}>"):
-        answer = await world.talk(ALICE, A).command("privacy forget", member=member)
+        answer = await world.talk(ALICE, A).command("privacy forget", confirm=True, member=member)
         reply = answer.replies[-1]
         assert reply.ephemeral and "needs the Manage Server permission" in reply.text
-    bad = await world.talk(ALICE, A).command("privacy forget", member="bob")
+    bad = await world.talk(ALICE, A).command("privacy forget", confirm=True, member="bob")
     assert "is not a member id or mention" in bad.replies[-1].text
     assert (await world.messages(), await world.count(UsageDaily), await world.chunks(A)) == before
     assert await world.count(AuditEntry) == 0
     # Naming oneself is fine.
-    mine = await world.talk(ALICE, A).command("privacy forget", member=f"<@{ALICE}>")
+    mine = await world.talk(ALICE, A).command("privacy forget", confirm=True, member=f"<@{ALICE}>")
     assert mine.replies[-1].text.startswith("Deleted your data on this server: 4 ")
 
 
@@ -184,7 +184,7 @@ async def test_shared_conversations_keep_other_peoples_turns(world: World) -> No
     room = 55
     await world.talk(ALICE, A, channel_id=room).say("alice's secret")
     await world.talk(BOB, A, channel_id=room).say("bob's words")
-    await world.talk(ALICE, A).command("privacy forget")
+    await world.talk(ALICE, A).command("privacy forget", confirm=True)
     # Her turn and the answer to it are gone; bob's turn and his answer stay.
     answer = await world.talk(BOB, A, channel_id=room).say("what was said?")
     assert answer.text == f"You said: user{BOB}: bob's words | user{BOB}: what was said?"
@@ -254,8 +254,18 @@ async def test_forget_works_while_the_vector_store_is_down_for_non_uploaders(
     app = await make_app(AIPlugin(), ChatPlugin(), RagPlugin(), PrivacyPlugin(), config=down)
     world = World(app, PrivacyPlugin())
     await world.talk(BOB, A).say("hello")
-    answer = await world.talk(BOB, A).command("privacy forget")
+    answer = await world.talk(BOB, A).command("privacy forget", confirm=True)
     assert answer.replies[-1].text == (
         "Deleted your data on this server: 2 conversation messages, 1 usage record."
     )
     assert await world.messages(BOB) == 0
+
+
+async def test_forget_asks_first_and_deletes_nothing_until_confirmed(world: World) -> None:
+    before = await world.messages(ALICE, A)
+    preview = await world.talk(ALICE, A).command("privacy forget")
+    assert "It can't be undone. To go ahead: `/privacy forget confirm:true`" in preview.text
+    assert await world.messages(ALICE, A) == before > 0 and await world.documents(ALICE, A) == 1
+    for_member = await world.talk(MOD, A).command("privacy forget", member=f"<@{BOB}>")
+    assert f"`/privacy forget confirm:true member:<@{BOB}>`" in for_member.text
+    assert await world.documents(BOB, A) == 1

@@ -90,14 +90,14 @@ async def test_forgetting_a_member_removes_their_documents_per_server(world: Wor
     await alice_b.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
     await bob_a.say(f"/docs upload file:{world.file('garden.txt', GARDEN_TEXT)}")
 
-    out = await alice_a.say("/privacy forget")
+    out = await alice_a.say("/privacy forget confirm:true")
     assert "Deleted your data on this server: 1 document, 3 document chunks." in out
     assert [d.name for d in await world.rows(SERVER_A)] == ["garden.txt"]
     assert await world.chunks(SERVER_A) == 1  # bob's garden rules
     assert await world.chunks(SERVER_B) == 3  # alice's upload on the other server stays
     assert await alice_a.say(f"/ask {WARRANTY}") == f"sohbet> {NOT_FOUND}\n"
 
-    out = await alice_b.say("/privacy forget everywhere:true")
+    out = await alice_b.say("/privacy forget everywhere:true confirm:true")
     assert "1 document, 3 document chunks" in out
     assert await world.rows(SERVER_B) == [] and await world.chunks(SERVER_B) == 0
     assert await world.chunks(SERVER_A) == 1
