@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--server", type=int, required=True, help="server (guild) id")
     ingest.add_argument("--channel", type=int, default=None, help="limit to one channel")
     vectors = sub.add_parser("vectors", help="maintenance of the document vector store")
-    vectors.add_argument("action", choices=["optimize", "info"])
+    vectors.add_argument("action", choices=["optimize", "info", "reset"])
     return parser
 
 

@@ -106,6 +106,7 @@ async def doctor(config: Config) -> int:
     except OSError as exc:
         report(False, "data folder", f"{data} is not writable ({exc.strerror})")
     await _check_database(config, report)
+    await _check_vectors(config, report)
     token = "set" if config.discord_token else "not set (only `sohbet chat` works)"
     report(True, "discord token", token)
     report(True, "model", await _model_summary(config))
@@ -126,6 +127,49 @@ async def _model_summary(config: Config) -> str:
     if cfg.is_local and not llamacpp_available():
         summary += " (`make llamacpp` installs llama.cpp: about 4x faster on a CPU)"
     return summary
+
+
+async def _check_vectors(config: Config, report: Callable[[bool, str, str], None]) -> None:
+    """Read the embedded vector store once through: a damaged file shows here, not in /ask."""
+    from bot.vectors import VectorStoreDamaged, VectorStoreError, VectorStoreLocked
+    from bot.vectors.edge import EdgeVectorStore
+
+    folder = config.data_dir / "vectors"
+    if config.qdrant_url or not folder.is_dir() or not any(folder.iterdir()):
+        return
+    try:
+        from bot.ai.embeddings import EmbeddingConfig, load_embedder
+        from bot.providers import collection_name
+
+        embedder = await load_embedder(EmbeddingConfig.from_setting(config.embedding_model))
+        collection = collection_name(embedder.name, embedder.dimension)
+        if not (folder / collection).exists():
+            return
+        store = await EdgeVectorStore.open(folder, embedder.dimension, collection)
+    except VectorStoreDamaged as exc:
+        report(False, "vector store", _vectors_repair(exc.detail))
+        return
+    except VectorStoreLocked as exc:
+        report(True, "vector store", f"in use by process {exc.owner_pid} (not checked)")
+        return
+    except VectorStoreError as exc:
+        report(False, "vector store", exc.user_message)
+        return
+    try:
+        points = await store.check()
+        report(True, "vector store", f"{points:,} chunks readable")
+    except VectorStoreDamaged as exc:
+        report(False, "vector store", _vectors_repair(exc.detail))
+    finally:
+        await store.close()
+
+
+def _vectors_repair(detail: str) -> str:
+    return (
+        f"damaged ({detail[:200]}). Restore data/vectors from a backup, or run "
+        "`sohbet vectors reset` (keeps the damaged folder aside, starts an empty index; "
+        "documents then need uploading again)"
+    )
 
 
 async def _check_database(config: Config, report: Callable[[bool, str, str], None]) -> None:
@@ -185,6 +229,23 @@ async def ingest(config: Config, paths: list[str], server_id: int, channel_id: i
         await app.close()
 
 
+def _reset_vectors(config: Config) -> int:
+    """Move a (damaged) embedded store aside; the next start reconciles the documents table."""
+    import time
+
+    folder = config.data_dir / "vectors"
+    if config.qdrant_url or not folder.exists():
+        print("There is no embedded vector store to reset.")
+        return 0
+    aside = folder.with_name(f"vectors.reset-{time.strftime('%Y%m%d-%H%M%S')}")
+    folder.rename(aside)
+    print(
+        f"Moved the vector store to {aside}. Documents listed before must be uploaded again; "
+        "the next start removes their entries from /docs list."
+    )
+    return 0
+
+
 async def vectors(config: Config, action: str) -> int:
     """`sohbet vectors info|optimize`: the embedded store builds its search indexes on demand.
 
@@ -196,6 +257,8 @@ async def vectors(config: Config, action: str) -> int:
     from bot.providers import AIProviders
     from bot.vectors.edge import EdgeVectorStore
 
+    if action == "reset":
+        return _reset_vectors(config)
     app = await _build(config)
     try:
         store = await app.services.get("ai", AIProviders).vectors()

@@ -103,6 +103,11 @@ class ModelChoice:
 _PROVIDERS = frozenset(get_args(Provider))
 
 
+def collection_name(embedder: str, dimension: int) -> str:
+    """One collection per embedder (name and dimension): vectors of two models never mix."""
+    return f"sohbet_chunks_{embedder}_{dimension}".replace("-", "_")
+
+
 class AIProviders:
     def __init__(self, config: Config, store: Store) -> None:
         self.config = config
@@ -132,9 +137,7 @@ class AIProviders:
                         self.config.qdrant_url,
                         self.config.data_dir / "vectors",
                         embedder.dimension,
-                        collection=f"sohbet_chunks_{embedder.name}_{embedder.dimension}".replace(
-                            "-", "_"
-                        ),
+                        collection=collection_name(embedder.name, embedder.dimension),
                     )
         return self._vectors
 

@@ -8,7 +8,9 @@ Runs at start-up and then periodically (bot.maintenance.runtime). What it repair
   row is older than STALE_AFTER): their chunks and the row are removed, so the file can be
   uploaded again and nothing half-written stays;
 - ready rows whose chunks are still pending (a crash between marking the row ready and
-  publishing the chunks): published.
+  publishing the chunks): published;
+- ready rows with no chunks at all (the index was reset or restored from an older backup):
+  removed, so `/docs list` shows only what `/ask` can find, and the file can be sent again.
 
 Vectors are read before rows: a row is always written before its document's first chunk, so any
 chunk seen here has its row visible to the later read, and an upload in progress is never
@@ -42,10 +44,13 @@ class ReconcileReport:
     orphans_removed: list[str] = field(default_factory=list)  # document ids
     stale_removed: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
+    unindexed_removed: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.orphans_removed or self.stale_removed or self.published)
+        return bool(
+            self.orphans_removed or self.stale_removed or self.published or self.unindexed_removed
+        )
 
 
 async def reconcile(
@@ -75,12 +80,19 @@ async def reconcile(
         elif status == "ready" and doc_id in pending:
             await vectors.publish_document(server, doc_id)
             report.published.append(doc_id)
+        elif status == "ready" and doc_id not in in_vectors:
+            # Listed but unsearchable (the index was reset or restored from an older backup):
+            # drop the entry, so /docs list shows what /ask can use and it can be re-uploaded.
+            await store.documents.delete(server, doc_id)
+            report.unindexed_removed.append(doc_id)
     if report.changed:
         log.warning(
-            "documents reconciled: %d orphaned, %d abandoned uploads removed, %d published",
+            "documents reconciled: %d orphaned, %d abandoned uploads removed, %d published, "
+            "%d listed without an index entry removed",
             len(report.orphans_removed),
             len(report.stale_removed),
             len(report.published),
+            len(report.unindexed_removed),
         )
     return report
 
@@ -100,8 +112,9 @@ def start_reconciler(app: App, interval: float = RECONCILE_INTERVAL) -> Periodic
 
     async def job() -> None:
         folder = config.data_dir / "vectors"
-        if not config.qdrant_url and not (folder.exists() and any(folder.iterdir())):
-            return
+        stored = folder.exists() and any(folder.iterdir())
+        if not config.qdrant_url and not stored and not await app.store.documents.states():
+            return  # nothing on either side: don't load the embedder for nothing
         await reconcile(app.store, await ai.vectors())
 
     return PeriodicJob("documents-reconcile", job, interval).start()

@@ -10,7 +10,12 @@ Embedded Qdrant Edge by default, a Qdrant server by URL; one schema, one interfa
 
 from typing import TYPE_CHECKING, Any
 
-from bot.vectors.errors import VectorStoreError, VectorStoreLocked, VectorStoreUnavailable
+from bot.vectors.errors import (
+    VectorStoreDamaged,
+    VectorStoreError,
+    VectorStoreLocked,
+    VectorStoreUnavailable,
+)
 from bot.vectors.factory import open_vector_store
 from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope, VectorStore
 
@@ -24,6 +29,7 @@ __all__ = [
     "SearchMode",
     "SearchScope",
     "VectorStore",
+    "VectorStoreDamaged",
     "VectorStoreError",
     "VectorStoreLocked",
     "VectorStoreUnavailable",

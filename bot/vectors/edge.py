@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import shutil
 import threading
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ from qdrant_edge import (
     UpdateOperation,
 )
 
-from bot.vectors.errors import VectorStoreError, VectorStoreUnavailable
+from bot.vectors.errors import VectorStoreDamaged, VectorStoreError, VectorStoreUnavailable
 from bot.vectors.fusion import fuse
 from bot.vectors.lockfile import StoreLock
 from bot.vectors.models import ChunkRecord, SearchHit, SearchMode, SearchScope
@@ -168,7 +169,29 @@ def _translate(error: Exception) -> VectorStoreError:
         )
     if "not initialized" in message:
         return VectorStoreUnavailable("The vector store is closed.")
-    return VectorStoreError(f"The vector store could not complete the request: {message}")
+    if any(hint in message.lower() for hint in _DAMAGE_HINTS):
+        log.error("the embedded vector store is damaged: %s", message)
+        return VectorStoreDamaged(message)
+    # Never show members the server's paths.
+    return VectorStoreError(
+        f"The vector store could not complete the request: {_ABSOLUTE_PATH.sub('<path>', message)}"
+    )
+
+
+# What the engine says when a file can't be read back as written.
+_DAMAGE_HINTS = (
+    "failed to decode",
+    "failed to decompress",
+    "failed to deserialize",
+    "failed to load segment",
+    "can't init wal",
+    "illegal segment header",
+    "corrupt",
+    "checksum",
+    "unexpected end of file",
+    "invalid data",
+)
+_ABSOLUTE_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
 
 
 class EdgeVectorStore:
@@ -380,6 +403,23 @@ class EdgeVectorStore:
 
     # -- maintenance ---------------------------------------------------------------------------
 
+    async def check(self) -> int:
+        """Read every point (payload and vectors) once; raise VectorStoreDamaged if a file
+        can't be read back. Returns the number of points. For `sohbet doctor`."""
+
+        def work(shard: EdgeShard) -> int:
+            seen, offset = 0, None
+            while True:
+                request = ScrollRequest(
+                    offset=offset, limit=SCROLL_PAGE, with_payload=True, with_vector=True
+                )
+                records, offset = shard.scroll(request)
+                seen += len(records)
+                if offset is None or not records:
+                    return seen
+
+        return await self._run(work)
+
     async def compact(self) -> int:
         """Rewrite the store with only its live points, so deleted text leaves the files.
 
@@ -430,7 +470,6 @@ class EdgeVectorStore:
             self._shard = _open_shard(folder, self.dimension)
             shutil.rmtree(old, ignore_errors=True)
             return kept
-
 
     async def optimize(self) -> bool:
         """Merge segments, drop deleted points and build HNSW indexes.

@@ -6,7 +6,12 @@ from pathlib import Path
 
 from bot.core.errors import SohbetError
 
-__all__ = ["VectorStoreError", "VectorStoreLocked", "VectorStoreUnavailable"]
+__all__ = [
+    "VectorStoreDamaged",
+    "VectorStoreError",
+    "VectorStoreLocked",
+    "VectorStoreUnavailable",
+]
 
 
 class VectorStoreError(SohbetError):
@@ -29,3 +34,15 @@ class VectorStoreLocked(VectorStoreUnavailable):
         )
         self.path = path
         self.owner_pid = owner_pid
+
+
+class VectorStoreDamaged(VectorStoreUnavailable):
+    """A file of the embedded store is damaged. Members get one sentence (no paths); the
+    engine's own words, paths included, stay in `detail` for the operator's log."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "The document index is damaged, so I can't search documents right now. The bot's "
+            "operator can repair it (`sohbet doctor` explains how)."
+        )
+        self.detail = detail
