@@ -38,6 +38,7 @@ async def chat(config: Config) -> int:
             file=sys.stderr,
         )
     app = await _build(config)
+    _say_if_demo_model(config)
     ops: Operations | None = None
     try:
         ops = await Operations.start(app)
@@ -48,6 +49,22 @@ async def chat(config: Config) -> int:
             await ops.close()
         await app.close()
     return 0
+
+
+def _say_if_demo_model(config: Config) -> None:
+    """Once per console session: the bundled model is a demo, and how to plug a real one in."""
+    from bot.ai.readiness import is_bundled
+    from bot.providers import ModelChoice
+
+    if is_bundled(ModelChoice(config).default()):
+        print(
+            "Note: this is the small bundled demo model (SmolLM2-135M). It is fine for trying "
+            "the commands, but weak in Turkish and unable to translate. For real answers run "
+            "Ollama (it is used automatically when it runs) or set SOHBET_MODEL_PROVIDER=openai "
+            "with SOHBET_MODEL_BASE_URL and SOHBET_MODEL_NAME; see the README, \"Choosing a "
+            "model\".",
+            file=sys.stderr,
+        )
 
 
 async def run_discord(config: Config) -> int:
@@ -110,8 +127,22 @@ async def doctor(config: Config) -> int:
     token = "set" if config.discord_token else "not set (only `sohbet chat` works)"
     report(True, "discord token", token)
     report(True, "model", await _model_summary(config))
+    report(True, "tasks", await _task_summary(config))
     print("All good." if problems == 0 else f"{problems} problem(s) found.")
     return 0 if problems == 0 else 1
+
+
+async def _task_summary(config: Config) -> str:
+    """Per-task readiness of the model `sohbet chat`/`run` would use (bot.ai.readiness)."""
+    from bot.ai.local_servers import use_local_server
+    from bot.ai.readiness import readiness_table
+    from bot.providers import ModelChoice
+
+    cfg = ModelChoice(await use_local_server(config)).default()
+    table = readiness_table(cfg, config.data_dir)
+    ready = ", ".join(r.task for r in table if r.ready)
+    missing = "; ".join(f"{r.task} ({r.reason})" for r in table if not r.ready)
+    return f"ready: {ready}" + (f"; not ready: {missing}" if missing else "")
 
 
 async def _model_summary(config: Config) -> str:

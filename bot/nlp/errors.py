@@ -17,6 +17,7 @@ __all__ = [
     "InvalidRequest",
     "LanguageNotDetected",
     "NlpError",
+    "NotATranslation",
     "TextTooLong",
     "UnknownLanguage",
     "UnsupportedLanguage",
@@ -100,6 +101,20 @@ class EngineFailed(EngineError):
             f"The `{engine}` engine couldn't finish this request{extra}. Please try again later.",
             engine,
         )
+
+
+class NotATranslation(EngineError):
+    """The model answered, but not with a translation into the language asked for: retrying
+    the same model won't help, so the message says what would."""
+
+    def __init__(self, engine: str, target: str, problem: str) -> None:
+        super().__init__(
+            f"The current AI model didn't translate this into {target} ({problem}), so I won't "
+            "show its answer as a translation. A stronger chat model or a translation model "
+            "(Opus-MT, NLLB) set up by the bot's operator would.",
+            engine,
+        )
+        self.problem = problem
 
 
 class EngineTimeout(EngineError):

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from bot.ai.readiness import readiness_table
 from bot.core import Context, Plugin, PluginSettings, Router, Services, SohbetError, command
 from bot.providers import AIProviders
 
@@ -61,10 +62,15 @@ class AIPlugin(Plugin):
         user_limit = settings.daily_user_tokens or "no limit"
         server_limit = settings.daily_server_tokens or "no limit"
         where = "".join(f"{line}\n" for line in ai.status_lines(cfg))
+        tasks = "\n".join(
+            f"{'✅' if r.ready else '⚠️'} {r.task}: {r.reason}"
+            for r in readiness_table(cfg, ctx.services.config.data_dir)
+        )
         await ctx.reply(
             f"Model: `{cfg.provider}` / `{cfg.model}`\n{where}"
             f"Your tokens today: {mine} (limit: {user_limit})\n"
-            f"Server tokens today: {server} (limit: {server_limit})",
+            f"Server tokens today: {server} (limit: {server_limit})\n"
+            f"**Tasks with this model**\n{tasks}",
             ephemeral=True,
         )
 

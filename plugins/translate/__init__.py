@@ -12,6 +12,7 @@ import logging
 from typing import Annotated
 
 from bot.ai.models import ModelConfig
+from bot.ai.readiness import SETUP_HINT, readiness
 from bot.core import (
     Context,
     Message,
@@ -163,6 +164,15 @@ class TranslatePlugin(Plugin):
         if (settings.engine == "chat" or settings.fallback) and refusal is None:
             ai = ctx.services.get("ai", AIProviders)
             cfg = await ai.model_for(ctx)
+            verdict = readiness(cfg, "translation", ctx.services.config.data_dir)
+            if not verdict.ready and not engines:
+                # Measured worse than copying the text: say so, don't show it as a translation.
+                raise SohbetError(
+                    f"The current AI model (`{cfg.model}`) can't translate well enough to help "
+                    f"({verdict.reason}). {SETUP_HINT}, or a translation model: "
+                    "`/plugins config set plugin:translate key:engine value:seq2seq` with "
+                    "`seq2seq_model` (Opus-MT, NLLB)."
+                )
             chat_model = ProviderChatModel(
                 providers=ai, cfg=cfg, server_id=ctx.server_id, user_id=ctx.author.id
             )
@@ -172,6 +182,7 @@ class TranslatePlugin(Plugin):
                     max_chunk_chars=chunk_chars(cfg),
                     timeout=settings.timeout_s,
                     max_input_chars=settings.max_input_chars,
+                    check_output=True,
                 )
             )
         translator = engines[0] if len(engines) == 1 else FallbackTranslator(engines)

@@ -1,7 +1,20 @@
-import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from typing import Any
 
-from bot.nlp.errors import EmptyText, EngineFailed, EngineTimeout, InputTooLong, UnknownLanguage
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
+
+from bot.nlp.errors import (
+    EmptyText,
+    EngineFailed,
+    EngineTimeout,
+    InputTooLong,
+    NotATranslation,
+    UnknownLanguage,
+)
 from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
 from plugins.translate.engines.chat import clean_output
 from tests.translate.fakes import PromptRecorder, UppercaseChatModel
@@ -107,3 +120,68 @@ async def test_fallback_uses_the_next_engine_when_one_fails() -> None:
     working = ChatModelTranslator(FakeListChatModel(responses=["Hello world"]), name="backup")
     result = await FallbackTranslator([broken, working]).translate("Merhaba dünya", "en")
     assert (result.text, result.engine) == ("Hello world", "backup")
+
+
+class ScriptedModel(BaseChatModel):
+    """Answers with the next scripted reply, whatever it is asked; records the prompts."""
+
+    replies: list[str]
+    prompts: list[str] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted-test-model"
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        raise NotImplementedError("async only")
+
+    async def _agenerate(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> ChatResult:
+        self.prompts.append(str(messages[-1].content))
+        reply = self.replies[min(len(self.prompts) - 1, len(self.replies) - 1)]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
+
+
+GOOD_MORNING = "Good morning, how are you today my friend?"
+TURKISH_REPLY = "Günaydın, bugün nasılsın dostum? Umarım her şey yolundadır."
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        (f"Here is the Turkish translation:\n\n{TURKISH_REPLY}", TURKISH_REPLY),
+        (f"Sure! Here's your translation into Turkish: {TURKISH_REPLY}", TURKISH_REPLY),
+        (f"Türkçe: {TURKISH_REPLY}", TURKISH_REPLY),
+        (f"Turkish: {TURKISH_REPLY}", TURKISH_REPLY),
+        (f"Türkçe çevirisi: {TURKISH_REPLY}", TURKISH_REPLY),
+        (f"Translation (Turkish): {TURKISH_REPLY}", TURKISH_REPLY),
+        (f"{TURKISH_REPLY}\n\nNote: I kept the friendly tone.", TURKISH_REPLY),
+        (f"{TURKISH_REPLY}\n\n(This is a translation of the English text.)", TURKISH_REPLY),
+    ],
+)
+def test_labels_and_commentary_are_stripped(output: str, expected: str) -> None:
+    assert clean_output(output, GOOD_MORNING, "Turkish") == expected
+
+
+async def test_a_wrong_language_answer_gets_one_stricter_retry() -> None:
+    model = ScriptedModel(replies=[GOOD_MORNING, TURKISH_REPLY])
+    translator = ChatModelTranslator(model, check_output=True)
+    result = await translator.translate(GOOD_MORNING, "tr", "en")
+    assert result.text == TURKISH_REPLY
+    assert len(model.prompts) == 2 and "was not a Turkish translation" in model.prompts[1]
+
+
+@pytest.mark.parametrize(
+    "replies",
+    [
+        [GOOD_MORNING, GOOD_MORNING],  # English both times
+        ["I'm ready to help. What's your request?", "The text you provided is already in English."],
+    ],
+)
+async def test_answers_that_are_not_translations_are_never_shown(replies: list[str]) -> None:
+    translator = ChatModelTranslator(ScriptedModel(replies=replies), check_output=True)
+    with pytest.raises(NotATranslation) as caught:
+        await translator.translate(GOOD_MORNING, "tr", "en")
+    assert "didn't translate this into Turkish" in caught.value.user_message
+    assert "try again later" not in caught.value.user_message.lower()

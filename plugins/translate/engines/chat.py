@@ -16,7 +16,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.nlp.chunking import chunk_texts, reassemble, segment_text
-from bot.nlp.errors import EngineFailed
+from bot.nlp.errors import EngineFailed, NlpError, NotATranslation
+from bot.nlp.langdetect import detect_language
 from bot.nlp.languages import language_name
 from bot.nlp.runtime import in_thread
 from plugins.translate.engines.base import BaseTranslator
@@ -36,19 +37,45 @@ Rules:
 
 # Repeated in the user turn: small local models follow the last instruction they read.
 HUMAN_PROMPT = "Translate this {source} text into {target}. Reply with the translation only."
+# The one retry after an answer that was not a translation into the target language.
+STRICT_PROMPT = (
+    "Your previous answer was not a {target} translation. Write ONLY the {target} translation "
+    "of this {source} text: no labels, no comments, nothing else."
+)
 _OPEN, _CLOSE = "<text>", "</text>"
+_TRANSLATION_WORD = (
+    r"(?:translation|translated|çeviri(?:si)?|tercüme(?:si)?|übersetzung|traduction)"
+)
+# "Here is the English translation:", "Sure! Here's your translation into Turkish:",
+# "Translation (Turkish):", "Türkçe çevirisi:" ... (a label, not part of the translation).
 _PREAMBLE = re.compile(
-    r"^\s*(?:here(?:'s| is) (?:the |your )?translation[^:\n]*:|translation(?: into \w+)?:"
-    r"|çeviri(?:si)?:|übersetzung:|traduction ?:)\s*",
+    rf"^\s*(?:(?:sure|of course|okay|ok|certainly)[!,.]?\s*)?"
+    rf"(?:(?:here(?:'s| is) (?:the |your |an? )?(?:[\w-]+ )?{_TRANSLATION_WORD}[^:\n]*:)"
+    rf"|(?:[\w-]+ )?{_TRANSLATION_WORD}(?: (?:into|to|in) [\w-]+)?(?: \([\w-]+\))?:)\s*",
+    re.IGNORECASE,
+)
+# Commentary a model appends: "Note: ...", "(This is a translation of ...)".
+_COMMENTARY = re.compile(
+    r"^\s*\(?\s*(?:note|not|anmerkung|nota)\s*:|^\s*\(?\s*(?:this is|i have|i've) "
+    r"(?:a |the )?(?:translat|kept|preserved)",
+    re.IGNORECASE,
+)
+# Replies that are a chat turn, not a translation.
+_META_REPLY = re.compile(
+    r"^\s*(?:the (?:text|sentence|message) (?:you provided |you sent )?is already in|"
+    r"i'?m (?:ready|happy|here) to help|what(?:'s| is) your request|how can i (?:help|assist)|"
+    r"as an ai|i can(?:not|'t) translate|please provide)",
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"^```[\w-]*\n(.*)\n```$", re.DOTALL)
 _QUOTES = {'"': '"', "“": "”", "«": "»", "'": "'"}
 
 
-def build_messages(text: str, source: str, target: str) -> list[BaseMessage]:
+def build_messages(
+    text: str, source: str, target: str, *, strict: bool = False
+) -> list[BaseMessage]:
     names = {"source": language_name(source), "target": language_name(target)}
-    request = HUMAN_PROMPT.format(**names)
+    request = (STRICT_PROMPT if strict else HUMAN_PROMPT).format(**names)
     return [
         SystemMessage(SYSTEM_PROMPT.format(**names)),
         HumanMessage(f"{request}\n{_OPEN}\n{text}\n{_CLOSE}"),
@@ -68,14 +95,41 @@ def _keep_paragraphs(text: str, original: str) -> str:
     return text[: breaks[limit - 1].start()].rstrip()
 
 
+def names_of(language: str | None) -> list[str]:
+    """The language's English, native and Turkish names (labels models put before output)."""
+    if not language:
+        return []
+    from bot.nlp.languages import UnknownLanguage, get_language, normalize_language
+
+    try:
+        found = get_language(normalize_language(language))
+    except UnknownLanguage:
+        found = None
+    if found is None:
+        return [language]
+    return sorted({found.english, found.native, found.turkish, language}, key=len, reverse=True)
+
+
+def is_meta_reply(text: str) -> bool:
+    """A chat reply ("I'm ready to help", "The text is already in English") — not a translation."""
+    return bool(_META_REPLY.match(text))
+
+
 def clean_output(output: str, original: str, target_name: str | None = None) -> str:
     """Strip what models add around a translation: tags, preambles, labels such as
     `English:`, wrapping fences or quotes, and paragraphs the input didn't have."""
     text = output.strip()
     text = text.removeprefix(_OPEN).removesuffix(_CLOSE).strip()
     text = _PREAMBLE.sub("", text, count=1).strip()
-    if target_name and text.casefold().startswith(target_name.casefold() + ":"):
-        text = text[len(target_name) + 1 :].strip()
+    for name in names_of(target_name):  # "English:", "Türkçe:", "İngilizce:" ...
+        if text.casefold().startswith(name.casefold() + ":"):
+            text = text[len(name) + 1 :].strip()
+            break
+    text = _PREAMBLE.sub("", text, count=1).strip()
+    paragraphs = _PARAGRAPH_BREAK.split(text)
+    while len(paragraphs) > 1 and _COMMENTARY.match(paragraphs[-1]):
+        paragraphs.pop()
+    text = "\n\n".join(paragraphs) if len(paragraphs) > 1 else paragraphs[0]
     text = text.removeprefix(_OPEN).removesuffix(_CLOSE).strip()
     fenced = _FENCE.match(text)
     if fenced and not original.lstrip().startswith("```"):
@@ -110,10 +164,13 @@ class ChatModelTranslator(BaseTranslator):
         concurrency: int = 2,
         timeout: float | None = 180.0,
         max_input_chars: int = 20_000,
+        check_output: bool = False,
     ) -> None:
         super().__init__(timeout=timeout, max_input_chars=max_input_chars)
         self.model = model
         self.name = name
+        # Check each answer's language (and that it isn't a chat reply); one stricter retry.
+        self.check_output = check_output
         self.max_chunk_chars = max_chunk_chars
         self._semaphore = asyncio.Semaphore(concurrency)
 
@@ -126,9 +183,37 @@ class ChatModelTranslator(BaseTranslator):
         return reassemble(segments, outputs)
 
     async def _translate_chunk(self, chunk: str, source: str, target: str) -> str:
+        translated = await self._ask(chunk, source, target, strict=False)
+        if not self.check_output:
+            return translated
+        problem = await _problem(translated, source, target)
+        if problem is None:
+            return translated
+        translated = await self._ask(chunk, source, target, strict=True)
+        problem = await _problem(translated, source, target)
+        if problem is not None:
+            raise NotATranslation(self.name, language_name(target), problem)
+        return translated
+
+    async def _ask(self, chunk: str, source: str, target: str, *, strict: bool) -> str:
         async with self._semaphore:
-            reply = await self.model.ainvoke(build_messages(chunk, source, target))
+            reply = await self.model.ainvoke(build_messages(chunk, source, target, strict=strict))
         translated = clean_output(_content(reply), chunk, language_name(target))
         if not translated:
             raise EngineFailed(self.name, "the model returned an empty translation")
         return translated
+
+
+async def _problem(output: str, source: str, target: str) -> str | None:
+    """Why `output` is not a translation into `target`, or None when it looks like one."""
+    if is_meta_reply(output):
+        return "it replied to the text instead of translating it"
+    if len(output.split()) < 4:
+        return None  # too short to tell its language reliably
+    try:
+        detected = await detect_language(output)
+    except NlpError:
+        return None
+    if detected.reliable and detected.code != target:
+        return f"it answered in {language_name(detected.code)}"
+    return None
