@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from bot.ai.history import condense_history
 from bot.core import (
@@ -19,6 +19,8 @@ from bot.core import (
     command,
     listener,
 )
+from bot.nlp import UnknownLanguage, normalize_language
+from bot.nlp.reply_language import reply_language_instruction
 from bot.providers import AIProviders, check_model_setting
 from bot.store.repositories import HistoryTurn
 
@@ -42,6 +44,20 @@ class ChatSettings(PluginSettings):
         "user", description="Private per member, shared per channel/thread, or per reply chain"
     )
     history_turns: int = Field(40, ge=0, le=200, description="Most turns read back per answer")
+    reply_language: str = Field(
+        "auto",
+        description="Language of answers: `auto` (the member's own) or a language such as tr",
+    )
+
+    @field_validator("reply_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value.strip().lower() in ("", "auto"):
+            return "auto"
+        try:
+            return normalize_language(value)
+        except UnknownLanguage as exc:
+            raise ValueError(exc.user_message) from None
 
 
 def conversation_key(ctx: Context, mode: str) -> ConversationKey:
@@ -120,8 +136,12 @@ class ChatPlugin(Plugin):
         turns = turns[len(turns) - settings.history_turns :]  # the newest history_turns
         history = [_as_message(t, shared) for t in turns]
         new_text = f"{ctx.author.name}: {text}" if shared else text
+        instruction = await reply_language_instruction(text, settings.reply_language)
+        # The language named, at the end of the instructions: "the person's language" alone
+        # is not enough for small models.
+        persona = f"{settings.persona}\n\n{instruction}" if instruction else settings.persona
         fitted = await condense_history(
-            ai.runner, cfg, settings.persona, history, new_text, summary=summary or None
+            ai.runner, cfg, persona, history, new_text, summary=summary or None
         )
         if fitted.summarized:
             await store.conversations.summarize(

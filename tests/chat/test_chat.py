@@ -199,3 +199,31 @@ async def test_only_admins_reset_a_shared_conversation(app: App) -> None:
     mod = Talk(app, 3, A, admin=True)
     assert "forgotten" in (await mod.command("reset")).text
     assert (await bob.say("and now?")).text == "You said: user2: and now?"
+
+
+async def test_the_system_prompt_names_the_language_to_answer_in(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import plugins.chat as chat_module
+
+    personas: list[str] = []
+    real = chat_module.condense_history
+
+    async def recording(runner: Any, cfg: Any, persona: str, *args: Any, **kwargs: Any) -> Any:
+        personas.append(persona)
+        return await real(runner, cfg, persona, *args, **kwargs)
+
+    monkeypatch.setattr(chat_module, "condense_history", recording)
+    alice = Talk(app, 1)
+    await alice.say("Merhaba! Bana kısaca Discord nedir anlatır mısın?")
+    assert personas[-1].endswith("Reply in Turkish.")
+    await alice.say("Hello there, could you tell me briefly what Discord is?")
+    assert personas[-1].endswith("Reply in English.")
+    await alice.say("ok")  # too short to tell: no guess
+    assert "Reply in" not in personas[-1]
+
+    await set_chat(app, "reply_language", "Türkçe")  # a server that wants Turkish answers
+    await alice.say("Hello there, could you tell me briefly what Discord is?")
+    assert personas[-1].endswith("Reply in Turkish.")
+    with pytest.raises(Exception, match="klingon"):
+        await set_chat(app, "reply_language", "klingon")
