@@ -199,10 +199,10 @@ class SummarizePlugin(Plugin):
         count = len(await in_thread(split_sentences, text))
         keep = target_length(settings, sentences, count)
         if count <= keep and settings.engine == "extractive":
+            # Already as short as its summary: the text itself is the summary, not a refusal.
+            heading = f"**Summary of {what}** ({_plural(count, 'sentence')})"
             await ctx.reply(
-                f"{what[0].upper()}{what[1:]} has only {_plural(count, 'sentence')}: "
-                "it is already as short as its summary would be.",
-                ephemeral=True,
+                f"{heading}\n{text}\n*(already as short as a summary: shown as it is)*"
             )
             return
         outcome = await self.engines.run(

@@ -104,9 +104,9 @@ async def test_turkish_defaults_and_ratio_setting(console: Console) -> None:
 
 async def test_short_empty_and_too_long_texts_are_explained(console: Console) -> None:
     out = await console.say("/summarize text Merhaba. Yarın görüşürüz.")
-    assert out == (
-        "sohbet> (only you) Your text has only 2 sentences: "
-        "it is already as short as its summary would be.\n"
+    assert out == (  # returned as it is, not refused
+        "sohbet> **Summary of your text** (2 sentences)\nMerhaba. Yarın görüşürüz.\n"
+        "*(already as short as a summary: shown as it is)*\n"
     )
     assert "`text` is required" in await console.say("/summarize text")
     await console.say("/plugins config set plugin:summarize key:max_input_chars value:1000")
