@@ -32,6 +32,16 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--server", type=int, required=True, help="server (guild) id")
     ingest.add_argument("--channel", type=int, default=None, help="limit to one channel")
+    evaluation = sub.add_parser(
+        "eval", help="measure each AI task with the configured model, beside its baseline"
+    )
+    evaluation.add_argument(
+        "--tasks",
+        default="translation,summarization,sentiment,chat",
+        help="comma-separated: translation, summarization, sentiment, chat",
+    )
+    evaluation.add_argument("--limit", type=int, default=10, help="items per task (or direction)")
+    evaluation.add_argument("--json", action="store_true", help="print JSON instead of a table")
     vectors = sub.add_parser("vectors", help="maintenance of the document vector store")
     vectors.add_argument("action", choices=["optimize", "info", "reset"])
     return parser
@@ -57,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    _setup_logging(config, quiet=args.command in {"chat", "plugins", "doctor", "db", "ingest"})
+    _setup_logging(
+        config, quiet=args.command in {"chat", "plugins", "doctor", "db", "ingest", "eval"}
+    )
     try:
         return asyncio.run(_dispatch(args, config))
     except SohbetError as exc:
@@ -114,6 +126,8 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await commands.ingest(config, args.paths, args.server, args.channel)
     if args.command == "vectors":
         return await commands.vectors(config, args.action)
+    if args.command == "eval":
+        return await commands.evaluate(config, args.tasks, args.limit, as_json=args.json)
     raise AssertionError(args.command)
 
 

