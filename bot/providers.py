@@ -12,7 +12,7 @@ from langchain_core.messages import BaseMessage
 
 from bot.ai.base import Embedder
 from bot.ai.errors import ModelTimeoutError
-from bot.ai.model_policy import check_task_model
+from bot.ai.model_policy import check_loadable, check_task_model
 from bot.ai.models import ModelConfig, Provider, local_runtime
 from bot.ai.runner import ChatRunner, Completion, MessagesLike
 from bot.config import Config
@@ -276,3 +276,4 @@ async def check_model_setting(
         await ctx.services.get("ai", AIProviders).check_choice(ctx, model=model)
     if task_field and key == task_field and (model := str(getattr(settings, key)).strip()):
         check_task_model(model, ctx.services.config.allowed_models, what=task)
+        await asyncio.to_thread(check_loadable, model, what=task)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.core.errors import SohbetError
 
-__all__ = ["DisallowedModel", "check_task_model", "is_hub_id"]
+__all__ = ["DisallowedModel", "check_loadable", "check_task_model", "is_hub_id"]
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -37,3 +37,29 @@ def check_task_model(model: str, allowed: Sequence[str], *, what: str) -> str:
         f"The {what} model `{model}` isn't allowed here. Use a Hugging Face model id "
         "(`organisation/name`), or ask the operator to add the path to `allowed_models`."
     )
+
+
+def check_loadable(model: str, *, what: str) -> None:
+    """Refuse, when it is set, a model that can't load here: a folder that isn't a model, or a
+    Hugging Face id that isn't downloaded while Sohbet runs offline (the default)."""
+    import os
+    from pathlib import Path
+
+    path = Path(model).expanduser()
+    if not is_hub_id(model) or path.exists():
+        if not (path / "config.json").is_file():
+            raise DisallowedModel(
+                f"The {what} model `{model}` can't be loaded: there is no model folder "
+                "(with a config.json) at that path on this machine."
+            )
+        return
+    if os.environ.get("HF_HUB_OFFLINE", "1") not in ("1", "true", "True", "yes"):
+        return  # online: the first use downloads it
+    from huggingface_hub import try_to_load_from_cache
+
+    if not isinstance(try_to_load_from_cache(model, "config.json"), str):
+        raise DisallowedModel(
+            f"The {what} model `{model}` isn't on this machine, and Sohbet runs offline. The "
+            "operator can download it once (`HF_HUB_OFFLINE=0 huggingface-cli download "
+            f"{model}`) or give the path of a model folder."
+        )

@@ -55,7 +55,9 @@ async def test_allowed_models_and_providers_are_accepted(console: Console) -> No
     assert entries == [("chat.model", "", "bigger-model"), ("ai.model", "", "openai:gpt-4o-mini")]
 
 
-async def test_task_model_paths_need_the_allow_list(console: Console, tmp_path: Path) -> None:
+async def test_task_model_paths_need_the_allow_list(
+    console: Console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "model"
     folder.mkdir()
     for plugin, key in [
@@ -65,7 +67,10 @@ async def test_task_model_paths_need_the_allow_list(console: Console, tmp_path: 
     ]:
         out = await console.say(f"/plugins config set plugin:{plugin} key:{key} value:{folder}")
         assert f"`{folder}` isn't allowed here" in out, out
-        out = await console.say(
-            f"/plugins config set plugin:{plugin} key:{key} value:Helsinki-NLP/opus-mt-tr-en"
-        )
+        hub = f"/plugins config set plugin:{plugin} key:{key} value:Helsinki-NLP/opus-mt-tr-en"
+        out = await console.say(hub)  # offline, and not downloaded: it could never load
+        assert "isn't on this machine, and Sohbet runs offline" in out, out
+        monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # online, the first use downloads it
+        out = await console.say(hub)
         assert 'is now `"Helsinki-NLP/opus-mt-tr-en"`' in out, out
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -232,7 +232,17 @@ async def test_transformers_engine_with_a_local_model_and_a_missing_one(
     assert f"engine `transformers:{folder}`" in out  # random weights: any polar label
     assert "**positive**" in out or "**negative**" in out
 
-    await console.configure(transformers_model="no-such-org/no-such-model")
+    refused = await console.say(
+        "/plugins config set plugin:sentiment key:transformers_model value:no-such-org/no-such-model"
+    )
+    assert "isn't on this machine" in refused  # refused when set; stored before, explained:
+    await console.app.services.settings.set(
+        SentimentPlugin,
+        "transformers_model",
+        "no-such-org/no-such-model",
+        server_id=CONSOLE_SERVER_ID,
+        actor_id=1,
+    )
     out = await console.say("/sentiment text I love it")
     assert out.startswith("sohbet> (only you) The `transformers:no-such-org/no-such-model` engine")
     assert "isn't available right now (the model could not be loaded" in out

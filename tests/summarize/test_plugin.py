@@ -111,7 +111,9 @@ async def test_short_empty_and_too_long_texts_are_explained(console: Console) ->
     assert "`text` is required" in await console.say("/summarize text")
     await console.say("/plugins config set plugin:summarize key:max_input_chars value:1000")
     out = await console.say(f"/summarize text {ENGLISH_ARTICLE * 2}")
-    assert "(only you)" in out and "I summarize at most 1,000 here" in out and "/summarize file" in out
+    assert (
+        "(only you)" in out and "I summarize at most 1,000 here" in out and "/summarize file" in out
+    )
 
 
 async def test_context_menu_summarizes_the_message_on_discord(
@@ -391,7 +393,11 @@ async def test_failing_engines_fall_back_to_extractive(
     assert footer == (
         "*(Extractive summary: the `seq2seq` engine isn't available (no `seq2seq_model` is set).)*"
     )
-    await console.say(f"{set_key}seq2seq_model value:nobody/missing-summarizer")
+    refused = await console.say(f"{set_key}seq2seq_model value:nobody/missing-summarizer")
+    assert "isn't on this machine, and Sohbet runs offline" in refused  # refused when set
+    await app.services.settings.set(  # stored before that check existed: explained when used
+        SummarizePlugin, "seq2seq_model", "nobody/missing-summarizer", server_id=1, actor_id=1
+    )
     _, summary, footer = summary_of(await console.say(f"/summarize text {ENGLISH_ARTICLE}"))
     assert "the `seq2seq` engine isn't available (its model files could not be loaded)" in footer
     assert len(split_sentences(summary, "en")) == 3

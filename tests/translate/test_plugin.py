@@ -274,7 +274,17 @@ async def test_seq2seq_failures_fall_back_or_explain(seq2seq_console: Console) -
     assert "took longer than 0.001 s and was stopped" in out
     await console.set("timeout_s", 60)
     missing = Path(console.app.config.allowed_models[1])
-    await console.set("seq2seq_model", missing)
+    out = await console.say(
+        f"/plugins config set plugin:translate key:seq2seq_model value:{missing}"
+    )
+    assert "can't be loaded: there is no model folder" in out  # refused when set ...
+    out = await console.say(
+        "/plugins config set plugin:translate key:seq2seq_model value:Helsinki-NLP/opus-mt-en-tr"
+    )
+    assert "isn't on this machine, and Sohbet runs offline" in out
+    await console.app.services.settings.set(  # ... and explained at run time if stored before
+        TranslatePlugin, "seq2seq_model", str(missing), server_id=CONSOLE_SERVER_ID, actor_id=1
+    )
     out = await console.say(f"/translate {TURKISH}")
     assert "isn't available right now" in out
     out = await console.say("/plugins config set plugin:translate key:seq2seq_model value:/etc")
