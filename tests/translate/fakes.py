@@ -11,6 +11,7 @@ from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
 
 
 class PromptRecorder(AsyncCallbackHandler):
@@ -48,3 +49,24 @@ class UppercaseChatModel(BaseChatModel):
         match = re.search(r"<text>\n(.*)\n</text>", str(messages[-1].content), re.DOTALL)
         assert match, "the prompt must wrap the text in <text> tags"
         return ChatResult(generations=[ChatGeneration(message=AIMessage(match.group(1).upper()))])
+
+
+class ScriptedModel(BaseChatModel):
+    """Answers with the next scripted reply, whatever it is asked; records the prompts."""
+
+    replies: list[str]
+    prompts: list[str] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted-test-model"
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        raise NotImplementedError("async only")
+
+    async def _agenerate(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> ChatResult:
+        self.prompts.append(str(messages[-1].content))
+        reply = self.replies[min(len(self.prompts) - 1, len(self.replies) - 1)]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])

@@ -1,11 +1,5 @@
-from typing import Any
-
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field
 
 from bot.nlp.errors import (
     EmptyText,
@@ -17,7 +11,7 @@ from bot.nlp.errors import (
 )
 from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
 from plugins.translate.engines.chat import clean_output
-from tests.translate.fakes import PromptRecorder, UppercaseChatModel
+from tests.translate.fakes import PromptRecorder, ScriptedModel, UppercaseChatModel
 
 
 def recorded(model: FakeListChatModel) -> PromptRecorder:
@@ -120,27 +114,6 @@ async def test_fallback_uses_the_next_engine_when_one_fails() -> None:
     working = ChatModelTranslator(FakeListChatModel(responses=["Hello world"]), name="backup")
     result = await FallbackTranslator([broken, working]).translate("Merhaba dünya", "en")
     assert (result.text, result.engine) == ("Hello world", "backup")
-
-
-class ScriptedModel(BaseChatModel):
-    """Answers with the next scripted reply, whatever it is asked; records the prompts."""
-
-    replies: list[str]
-    prompts: list[str] = Field(default_factory=list)
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted-test-model"
-
-    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
-        raise NotImplementedError("async only")
-
-    async def _agenerate(
-        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
-    ) -> ChatResult:
-        self.prompts.append(str(messages[-1].content))
-        reply = self.replies[min(len(self.prompts) - 1, len(self.replies) - 1)]
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
 
 
 GOOD_MORNING = "Good morning, how are you today my friend?"
