@@ -331,7 +331,7 @@ def render(report: EvalReport) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in report.results:
-        verdict = "above baseline" if r.ready else "**below baseline**"
+        verdict = "above baseline" if r.ready else "**not above baseline**"
         lines.append(
             f"| {r.task} | {r.metric} | {r.score:.1f} | {r.baseline:.1f} ({r.baseline_name}) "
             f"| {r.n} | {r.seconds:.0f} | {verdict} |"
