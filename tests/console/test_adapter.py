@@ -75,3 +75,17 @@ async def test_console_user_is_admin_unless_told_otherwise(make_app: Any) -> Non
     await ConsoleAdapter(app.router, out=member_out, admin=False).handle_line("/demo admin")
     assert admin_out.getvalue() == "sohbet> admin ok\n"
     assert "Manage Server" in member_out.getvalue()
+
+
+async def test_undecodable_input_reaches_plugins_as_replacement_characters(
+    make_app: Any,
+) -> None:
+    parrot = Parrot()
+    app: App = await make_app(AdminPlugin(), parrot)
+    console = ConsoleAdapter(app.router, out=io.StringIO(), user_name="tester")
+    # What Python's stdin makes of the bytes b"caf\xe9 \xff ok": lone surrogates.
+    raw = b"caf\xe9 \xff ok".decode("utf-8", "surrogateescape")
+    await console.handle_line(raw)
+    (message,) = parrot.seen
+    assert message.content == "caf\ufffd \ufffd ok"
+    message.content.encode("utf-8")  # valid text from here on: no plugin can trip on it

@@ -101,3 +101,23 @@ async def test_attachment_reads_lazily_with_a_size_limit(
     assert await options["file"].read() == b"x" * 2000
     with pytest.raises(Exception, match="the limit is"):
         await options["file"].read(max_bytes=1000)
+
+
+def test_a_missing_subcommand_is_named_from_the_options_given(
+    commands: dict[str, CommandSpec],
+) -> None:
+    from plugins.sentiment import SentimentPlugin
+
+    registry = PluginRegistry([SentimentPlugin()])
+    sentiment = {s.name: s for s in registry.all_commands() if s.kind == "slash"}
+    with pytest.raises(BadOption) as caught:
+        parse("/sentiment text:I love it", sentiment)
+    assert caught.value.user_message == (
+        "`/sentiment` needs a subcommand. Did you mean: `/sentiment text text:I love it`"
+    )
+    assert parse("/sentiment text text:I love it", sentiment) == (
+        "sentiment text",
+        {"text": "I love it"},
+    )
+    with pytest.raises(BadOption, match="needs a subcommand: `/sentiment channel`"):
+        parse("/sentiment", sentiment)  # nothing to go by: the list

@@ -117,7 +117,9 @@ class ConsoleAdapter:
 
     async def handle_line(self, line: str) -> None:
         """Process one line: `/command ...` or a message to the assistant."""
-        line = line.strip()
+        # Undecodable input arrives as lone surrogates: make them U+FFFD here, at the edge,
+        # so no plugin (language detection, say) fails on text no retry could fix.
+        line = _valid_text(line).strip()
         if not line:
             return
         responder = _ConsoleResponder(self)
@@ -167,6 +169,14 @@ class ConsoleAdapter:
             if line.strip() in {"/quit", "/exit"}:
                 break
             await self.handle_line(line)
+
+
+def _valid_text(line: str) -> str:
+    """Text with every undecodable byte (a lone surrogate from the terminal) as U+FFFD."""
+    try:
+        return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # surrogates that are not escaped bytes
+        return line.encode("utf-8", "replace").decode("utf-8")
 
 
 def _user_name() -> str:

@@ -80,6 +80,14 @@ def _match_command(body: str, commands: dict[str, CommandSpec]) -> tuple[Command
     for prefix in (group, words[0]):  # `/plugins` or `/plugins config`: show the choices
         subcommands = sorted(n for n in commands if n.startswith(prefix + " "))
         if subcommands:
+            # `/sentiment text:I love it`: the option names which subcommand was meant.
+            given = set(_MARKER.findall(body))
+            meant = [n for n in subcommands if given & {o.name for o in commands[n].options}]
+            if len(meant) == 1:
+                rest = body.strip()[len(prefix) :].strip()
+                raise BadOption(
+                    f"`/{prefix}` needs a subcommand. Did you mean: `/{meant[0]} {rest}`"
+                )
             listing = ", ".join(f"`/{n}`" for n in subcommands)
             raise BadOption(f"`/{prefix}` needs a subcommand: {listing}.")
     raise UnknownCommand(words[0])
