@@ -35,12 +35,11 @@ from plugins.translate.presentation import (
     same_language_text,
     suggest_languages,
 )
-from plugins.translate.settings import TranslateSettings
+from plugins.translate.settings import MAX_INPUT_CHARS, TranslateSettings
 
 __all__ = ["TranslatePlugin", "TranslateSettings"]
 
 log = logging.getLogger(__name__)
-MAX_OPTION_CHARS = 6000  # Discord's longest text option
 
 
 def chunk_chars(cfg: ModelConfig) -> int:
@@ -73,7 +72,7 @@ class TranslatePlugin(Plugin):
     async def translate(
         self,
         ctx: Context,
-        text: Annotated[str, Option("The text to translate", max_length=MAX_OPTION_CHARS)],
+        text: Annotated[str, Option("The text to translate", max_length=MAX_INPUT_CHARS)],
         to: Annotated[
             str | None,
             Option(

@@ -9,7 +9,11 @@ from pydantic import Field, field_validator
 from bot.core import PluginSettings
 from bot.nlp import UnknownLanguage, normalize_language
 
-__all__ = ["TranslateSettings"]
+__all__ = ["MAX_INPUT_CHARS", "TranslateSettings"]
+
+# The longest text /translate takes: the command option tells members this limit and the
+# setting defaults to it and cannot exceed it, so the limit shown is the limit applied.
+MAX_INPUT_CHARS = 4000
 
 
 class TranslateSettings(PluginSettings):
@@ -33,7 +37,10 @@ class TranslateSettings(PluginSettings):
     )
     default_target: str = Field("en", description="Language to translate into when none is given")
     max_input_chars: int = Field(
-        4000, ge=50, le=20_000, description="Longest text accepted, in characters"
+        MAX_INPUT_CHARS,
+        ge=50,
+        le=MAX_INPUT_CHARS,
+        description="Longest text accepted, in characters",
     )
     timeout_s: float = Field(
         120.0, gt=0, le=900, description="Seconds an engine may take before it is stopped"

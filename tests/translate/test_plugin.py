@@ -21,7 +21,7 @@ from bot.nlp import normalize_language
 from bot.platforms.console import CONSOLE_SERVER_ID, ConsoleAdapter
 from plugins.admin import AdminPlugin
 from plugins.ai import AIPlugin
-from plugins.translate import TranslatePlugin
+from plugins.translate import TranslatePlugin, TranslateSettings
 from plugins.translate.engines import Seq2SeqTranslator
 from tests.core.helpers import SERVER, RecordingResponder, call, member, message
 
@@ -172,6 +172,20 @@ async def test_oversized_input_is_refused_before_any_work(console: Console) -> N
     assert await console.tokens() == 0
     out = await console.say("/plugins config set plugin:translate key:max_input_chars value:10")
     assert "greater than or equal to 50" in out
+
+
+async def test_the_limit_members_are_told_is_the_limit_applied(console: Console) -> None:
+    (spec,) = [c for c in TranslatePlugin.commands() if c.name == "translate"]
+    told = {o.name: o for o in spec.options}["text"].max_length
+    assert told == TranslateSettings().max_input_chars  # the command option and the default agree
+    text = "Bu cümle biraz uzun olmalı. " * (told // 20)
+    out = await console.say(f"/translate {text[: told + 1]}")
+    assert f"too long (max {told} characters)" in out
+    out = await console.say(
+        f"/plugins config set plugin:translate key:max_input_chars value:{told + 1}"
+    )
+    assert f"less than or equal to {told}" in out  # no setting promises more than members are told
+    assert await console.tokens() == 0
 
 
 async def test_settings_per_server_and_channel(console: Console) -> None:
