@@ -137,6 +137,31 @@ def test_labels_and_commentary_are_stripped(output: str, expected: str) -> None:
     assert clean_output(output, GOOD_MORNING, "Turkish") == expected
 
 
+GERMAN_REPLY = "Guten Morgen, wie geht es dir heute, mein Freund?"
+
+
+@pytest.mark.parametrize(
+    ("output", "target", "expected"),
+    [
+        (f"İngilizce: {GOOD_MORNING}", "English", GOOD_MORNING),  # the Turkish name of English
+        (f"Deutsch: {GERMAN_REPLY}", "German", GERMAN_REPLY),  # the native name
+        (f'Turkish: "{TURKISH_REPLY}"', "Turkish", TURKISH_REPLY),  # label, then quotes
+        (f"“{GOOD_MORNING}”", "English", GOOD_MORNING),
+        # A label the patterns don't know, alone in its paragraph: the paragraph trimmer must
+        # drop the label, not keep it and drop the translation.
+        (f"Here's the English version:\n\n{GOOD_MORNING}", "English", GOOD_MORNING),
+        (
+            f"Translation:\n{GOOD_MORNING}\n\n"
+            "This is a translation of the original Turkish text into English.",
+            "English",
+            GOOD_MORNING,
+        ),
+    ],
+)
+def test_labels_in_any_language_name_are_stripped(output: str, target: str, expected: str) -> None:
+    assert clean_output(output, "Günaydın, bugün nasılsın dostum?", target) == expected
+
+
 async def test_a_wrong_language_answer_gets_one_stricter_retry() -> None:
     model = ScriptedModel(replies=[GOOD_MORNING, TURKISH_REPLY])
     translator = ChatModelTranslator(model, check_output=True)

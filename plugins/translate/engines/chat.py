@@ -91,6 +91,10 @@ def _keep_paragraphs(text: str, original: str) -> str:
     parts = _PARAGRAPH_BREAK.split(text)
     if len(parts) <= limit:
         return text
+    # An extra first paragraph that is one line ending in ":" is a label ("Here's the English
+    # version:"); keeping the first paragraphs would keep the label and drop the translation.
+    if "\n" not in parts[0].strip() and parts[0].rstrip().endswith(":"):
+        return _keep_paragraphs(_PARAGRAPH_BREAK.split(text, maxsplit=1)[1].strip(), original)
     breaks = list(_PARAGRAPH_BREAK.finditer(text))
     return text[: breaks[limit - 1].start()].rstrip()
 
