@@ -34,6 +34,7 @@ from plugins.rag.answer import (
     number_sources,
     used_citations,
 )
+from plugins.rag.followup import FollowUps, retrieval_query
 
 __all__ = ["RagPlugin"]
 
@@ -95,6 +96,10 @@ class RagPlugin(Plugin):
     )
     uses_model = True  # /ask streams a model answer: the server's token budgets apply
     Settings = RagSettings
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.followups = FollowUps()  # in memory: the last questions, for follow-ups
 
     def _ai(self, ctx: Context) -> AIProviders:
         return ctx.services.get("ai", AIProviders)
@@ -205,7 +210,11 @@ class RagPlugin(Plugin):
             min_dense_score=settings.min_score,
             min_keyword_coverage=settings.min_keyword_coverage,
         )
-        found: list[LCDocument] = await retriever.ainvoke(question)
+        key = (ctx.server_id, channel, ctx.author.id)
+        previous = self.followups.previous(key)
+        query = retrieval_query(question, previous)  # a follow-up is searched with its lead
+        self.followups.remember(key, question)
+        found: list[LCDocument] = await retriever.ainvoke(query)
         if this_channel:  # only the documents uploaded to this channel, gated again
             found = [d for d in found if d.metadata.get("channel_id") == channel]
             found = found[: settings.top_k]
@@ -215,7 +224,9 @@ class RagPlugin(Plugin):
             await ctx.reply(await not_found_message(question))
             return
         sources = number_sources(found)
-        answer = await ctx.stream(ai.stream_for(ctx, build_messages(question, sources)))
+        earlier = previous[-1] if query != question else None
+        messages = build_messages(question, sources, earlier=earlier)
+        answer = await ctx.stream(ai.stream_for(ctx, messages))
         if is_refusal(answer):
             return  # the model's own "the documents don't cover it" is the one answer
         await ctx.reply(format_sources(used_citations(answer, sources), sources))
@@ -273,6 +284,7 @@ class RagPlugin(Plugin):
 
     async def forget_user(self, user_id: int, server_id: int | None) -> dict[str, int]:
         assert self.services is not None
+        self.followups.forget_user(user_id)
         if not await self.services.store.documents.count_by_uploader(user_id, server_id):
             return {}  # nothing uploaded: no need for the vector store (which may be down)
         ai = self.services.get("ai", AIProviders)

@@ -117,11 +117,17 @@ def _pages(source: Source) -> str:
     return f", {label} {', '.join(str(p) for p in source.pages)}"
 
 
-def build_messages(question: str, sources: list[Source]) -> list[BaseMessage]:
+def build_messages(
+    question: str, sources: list[Source], *, earlier: str | None = None
+) -> list[BaseMessage]:
+    """`earlier`: the question this one follows up on ("and what is its port?")."""
     blocks = "\n\n".join(
         f"[{s.number}] ({_quoted(s.name)}{_pages(s)})\n{_quoted(s.text)}" for s in sources
     )
-    user = f"<sources>\n{blocks}\n</sources>\n\nQuestion: {question}\n\n{CITE_REQUEST}"
+    asked = (
+        f"Earlier question: {earlier}\nQuestion: {question}" if earlier else f"Question: {question}"
+    )
+    user = f"<sources>\n{blocks}\n</sources>\n\n{asked}\n\n{CITE_REQUEST}"
     return [SystemMessage(SYSTEM_PROMPT), HumanMessage(user)]
 
 

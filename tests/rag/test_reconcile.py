@@ -126,20 +126,20 @@ async def test_a_killed_ingest_leaves_nothing_served_and_the_file_can_be_sent_ag
     )
     database = tmp_path / "data" / "sohbet.db"
     deadline = time.monotonic() + 120
-    leases = 0
+    leases: set[str] = set()
     while time.monotonic() < deadline and process.returncode is None:
         if database.exists():
             with sqlite3.connect(database) as db:  # the lease is renewed before every batch
                 try:
-                    leases = db.execute(
-                        "select count(*) from bot_state where key like 'ingest:%'"
-                    ).fetchone()[0]
+                    rows = db.execute(
+                        "select value from bot_state where key like 'ingest:%'"
+                    ).fetchall()
                 except sqlite3.OperationalError:
-                    leases = 0
-        if leases:
-            await asyncio.sleep(1.5)  # a few batches in
+                    rows = []
+            leases |= {row[0] for row in rows}
+        if len(leases) >= 3:  # two batches are in: half-way, kill it
             break
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
     assert process.returncode is None, "the ingest finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     await process.wait()
