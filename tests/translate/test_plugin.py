@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.ai.models import DEFAULT_MODEL
 from bot.app import App
 from bot.config import Config
 from bot.core.router import Cooldowns
@@ -331,3 +332,24 @@ async def test_autocomplete_suggests_names_that_are_accepted(app: App) -> None:
     for partial in ("", "a", "in", "çin", "port"):
         for name in await suggest("to", partial):
             normalize_language(name)  # every suggestion is a valid value
+
+
+# ----- the bundled demo model (bench/results/translate_summarize.md: below copying) ----------
+
+
+async def test_the_bundled_model_says_it_cannot_translate_and_how_to_set_one_up(
+    make_app: Any, config: Config, marian_dir: Path, marian_reference: Seq2SeqTranslator
+) -> None:
+    bundled = with_model(config, "auto", DEFAULT_MODEL, allowed_models=[str(marian_dir)])
+    console = Console(await make_app(TranslatePlugin(), AdminPlugin(), AIPlugin(), config=bundled))
+    out = await console.say(f"/translate {TURKISH}")
+    assert "can't translate" in out and "copying the source" in out
+    for how in ("Ollama", "OpenAI-compatible", "SOHBET_MODEL", "seq2seq_model"):
+        assert how in out
+    assert out.count("\n") == 1 and await console.tokens() == 0  # one sentence, no model call
+    # A configured seq2seq engine is used instead: the demo model's refusal no longer applies.
+    await console.set("engine", "seq2seq")
+    await console.set("seq2seq_model", str(marian_dir))
+    expected = await marian_reference.translate(TURKISH, "en", "tr")
+    out = await console.say(f"/translate {TURKISH}")
+    assert out == f"sohbet> 🌐 **Turkish (detected) → English**\n{expected.text}\n"
