@@ -19,6 +19,7 @@ from bot.core import (
     command,
     listener,
 )
+from bot.core.registry import PluginRegistry
 from bot.nlp import UnknownLanguage, normalize_language
 from bot.nlp.reply_language import reply_language_instruction
 from bot.providers import AIProviders, check_model_setting
@@ -125,6 +126,12 @@ class ChatPlugin(Plugin):
 
     async def _converse(self, ctx: Context, text: str, message_id: int | None) -> None:
         settings: ChatSettings = ctx.settings
+        # Documents in chat: the docs plugin answers (with citations) when it is set to and
+        # finds something relevant; a plugin that isn't loaded simply isn't asked.
+        docs = ctx.services.get("registry", PluginRegistry).plugins.get("docs")
+        from_documents = getattr(docs, "answer_in_chat", None)
+        if from_documents is not None and await from_documents(ctx, text):
+            return
         ai = ctx.services.get("ai", AIProviders)
         store = ctx.services.store
         key = conversation_key(ctx, settings.conversation_mode)

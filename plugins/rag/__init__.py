@@ -51,6 +51,11 @@ class RagSettings(PluginSettings):
         description="Or answer when a passage holds this share of the question's words "
         "(above 1: off)",
     )
+    answer_in_chat: bool = Field(
+        False,
+        description="Mentions and replies are answered from the documents (with sources) "
+        "when they hold something relevant; otherwise chat answers as usual",
+    )
     max_file_mb: float = Field(20, gt=0, le=100, description="Largest accepted upload")
     max_pages: int = Field(500, ge=1, le=5000, description="Most pages per document")
 
@@ -199,6 +204,35 @@ class RagPlugin(Plugin):
             raise SohbetError("Write a question for me to look up in this server's documents.")
         settings: RagSettings = ctx.settings
         await ctx.defer()
+        await self._answer(ctx, question, settings, this_channel=this_channel)
+
+    async def answer_in_chat(self, ctx: Context, text: str) -> bool:
+        """For the chat plugin: answer a mention or reply from this server's documents, with
+        the same search and citations as /ask, when the `answer_in_chat` setting is on here
+        and the documents hold something relevant. False: chat answers as usual."""
+        if ctx.location.is_dm or not text.strip():
+            return False
+        services = ctx.services
+        if not await services.settings.is_enabled(ctx.server_id, RagPlugin):
+            return False
+        settings: RagSettings = await services.settings.resolve(
+            RagPlugin, ctx.server_id, ctx.location.effective_channel_id
+        )
+        if not settings.answer_in_chat:
+            return False
+        return await self._answer(ctx, text, settings, quiet=True)
+
+    async def _answer(
+        self,
+        ctx: Context,
+        question: str,
+        settings: RagSettings,
+        *,
+        this_channel: bool = False,
+        quiet: bool = False,
+    ) -> bool:
+        """Search, answer and cite; False (and, when `quiet`, no reply) when nothing relevant
+        was found."""
         ai = self._ai(ctx)
         channel = ctx.location.effective_channel_id
         # Server-wide documents plus this channel's; never another channel's channel-only ones.
@@ -221,15 +255,17 @@ class RagPlugin(Plugin):
             if not any(_passes(d, settings) for d in found):
                 found = []
         if not found:
-            await ctx.reply(await not_found_message(question))
-            return
+            if not quiet:
+                await ctx.reply(await not_found_message(question))
+            return False
         sources = number_sources(found)
         earlier = previous[-1] if query != question else None
         messages = build_messages(question, sources, earlier=earlier)
         answer = await ctx.stream(ai.stream_for(ctx, messages))
         if is_refusal(answer):
-            return  # the model's own "the documents don't cover it" is the one answer
+            return True  # the model's own "the documents don't cover it" is the one answer
         await ctx.reply(format_sources(used_citations(answer, sources), sources))
+        return True
 
     # ----- management --------------------------------------------------------------------
 

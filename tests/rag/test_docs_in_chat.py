@@ -1,0 +1,44 @@
+"""Documents in chat: mentions answered from the documents when they hold the answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.config import Config
+from plugins.admin import AdminPlugin
+from plugins.chat import ChatPlugin
+from plugins.rag import RagPlugin
+from tests.conftest import isolate_environment, migrated_sqlite
+from tests.rag.conftest import SERVER_A, Member, kettle_pdf
+
+
+async def test_mentions_answer_from_documents_when_the_setting_is_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path
+) -> None:
+    isolate_environment(monkeypatch, tmp_path)
+    data = tmp_path / "data"
+    migrated_sqlite(sqlite_template, data / "sohbet.db")
+    config = Config(data_dir=data, model_provider="fake", model_name="echo")
+    app = await build_app(config, plugins=[RagPlugin(), AdminPlugin(), ChatPlugin()])
+    try:
+        mod = Member(app, 1, "mod", SERVER_A, 11, True)
+        manual = tmp_path / "kettle-manual.pdf"
+        manual.write_bytes(kettle_pdf())
+        assert "✅ Added" in await mod.say(f"/docs upload file:{manual}")
+        question = "How long is the warranty on the Zephyr kettle?"
+
+        off = await mod.say(question)  # default: chat answers as usual
+        assert "You said:" in off and "Sources" not in off
+
+        out = await mod.say("/plugins config set plugin:docs key:answer_in_chat value:true")
+        assert "is now `true`" in out
+        on = await mod.say(question)
+        assert "<sources>" in on  # the echo model shows it got the documents, as /ask does
+        assert "**Sources**\n[1] kettle-manual.pdf" in on
+        unrelated = await mod.say("Who painted the Mona Lisa in the old days?")
+        assert unrelated.strip().startswith("sohbet> You said:") and "Sources" not in unrelated
+    finally:
+        await app.close()
