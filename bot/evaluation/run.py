@@ -42,6 +42,7 @@ from bot.nlp.reply_language import reply_language_instruction
 __all__ = ["TASK_NAMES", "EvalReport", "evaluate", "render"]
 
 TASK_NAMES = ("translation", "summarization", "sentiment", "chat")
+MARGIN = 2.0  # points (chrF, ROUGE-L, percent) a task must beat its baseline by to be "ready"
 PERSONA = (
     "You are Sohbet, a friendly and helpful assistant in a chat server. "
     "Answer clearly and concisely, in the language the person writes in."
@@ -77,7 +78,8 @@ class TaskResult:
 
     @property
     def ready(self) -> bool:
-        return self.score > self.baseline
+        # A clear margin, not a tie within noise (small samples move by a point or two).
+        return self.score >= self.baseline + MARGIN
 
 
 @dataclass
@@ -331,7 +333,7 @@ def render(report: EvalReport) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in report.results:
-        verdict = "above baseline" if r.ready else "**not above baseline**"
+        verdict = "above baseline" if r.ready else f"**not {MARGIN:g}+ above baseline**"
         lines.append(
             f"| {r.task} | {r.metric} | {r.score:.1f} | {r.baseline:.1f} ({r.baseline_name}) "
             f"| {r.n} | {r.seconds:.0f} | {verdict} |"

@@ -23,7 +23,7 @@ async def test_eval_measures_chat_language_and_readiness_follows(
     assert await commands.evaluate(config, "chat", 4) == 0
     table = capsys.readouterr().out
     assert "| chat | answers in the question's language % | 50.0 | 50.0 (always English %)" in table
-    assert "**not above baseline**" in table
+    assert "**not 2+ above baseline**" in table
 
     cfg = ModelConfig(provider="fake", model=FAKE_REPLY)
     saved = json.loads(eval_file(config.data_dir, cfg).read_text())
