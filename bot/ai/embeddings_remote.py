@@ -86,7 +86,8 @@ class RemoteEmbedder:
                 raise EmbeddingError(
                     f"The embeddings server's model `{self.model}` returns "
                     f"{len(vector)}-d vectors, not the configured {self.dimension}: "
-                    "set the right dimension and run `sohbet vectors reindex`."
+                    "set the dimension the model really has (documents embedded with another "
+                    "model must be uploaded again)."
                 )
         return vectors
 
