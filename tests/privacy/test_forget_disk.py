@@ -7,13 +7,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app
-from bot.config import Config
 from plugins.admin import AdminPlugin
 from plugins.chat import ChatPlugin
 from plugins.privacy import PrivacyPlugin
 from plugins.rag import RagPlugin
-from tests.conftest import isolate_environment, migrated_sqlite
-from tests.rag.conftest import GARDEN_TEXT, Member
+from tests.rag.conftest import GARDEN_TEXT, Member, config_on_disk
 
 MARKER = "Zq7Marker-Kumquat"  # appears nowhere else
 SERVER, CHANNEL, ADMIN_ID = 7001, 71, 4242
@@ -26,10 +24,10 @@ def _files_holding(folder: Path, needle: bytes) -> list[Path]:
 async def test_forget_leaves_no_trace_of_the_members_text_on_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path
 ) -> None:
-    isolate_environment(monkeypatch, tmp_path)
-    data = tmp_path / "data"
-    migrated_sqlite(sqlite_template, data / "sohbet.db")
-    config = Config(data_dir=data, model_provider="fake", model_name="echo")
+    config = config_on_disk(
+        tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name="echo"
+    )
+    data = config.data_dir
     plugins = [RagPlugin(), AdminPlugin(), PrivacyPlugin(), ChatPlugin()]
     app = await build_app(config, plugins=plugins)
     try:

@@ -162,6 +162,17 @@ class World:
 StartWorld = Callable[..., Awaitable[World]]
 
 
+def config_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path, **settings: Any
+) -> Config:
+    """A Config whose data folder (migrated SQLite, vectors) is a real folder under tmp_path:
+    for tests that restart the app or read the files."""
+    isolate_environment(monkeypatch, tmp_path)
+    data = tmp_path / "data"
+    migrated_sqlite(sqlite_template, data / "sohbet.db")
+    return Config(data_dir=data, **settings)
+
+
 @pytest.fixture
 def fast_dir(tmp_path: Path) -> Iterator[Path]:
     """tmpfs when available: the embedded store fsyncs each write."""

@@ -9,14 +9,12 @@ import pytest
 
 from bot import commands
 from bot.app import build_app
-from bot.config import Config
 from bot.knowledge.reconcile import reconcile
 from bot.providers import AIProviders
 from plugins.admin import AdminPlugin
 from plugins.privacy import PrivacyPlugin
 from plugins.rag import RagPlugin
-from tests.conftest import isolate_environment, migrated_sqlite
-from tests.rag.conftest import SERVER_A, Member, kettle_pdf
+from tests.rag.conftest import SERVER_A, Member, config_on_disk, kettle_pdf
 
 WARRANTY = "How long is the warranty?"
 
@@ -27,10 +25,10 @@ async def test_a_damaged_store_is_explained_found_by_doctor_and_reset(
     sqlite_template: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    isolate_environment(monkeypatch, tmp_path)
-    data = tmp_path / "data"
-    migrated_sqlite(sqlite_template, data / "sohbet.db")
-    config = Config(data_dir=data, model_provider="fake", model_name="Two years [1].")
+    config = config_on_disk(
+        tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name="Two years [1]."
+    )
+    data = config.data_dir
     plugins = [RagPlugin(), AdminPlugin(), PrivacyPlugin()]
     manual = tmp_path / "kettle-manual.pdf"
     manual.write_bytes(kettle_pdf())

@@ -7,21 +7,18 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app
-from bot.config import Config
 from plugins.admin import AdminPlugin
 from plugins.chat import ChatPlugin
 from plugins.rag import RagPlugin
-from tests.conftest import isolate_environment, migrated_sqlite
-from tests.rag.conftest import SERVER_A, Member, kettle_pdf
+from tests.rag.conftest import SERVER_A, Member, config_on_disk, kettle_pdf
 
 
 async def test_mentions_answer_from_documents_when_the_setting_is_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path
 ) -> None:
-    isolate_environment(monkeypatch, tmp_path)
-    data = tmp_path / "data"
-    migrated_sqlite(sqlite_template, data / "sohbet.db")
-    config = Config(data_dir=data, model_provider="fake", model_name="echo")
+    config = config_on_disk(
+        tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name="echo"
+    )
     app = await build_app(config, plugins=[RagPlugin(), AdminPlugin(), ChatPlugin()])
     try:
         mod = Member(app, 1, "mod", SERVER_A, 11, True)
