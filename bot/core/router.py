@@ -42,6 +42,11 @@ class Cooldowns:
     def __init__(self) -> None:
         self._last: dict[tuple[str, int], float] = {}
 
+    def remaining(self, command: str, user_id: int, seconds: float) -> float:
+        """Seconds until `check` would let this member use `command` again (0: now)."""
+        last = self._last.get((command, user_id))
+        return 0.0 if last is None else max(0.0, seconds - (time.monotonic() - last))
+
     def check(self, command: str, user_id: int, seconds: float) -> None:
         if seconds <= 0:
             return

@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from bot.app import App
-from bot.core import Context, Message, Plugin, listener
+from bot.core import Context, Message, Plugin, command, listener
 from bot.core.events import ConversationKey
 from bot.platforms.console import CONSOLE_SERVER_ID, ConsoleAdapter
 from plugins.admin import AdminPlugin
@@ -89,3 +89,28 @@ async def test_undecodable_input_reaches_plugins_as_replacement_characters(
     (message,) = parrot.seen
     assert message.content == "caf\ufffd \ufffd ok"
     message.content.encode("utf-8")  # valid text from here on: no plugin can trip on it
+
+
+class Counter(Plugin):
+    name = "counter"
+    uses = 0
+
+    @command("count", description="Counts", cooldown=0.5)
+    async def count(self, ctx: Context) -> None:
+        Counter.uses += 1
+        await ctx.reply(f"count {Counter.uses}")
+
+
+async def test_a_piped_script_waits_for_cooldowns_instead_of_being_refused(
+    make_app: Any,
+) -> None:
+    app: App = await make_app(AdminPlugin(), Counter())
+    out = io.StringIO()
+    console = ConsoleAdapter(app.router, out=out, user_name="tester")
+    await console.run(io.StringIO("/count\n/count\n/count\n"))
+    assert out.getvalue().splitlines() == ["sohbet> count 1", "sohbet> count 2", "sohbet> count 3"]
+    # Typed by a person (not piped), the cooldown still refuses.
+    console.wait_for_cooldowns = False
+    await console.handle_line("/count")
+    await console.handle_line("/count")
+    assert "(only you)" in out.getvalue().splitlines()[-1]

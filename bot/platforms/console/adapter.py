@@ -99,6 +99,7 @@ class ConsoleAdapter:
         self.author = Author(id=1, name=name, permissions=permissions)
         self.bot = Author(id=0, name="sohbet", is_bot=True)
         self.location = Location(CONSOLE_SERVER_ID, CONSOLE_CHANNEL_ID)
+        self.wait_for_cooldowns = False  # run() turns it on for piped input
         self.history: deque[Message] = deque(maxlen=500)
 
     def write(self, text: str) -> None:
@@ -130,6 +131,12 @@ class ConsoleAdapter:
             except SohbetError as exc:
                 await responder.send(Reply(exc.user_message, ephemeral=True))
                 return
+            if self.wait_for_cooldowns:  # a script: wait for the command's turn, don't refuse
+                wait = self.router.cooldowns.remaining(
+                    parsed.spec.name, self.author.id, parsed.spec.cooldown
+                )
+                if wait > 0:
+                    await asyncio.sleep(wait)
             call = CommandCall(
                 name=parsed.spec.name,
                 options=parsed.options,
@@ -154,6 +161,9 @@ class ConsoleAdapter:
         """Read lines until EOF or /quit. Works interactively and with piped input."""
         stdin = stdin or sys.stdin
         interactive = stdin.isatty()
+        # Piped lines arrive faster than a person types: each waits for the previous answer
+        # (lines are handled one by one) and for its command's cooldown, so scripts work.
+        self.wait_for_cooldowns = not interactive
         if interactive:
             self.write(
                 "Sohbet console — type a message, /help for commands, /quit to leave.\n"
