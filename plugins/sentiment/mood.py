@@ -43,11 +43,10 @@ def excerpt(text: str, limit: int = 80) -> str:
 
 
 def format_result(result: SentimentResult) -> str:
-    """``🙂 **positive** · confidence 93% · engine `vader` ``."""
-    return (
-        f"{EMOJI[result.label]} **{result.label}** · confidence {result.score:.0%} "
-        f"· engine `{result.engine}`"
-    )
+    """``🙂 **positive** · confidence 93% · engine `vader` ``; no confidence where the engine
+    has no calibrated one (the chat model)."""
+    confidence = f" · confidence {result.score:.0%}" if result.calibrated else ""
+    return f"{EMOJI[result.label]} **{result.label}**{confidence} · engine `{result.engine}`"
 
 
 @dataclass(frozen=True)

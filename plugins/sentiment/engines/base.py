@@ -39,6 +39,8 @@ class SentimentResult:
     label: Label
     score: float  # confidence in `label`, 0..1
     engine: str
+    # False where `score` is no probability (a chat model's one-word answer): not shown.
+    calibrated: bool = True
 
 
 @runtime_checkable

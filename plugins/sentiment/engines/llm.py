@@ -102,7 +102,8 @@ class LLMEngine:
                 self.name,
             )
         label, unambiguous = parsed
-        return SentimentResult(label, 1.0 if unambiguous else 0.5, self.name)
+        # A one-word answer carries no probability: don't present one as "confidence 100%".
+        return SentimentResult(label, 1.0 if unambiguous else 0.5, self.name, calibrated=False)
 
     async def analyze(self, text: str) -> SentimentResult:
         return (await self.analyze_many([text]))[0]
