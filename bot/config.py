@@ -51,7 +51,8 @@ class Config(BaseSettings):
     model_temperature: float = 0.3
     # Models server admins may choose per server (besides the default); empty: none.
     allowed_models: list[str] = []
-    embedding_model: str = ""  # empty: the bundled multilingual default
+    embedding_model: str = ""  # empty: the bundled multilingual default; openai:NAME = a server
+    embedding_base_url: str | None = None  # OpenAI-compatible /v1 for `openai:` embeddings
     # Discord
     dev_guild_id: int | None = None  # sync commands to this guild only (instant, for development)
     message_content_intent: bool = False

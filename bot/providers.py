@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, get_args
@@ -105,7 +106,8 @@ _PROVIDERS = frozenset(get_args(Provider))
 
 def collection_name(embedder: str, dimension: int) -> str:
     """One collection per embedder (name and dimension): vectors of two models never mix."""
-    return f"sohbet_chunks_{embedder}_{dimension}".replace("-", "_")
+    safe = re.sub(r"[^A-Za-z0-9_]", "_", embedder)
+    return f"sohbet_chunks_{safe}_{dimension}"
 
 
 class AIProviders:
@@ -121,11 +123,18 @@ class AIProviders:
     async def embedder(self) -> Embedder:
         if self._embedder is None:
             from bot.ai.embeddings import EmbeddingConfig, load_embedder
+            from bot.ai.embeddings_remote import RemoteEmbedder, remote_model_name
 
             async with self._lock:
                 if self._embedder is None:
-                    cfg = EmbeddingConfig.from_setting(self.config.embedding_model)
-                    self._embedder = await load_embedder(cfg)
+                    remote = remote_model_name(self.config.embedding_model)
+                    if remote is not None:  # an embeddings server (Ollama, vLLM, TEI...)
+                        self._embedder = await RemoteEmbedder.connect(
+                            remote, base_url=self.config.embedding_base_url
+                        )
+                    else:
+                        cfg = EmbeddingConfig.from_setting(self.config.embedding_model)
+                        self._embedder = await load_embedder(cfg)
         return self._embedder
 
     async def vectors(self) -> VectorStore:

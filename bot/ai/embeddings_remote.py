@@ -67,6 +67,20 @@ class RemoteEmbedder:
             check_embedding_ctx_length=False,
         )
 
+    @classmethod
+    async def connect(cls, model: str, *, base_url: str | None = None) -> RemoteEmbedder:
+        """An embedder whose dimension is what the server's model returns (asked once)."""
+        embedder = cls(model, base_url=base_url, dimension=0)
+        try:
+            probe = await embedder._embeddings.aembed_query("dimension probe")
+        except Exception as exc:
+            raise EmbeddingError(
+                f"The embeddings server at {embedder.base_url} did not answer "
+                f"({type(exc).__name__}); documents can't be added or searched until it does."
+            ) from exc
+        embedder.dimension = len(probe)
+        return embedder
+
     async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []

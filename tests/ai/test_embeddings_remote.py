@@ -122,3 +122,43 @@ def test_needs_a_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOHBET_EMBEDDING_BASE_URL", raising=False)
     with pytest.raises(EmbeddingError, match="SOHBET_EMBEDDING_BASE_URL"):
         RemoteEmbedder("m", dimension=4)
+
+
+async def test_the_bot_uses_the_server_it_is_configured_with(
+    server: tuple[_Server, str],
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_template: Any,
+) -> None:
+    """SOHBET_EMBEDDING_MODEL=openai:NAME + base URL: uploads and /ask go through the server,
+    into a collection of that embedder (name and dimension), never the default one."""
+    from bot.app import build_app
+    from bot.providers import AIProviders
+    from plugins.rag import RagPlugin
+    from tests.rag.conftest import GARDEN_TEXT, SERVER_A, Member, config_on_disk
+
+    state, url = server
+    state.dimension = 6
+    config = config_on_disk(
+        tmp_path,
+        monkeypatch,
+        sqlite_template,
+        model_provider="fake",
+        model_name="Seven [1].",
+        embedding_model="openai:nomic-embed-text",
+        embedding_base_url=url,
+    )
+    app = await build_app(config, plugins=[RagPlugin()])
+    try:
+        ai = app.services.get("ai", AIProviders)
+        embedder = await ai.embedder()
+        assert (embedder.name, embedder.dimension) == ("openai:nomic-embed-text", 6)
+        alice = Member(app, 1, "alice", SERVER_A, 11, False)
+        notes = tmp_path / "garden.txt"
+        notes.write_text(GARDEN_TEXT)
+        assert "✅ Added" in await alice.say(f"/docs upload file:{notes}")
+        assert sum(state.batches) >= 2  # the probe and the document went to the server
+        assert (config.data_dir / "vectors" / "sohbet_chunks_openai_nomic_embed_text_6").is_dir()
+        assert "garden.txt" in await alice.say("/ask When does the community garden open?")
+    finally:
+        await app.close()
