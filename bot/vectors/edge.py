@@ -91,7 +91,10 @@ def _scope_filter(scope: SearchScope) -> Filter:
     must: list[Any] = [FieldCondition(key=TENANT_FIELD, match=MatchValue(str(scope.server_id)))]
     if scope.channel_id is not None:
         channel = FieldCondition(key="channel_id", match=MatchValue(str(scope.channel_id)))
-        must.append(Filter(should=[channel, IsEmptyCondition("channel_id")]))
+        if scope.channel_only:
+            must.append(channel)
+        else:
+            must.append(Filter(should=[channel, IsEmptyCondition("channel_id")]))
     # Never a chunk of a document that is still being added.
     pending = FieldCondition(key=STATE_FIELD, match=MatchValue(PENDING))
     return Filter(must=must, must_not=[pending])

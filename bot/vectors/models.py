@@ -41,11 +41,13 @@ class SearchScope:
     """Where a search may look: always one server; optionally one channel of it.
 
     With a channel, hits come from chunks uploaded to that channel plus server-wide chunks
-    (those stored with `channel_id=None`); never from other channels or other servers.
+    (those stored with `channel_id=None`), or only the channel's own with `channel_only`;
+    never from other channels or other servers.
     """
 
     server_id: int
     channel_id: int | None = None
+    channel_only: bool = False
 
 
 @dataclass(frozen=True)

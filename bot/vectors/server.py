@@ -47,8 +47,11 @@ def _scope_filter(scope: SearchScope) -> models.Filter:
     must: list[Any] = [_eq(TENANT_FIELD, str(scope.server_id))]
     if scope.channel_id is not None:
         channel = _eq("channel_id", str(scope.channel_id))
-        empty = models.IsEmptyCondition(is_empty=models.PayloadField(key="channel_id"))
-        must.append(models.Filter(should=[channel, empty]))
+        if scope.channel_only:
+            must.append(channel)
+        else:
+            empty = models.IsEmptyCondition(is_empty=models.PayloadField(key="channel_id"))
+            must.append(models.Filter(should=[channel, empty]))
     # Never a chunk of a document that is still being added.
     return models.Filter(must=must, must_not=[_eq(STATE_FIELD, PENDING)])
 

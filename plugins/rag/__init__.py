@@ -25,7 +25,6 @@ from bot.documents import DocumentLimits
 from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
-from bot.vectors.fusion import is_relevant
 from plugins.rag.answer import (
     build_messages,
     format_sources,
@@ -58,16 +57,6 @@ class RagSettings(PluginSettings):
     )
     max_file_mb: float = Field(20, gt=0, le=100, description="Largest accepted upload")
     max_pages: int = Field(500, ge=1, le=5000, description="Most pages per document")
-
-
-def _passes(doc: LCDocument, settings: RagSettings) -> bool:
-    """The retriever's relevance rule, for a hit kept after its own gate."""
-    return is_relevant(
-        doc.metadata.get("dense_score"),
-        doc.metadata.get("keyword_coverage"),
-        settings.min_score,
-        settings.min_keyword_coverage,
-    )
 
 
 class _ProgressMessage:
@@ -239,8 +228,8 @@ class RagPlugin(Plugin):
         retriever = HybridRetriever(
             store=await ai.vectors(),
             embedder=await ai.embedder(),
-            scope=SearchScope(ctx.server_id, channel),
-            k=settings.top_k * 4 if this_channel else settings.top_k,
+            scope=SearchScope(ctx.server_id, channel, channel_only=this_channel),
+            k=settings.top_k,
             min_dense_score=settings.min_score,
             min_keyword_coverage=settings.min_keyword_coverage,
         )
@@ -249,11 +238,6 @@ class RagPlugin(Plugin):
         query = retrieval_query(question, previous)  # a follow-up is searched with its lead
         self.followups.remember(key, question)
         found: list[LCDocument] = await retriever.ainvoke(query)
-        if this_channel:  # only the documents uploaded to this channel, gated again
-            found = [d for d in found if d.metadata.get("channel_id") == channel]
-            found = found[: settings.top_k]
-            if not any(_passes(d, settings) for d in found):
-                found = []
         if not found:
             if not quiet:
                 await ctx.reply(await not_found_message(question))

@@ -114,6 +114,14 @@ async def test_channel_scope_sees_its_channel_and_server_wide_chunks(
     assert ids(in_20) == {"in-20", "server-wide"}
     assert ids(in_30) == {"server-wide"}
     assert ids(whole) == {"in-10", "in-20", "server-wide"}
+    only_10 = await store.search(
+        query,
+        vector,
+        SearchScope(1, 10, channel_only=True),
+        10,
+        mode,  # type: ignore[arg-type]
+    )
+    assert ids(only_10) == {"in-10"}  # `/ask this_channel:true`: not even server-wide ones
 
 
 async def test_sparse_finds_an_exact_keyword_that_dense_misses(store: VectorStore) -> None:
