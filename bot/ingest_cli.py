@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from dataclasses import dataclass
@@ -79,7 +80,7 @@ async def ingest_paths(app: App, paths: list[Path], server_id: int, channel_id: 
     max_bytes = DocumentLimits().max_bytes
     for entry in _walk(paths, skipped):
         path = entry.path
-        reason = _refusal(path, max_bytes)
+        reason = await asyncio.to_thread(_refusal, path, max_bytes)
         if reason is not None:
             skipped.append((path, reason))
             continue
@@ -94,7 +95,7 @@ async def ingest_paths(app: App, paths: list[Path], server_id: int, channel_id: 
             bar.refresh()
 
         try:
-            data = _read(path, max_bytes)
+            data = await asyncio.to_thread(_read, path, max_bytes)
             result = await ingestor.ingest(
                 data,
                 entry.name,

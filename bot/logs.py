@@ -18,7 +18,12 @@ from collections.abc import Callable, Iterable
 __all__ = ["MaskingFilter", "configure_logging", "mask_sensitive"]
 
 # Environment variables whose values are secrets wherever they appear in a log line.
-SECRET_ENV_VARS = ("DISCORD_TOKEN", "OPENAI_API_KEY", "POSTGRES_PASSWORD")
+SECRET_ENV_VARS = (
+    "DISCORD_TOKEN",
+    "OPENAI_API_KEY",
+    "POSTGRES_PASSWORD",
+    "SOHBET_EMBEDDING_API_KEY",
+)
 
 _Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 

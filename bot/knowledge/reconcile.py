@@ -59,16 +59,13 @@ async def reconcile(
     report = ReconcileReport()
     in_vectors = await vectors.document_ids()
     pending = await vectors.document_ids(pending_only=True)
-    rows = {
-        doc_id: (server, status, created)
-        for doc_id, server, status, created in await store.documents.states()
-    }
+    rows = {doc_id: (server, status) for doc_id, server, status in await store.documents.states()}
     now = now or datetime.now(UTC)
     for doc_id, server in in_vectors.items():
         if doc_id not in rows:
             await vectors.delete_document(server, doc_id)
             report.orphans_removed.append(doc_id)
-    for doc_id, (server, status, _created) in rows.items():
+    for doc_id, (server, status) in rows.items():
         if status != "ready":
             document = await store.documents.get(server, doc_id)
             if document is None or not await is_abandoned(store, document, now):

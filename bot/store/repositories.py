@@ -529,11 +529,11 @@ class DocumentRepository(_Repository):
         async with self.store.session() as s:
             return list(await s.scalars(stmt.order_by(Document.created_at.desc())))
 
-    async def states(self) -> builtins.list[tuple[str, int, str, datetime]]:
-        """(id, server id, status, created at) of every document, for reconciling vectors."""
-        stmt = select(Document.id, Document.server_id, Document.status, Document.created_at)
+    async def states(self) -> builtins.list[tuple[str, int, str]]:
+        """(id, server id, status) of every document, for reconciling vectors."""
+        stmt = select(Document.id, Document.server_id, Document.status)
         async with self.store.session() as s:
-            return [(r[0], r[1], r[2], r[3]) for r in await s.execute(stmt)]
+            return [(r[0], r[1], r[2]) for r in await s.execute(stmt)]
 
     async def mark_ready(self, server_id: int, document_id: str, pages: int, chunks: int) -> None:
         async with self.store.session() as s:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 from bot.vectors.models import SearchHit
@@ -36,14 +36,10 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: score = sum(1 / (k + ra
 
 
 def _merge(dense_leg: Sequence[SearchHit], sparse_leg: Sequence[SearchHit]) -> list[SearchHit]:
-    """One hit per chunk with both scores filled where known, dense-leg order first."""
-    merged: dict[str, SearchHit] = {}
-    for hit in dense_leg:
-        merged[hit.id] = dataclasses.replace(hit, dense_score=hit.dense_score)
-    for hit in sparse_leg:
-        known = merged.get(hit.id)
-        dense = known.dense_score if known is not None else hit.dense_score
-        merged[hit.id] = dataclasses.replace(hit, dense_score=dense, sparse_score=hit.sparse_score)
+    """One hit per chunk. A BM25 hit carries both scores (the stores compute its cosine from
+    the returned vector), so it replaces the same chunk's dense-leg hit."""
+    merged = {hit.id: hit for hit in dense_leg}
+    merged.update((hit.id, hit) for hit in sparse_leg)
     return list(merged.values())
 
 
@@ -74,6 +70,35 @@ def _ranks(hits: Sequence[SearchHit]) -> dict[str, int]:
     return {hit.id: rank for rank, hit in enumerate(hits, start=1)}
 
 
+def _rrf(dense_leg: Sequence[SearchHit], sparse_leg: Sequence[SearchHit]) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for ranks in (_ranks(dense_leg), _ranks(sparse_leg)):
+        for key, rank in ranks.items():
+            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
+    return scores
+
+
+def _weighted(
+    hits: Sequence[SearchHit],
+    dense_leg: Sequence[SearchHit],
+    sparse_leg: Sequence[SearchHit],
+    method: FusionMethod,
+    dense_weight: float,
+) -> dict[str, float]:
+    """Each leg's scores scaled to [0, 1], then weighted; a missing score counts 0."""
+    if method == "dbsf":  # Qdrant's DBSF: each leg scaled over its own candidates, equal weights
+        d = _scaled_dbsf({h.id: h.dense_score or 0.0 for h in dense_leg})
+        s = _scaled_dbsf({h.id: h.sparse_score or 0.0 for h in sparse_leg})
+        dense_weight = 0.5
+    else:
+        scale = _scaled_max if method == "convex" else _scaled_minmax
+        d = scale({h.id: h.dense_score for h in hits if h.dense_score is not None})
+        s = scale({h.id: h.sparse_score for h in hits if h.sparse_score is not None})
+    return {
+        h.id: dense_weight * d.get(h.id, 0.0) + (1 - dense_weight) * s.get(h.id, 0.0) for h in hits
+    }
+
+
 def fuse(
     dense_leg: Sequence[SearchHit],
     sparse_leg: Sequence[SearchHit],
@@ -88,28 +113,11 @@ def fuse(
     hits = _merge(dense_leg, sparse_leg)
     if not hits:
         return []
-    dense = {h.id: h.dense_score for h in hits if h.dense_score is not None}
-    sparse = {h.id: h.sparse_score for h in hits if h.sparse_score is not None}
-    scores: dict[str, float]
-    if method == "rrf":
-        scores = {}
-        for ranks in (_ranks(dense_leg), _ranks(sparse_leg)):
-            for key, rank in ranks.items():
-                scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
-    else:
-        scale: Callable[[dict[str, float]], dict[str, float]] = {
-            "dbsf": _scaled_dbsf,
-            "convex": _scaled_max,
-            "convex-minmax": _scaled_minmax,
-        }[method]
-        # dbsf scales each leg over its own candidates, as Qdrant does.
-        if method == "dbsf":
-            d = _scaled_dbsf({h.id: h.dense_score or 0.0 for h in dense_leg})
-            s = _scaled_dbsf({h.id: h.sparse_score or 0.0 for h in sparse_leg})
-            weight = 0.5
-        else:
-            d, s, weight = scale(dense), scale(sparse), dense_weight
-        scores = {h.id: weight * d.get(h.id, 0.0) + (1 - weight) * s.get(h.id, 0.0) for h in hits}
+    scores = (
+        _rrf(dense_leg, sparse_leg)
+        if method == "rrf"
+        else _weighted(hits, dense_leg, sparse_leg, method, dense_weight)
+    )
     ranked = sorted(hits, key=lambda h: (-scores.get(h.id, 0.0), h.id))[:limit]
     return [dataclasses.replace(h, score=round(scores.get(h.id, 0.0), 6)) for h in ranked]
 

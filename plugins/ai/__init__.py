@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from pydantic import Field
@@ -62,10 +63,8 @@ class AIPlugin(Plugin):
         user_limit = settings.daily_user_tokens or "no limit"
         server_limit = settings.daily_server_tokens or "no limit"
         where = "".join(f"{line}\n" for line in ai.status_lines(cfg))
-        tasks = "\n".join(
-            f"{'✅' if r.ready else '⚠️'} {r.task}: {r.reason}"
-            for r in readiness_table(cfg, ctx.services.config.data_dir)
-        )
+        table = await asyncio.to_thread(readiness_table, cfg, ctx.services.config.data_dir)
+        tasks = "\n".join(f"{'✅' if r.ready else '⚠️'} {r.task}: {r.reason}" for r in table)
         await ctx.reply(
             f"Model: `{cfg.provider}` / `{cfg.model}`\n{where}"
             f"Your tokens today: {mine} (limit: {user_limit})\n"

@@ -8,6 +8,7 @@ can be configured instead, with the chat model as fallback. Nothing is stored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated
 
@@ -163,7 +164,10 @@ class TranslatePlugin(Plugin):
         if (settings.engine == "chat" or settings.fallback) and refusal is None:
             ai = ctx.services.get("ai", AIProviders)
             cfg = await ai.model_for(ctx)
-            verdict = readiness(cfg, "translation", ctx.services.config.data_dir)
+            # A saved evaluation is a file: read it off the event loop.
+            verdict = await asyncio.to_thread(
+                readiness, cfg, "translation", ctx.services.config.data_dir
+            )
             if not verdict.ready and not engines:
                 # Measured worse than copying the text: say so, don't show it as a translation.
                 raise SohbetError(
