@@ -7,7 +7,8 @@ cosine-similarity graph, with the random jump biased towards the opening of arti
 conversations); for articles the centrality is then weighted by position, `(i + 1) ** -0.5`
 (news and papers put their point first: without it the engine stays below lead-3, with it
 it is above lead-3 on Turkish news and English papers, bench/results/translate_summarize.md).
-The best ones that aren't near-duplicates of one another are returned in their original order. This is the default summarizer: it needs no model and is fast.
+The best ones that aren't near-duplicates of one another are returned in their original
+order. This is the default summarizer: it needs no model and is fast.
 """
 
 from __future__ import annotations
