@@ -53,6 +53,10 @@ class Config(BaseSettings):
     allowed_models: list[str] = []
     embedding_model: str = ""  # empty: the bundled multilingual default; openai:NAME = a server
     embedding_base_url: str | None = None  # OpenAI-compatible /v1 for `openai:` embeddings
+    # Ceiling of the per-upload budget (servers may set lower ones in the docs settings):
+    # CPU seconds and memory (MB) to parse and split one uploaded document.
+    upload_max_cpu_s: int = Field(60, ge=1)
+    upload_max_memory_mb: int = Field(1024, ge=64)
     # Discord
     dev_guild_id: int | None = None  # sync commands to this guild only (instant, for development)
     message_content_intent: bool = False
