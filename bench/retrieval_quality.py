@@ -40,10 +40,8 @@ import platform
 import random
 import re
 import subprocess
-import tarfile
 import tempfile
 import time
-import urllib.request
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +53,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.ai.embeddings import EmbeddingConfig, load_embedder
 from bot.documents import Page, ParsedDocument, split_document
+from bot.evaluation.corpora import SDISTS, disfl_qa
 from bot.vectors import ChunkRecord, SearchHit, SearchScope
 from bot.vectors.edge import EdgeVectorStore
 from bot.vectors.fusion import fuse, is_relevant
@@ -65,12 +64,6 @@ PACKAGES = ("python3.11-doc", "debian-faq", "debian-faq-de")
 PYTHON_FAQ = "usr/share/doc/python3.11/html/_sources/faq"
 PYTHON_LIBRARY = "usr/share/doc/python3.11/html/_sources/library"
 DEBIAN_FAQ = "usr/share/doc/debian/FAQ"
-BIGBENCH_URL = (
-    "https://files.pythonhosted.org/packages/95/f8/c019b3579df548a04cac12342cfcb878e50ddf6cfcd7f"
-    "ddba8cfc721c157/bigbench-1.0.0.tar.gz"
-)
-BIGBENCH_SHA256 = "1bb398a5512c6d798cdebe0dfa0ac03f67f6033fa6b39c6ef71df978c7cbc5c2"
-DISFL_QA = "bigbench-1.0.0/bigbench/benchmark_tasks/disfl_qa/task.json"
 DEPTH = 10
 TOP_K = 5  # the docs plugin's default top_k
 HELD_OUT = 0.15
@@ -155,19 +148,7 @@ def fetch(cache: Path) -> tuple[Path, dict[str, str]]:
             root.mkdir(parents=True, exist_ok=True)
             subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
             marker.touch()
-    target = root / DISFL_QA
-    if not target.exists():
-        archive = cache / "bigbench-1.0.0.tar.gz"
-        if not archive.exists():
-            urllib.request.urlretrieve(BIGBENCH_URL, archive)  # PyPI, the package registry
-        import hashlib
-
-        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-        if digest != BIGBENCH_SHA256:
-            raise SystemExit(f"bigbench-1.0.0.tar.gz has sha256 {digest}, not the published one")
-        with tarfile.open(archive) as tar:
-            tar.extract(DISFL_QA, root, filter="data")
-    versions["bigbench"] = "1.0.0"
+    versions["bigbench"] = SDISTS["bigbench"][0]  # fetched by bot.evaluation.corpora
     return root, versions
 
 
@@ -252,12 +233,7 @@ def debian_faq(root: Path) -> tuple[list[QA], dict[str, str]]:
 
 def reading(root: Path) -> Corpus:
     """Disfl-QA: (question, paragraph) pairs; paragraphs de-tokenised, one document each."""
-    examples = json.loads((root / DISFL_QA).read_text())["examples"]
-    pairs: list[tuple[str, str]] = []
-    for example in examples:
-        question, _, context = example["input"].partition("\ncontext:")
-        if context.strip():
-            pairs.append((_detok(question), _detok(context)))
+    pairs = [(q, p) for q, p, _ in disfl_qa(answerable_only=False)]
     paragraphs = sorted({p for _, p in pairs})
     rng = random.Random(SEED)
     chosen = rng.sample(paragraphs, min(READING_DOCS, len(paragraphs)))
@@ -276,13 +252,6 @@ def reading(root: Path) -> Corpus:
         {"reading comprehension (Disfl-QA, en)": queries[:READING_QUESTIONS]},
         {"off-topic": OFF_TOPIC},
     )
-
-
-def _detok(text: str) -> str:
-    """Undo the tokenised spacing of the SQuAD-derived text ("Earth ' s" -> "Earth's")."""
-    text = re.sub(r"\s+([.,;:!?)\]'%])", r"\1", text.strip())
-    text = re.sub(r"([(\[$])\s+", r"\1", text)
-    return re.sub(r"\s+' s\b|' s\b", "'s", text).replace(" - ", "-").replace(" \u2212 ", "\u2212")
 
 
 _DIRECTIVE = re.compile(r"^\.\. (function|method|class|exception|data|attribute|option):: (.+)$")

