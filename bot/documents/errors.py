@@ -59,6 +59,20 @@ class DocumentError(SohbetError):
         super().__init__(user_message)
         self.name = name
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as they are (a budgeted upload's child process sends them to the bot);
+        # the default would call __init__ again with the message as its only argument.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(
+    cls: type[DocumentError], args: tuple[object, ...], state: dict[str, object]
+) -> DocumentError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class DocumentTooLarge(DocumentError):
     """Too many bytes (or, with another `unit`, too much of something else, e.g. text)."""

@@ -158,7 +158,7 @@ def _read_other(data: bytes, name: str, detection: Detection, limits: DocumentLi
     text = detection.text or ""
     if detection.kind == "html":
         trusted = detection.encoding in _TRUSTED_ENCODINGS
-        return [Page(None, html_to_text(text if trusted else data))]
+        return [Page(None, html_to_text(text if trusted else data, guess=text))]
     if detection.kind == "csv":
         return [Page(None, csv_to_text(text))]
     return [Page(None, clean_text(text))]

@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.ai.base import Embedder
 from bot.core.errors import SohbetError
-from bot.documents import DocumentLimits, parse_document, split_document_async
+from bot.documents import DocumentLimits
+from bot.documents.budget import OPERATOR_LIMIT, UploadBudget, parse_and_split
 from bot.store.database import Store
 from bot.store.models import Document
 from bot.vectors import ChunkRecord, VectorStore
@@ -146,6 +147,7 @@ class Ingestor:
         chunk_size: int = 1000,
         chunk_overlap: int = 150,
         batch_size: int = 64,
+        budget: UploadBudget = OPERATOR_LIMIT,
     ) -> None:
         self.store = store
         self.vectors = vectors
@@ -154,6 +156,7 @@ class Ingestor:
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.batch_size = batch_size
+        self.budget = budget  # CPU time and memory to parse and split one upload
 
     async def ingest(
         self,
@@ -169,15 +172,19 @@ class Ingestor:
     ) -> IngestResult:
         started = time.perf_counter()
         report = progress or (lambda stage, done, total: None)
-        parsed = await parse_document(
+        # Parsed and split in a child process held to the budget, before anything is stored.
+        prepared = await parse_and_split(
             data,
             filename,
             self.limits,
-            content_type=content_type,
+            content_type,
+            budget=self.budget,
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
             progress=lambda done, total: report("parsing", done, total),
         )
+        parsed, chunks = prepared.document, prepared.chunks
         await self._check_duplicate(server_id, parsed.sha256)
-        chunks = await split_document_async(parsed, self.chunk_size, self.chunk_overlap)
         document_id = document_id_for(server_id, parsed.sha256)
         await self._add_row_or_undo(
             Document(

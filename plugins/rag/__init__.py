@@ -22,6 +22,7 @@ from bot.core import (
 )
 from bot.core.context import SentMessage
 from bot.documents import DocumentLimits
+from bot.documents.budget import UploadBudget
 from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
@@ -57,6 +58,27 @@ class RagSettings(PluginSettings):
     )
     max_file_mb: float = Field(20, gt=0, le=100, description="Largest accepted upload")
     max_pages: int = Field(500, ge=1, le=5000, description="Most pages per document")
+    upload_cpu_seconds: int = Field(
+        30,
+        ge=1,
+        le=3600,
+        description="Processing time one upload may use to be read (the operator's "
+        "SOHBET_UPLOAD_MAX_CPU_S caps it)",
+    )
+    upload_memory_mb: int = Field(
+        512,
+        ge=64,
+        le=65536,
+        description="Memory one upload may use to be read (the operator's "
+        "SOHBET_UPLOAD_MAX_MEMORY_MB caps it)",
+    )
+
+
+def upload_budget(ctx: Context, settings: RagSettings) -> UploadBudget:
+    """The server's budget per upload, within the operator's ceiling."""
+    config = ctx.services.config
+    ceiling = UploadBudget(config.upload_max_cpu_s, config.upload_max_memory_mb)
+    return UploadBudget(settings.upload_cpu_seconds, settings.upload_memory_mb).within(ceiling)
 
 
 class _ProgressMessage:
@@ -104,7 +126,13 @@ class RagPlugin(Plugin):
         limits = DocumentLimits(
             max_bytes=int(settings.max_file_mb * 1_000_000), max_pages=settings.max_pages
         )
-        return Ingestor(ctx.services.store, await ai.vectors(), await ai.embedder(), limits=limits)
+        return Ingestor(
+            ctx.services.store,
+            await ai.vectors(),
+            await ai.embedder(),
+            limits=limits,
+            budget=upload_budget(ctx, settings),
+        )
 
     # ----- upload ----------------------------------------------------------------------------
 

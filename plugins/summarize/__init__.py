@@ -35,6 +35,7 @@ from plugins.summarize.sources import (
     clip,
     document_text,
     find_document,
+    operator_budget,
     visible_documents,
 )
 
@@ -92,7 +93,7 @@ class SummarizePlugin(Plugin):
         text = message.content
         if not text.strip() and message.attachments:  # a file posted without words
             file = message.attachments[0]
-            text = await attachment_text(file, self._max_bytes(ctx))
+            text = await attachment_text(file, self._max_bytes(ctx), operator_budget(ctx))
             await self._summarize(ctx, text, None, f"`{file.name}`", clip_long=True)
             return
         await self._summarize(ctx, text, None, f"{message.author.name}'s message")
@@ -161,7 +162,7 @@ class SummarizePlugin(Plugin):
         sentences: Sentences = None,
     ) -> None:
         await ctx.defer()
-        text = await attachment_text(file, self._max_bytes(ctx))
+        text = await attachment_text(file, self._max_bytes(ctx), operator_budget(ctx))
         await self._summarize(ctx, text, sentences, f"`{file.name}`", clip_long=True)
 
     async def complete_document(self, ctx: Context, partial: str) -> list[str]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.context import Context
 from bot.core.errors import SohbetError
 from bot.core.events import Attachment
-from bot.documents import DocumentLimits, parse_document
+from bot.documents import DocumentLimits
+from bot.documents.budget import OPERATOR_LIMIT, UploadBudget, parse_and_split
 from bot.nlp.runtime import in_thread
 from bot.store.database import Store
 from bot.store.models import Document
@@ -18,6 +20,7 @@ __all__ = [
     "document_text",
     "find_document",
     "join_chunks",
+    "operator_budget",
     "visible_documents",
 ]
 
@@ -95,12 +98,23 @@ async def document_text(vectors: VectorStore, document: Document, server_id: int
     return await in_thread(join_chunks, chunks)
 
 
-async def attachment_text(file: Attachment, max_bytes: int) -> str:
+def operator_budget(ctx: Context) -> UploadBudget:
+    """The operator's ceiling per upload (SOHBET_UPLOAD_MAX_CPU_S, ..._MEMORY_MB)."""
+    config = ctx.services.config
+    return UploadBudget(config.upload_max_cpu_s, config.upload_max_memory_mb)
+
+
+async def attachment_text(
+    file: Attachment, max_bytes: int, budget: UploadBudget = OPERATOR_LIMIT
+) -> str:
     """Download and parse an attached document (PDF, DOCX, TXT, Markdown, HTML, CSV)."""
     data = await file.read(max_bytes=max_bytes)
     limits = DocumentLimits(max_bytes=max_bytes)
-    parsed = await parse_document(data, file.name, limits, content_type=file.content_type)
-    return parsed.text  # a DocumentError (a SohbetError) explains bad files
+    # Read in a child process held to the upload budget (bot.documents.budget).
+    prepared = await parse_and_split(
+        data, file.name, limits, file.content_type, budget=budget, split=False
+    )
+    return prepared.document.text  # a DocumentError (a SohbetError) explains bad files
 
 
 def clip(text: str, max_chars: int) -> tuple[str, bool]:

@@ -1,0 +1,333 @@
+"""Hostile uploads: how long and how much memory each reader takes on crafted files.
+
+Each file goes through what an upload runs before embedding (parse, then split into chunks),
+in a fresh child process so its CPU time and peak memory are its own. `--label before` and
+`--label after` store one column each in bench/results/hostile_uploads.json; the Markdown table
+puts them side by side.
+
+    python -m bench.hostile_uploads --label after            # every file, the budgeted path
+    python -m bench.hostile_uploads --label before --direct  # the plain parser (older code)
+    python -m bench.hostile_uploads --only csv_100k_columns --label after
+
+`--direct` calls parse_document_sync + split_document in the child (what HEAD did before the
+budget existed); without it the child calls bot.documents.budget.parse_and_split_sync, the
+path `/docs upload` takes (with the default per-upload budget).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import multiprocessing as mp
+import os
+import platform
+import random
+import resource
+import time
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# ruff: noqa: E501  (the DOCX package's XML parts below are kept on one line each)
+
+RESULTS = Path(__file__).parent / "results"
+WALL_LIMIT = 240.0  # a child still running after this is killed and reported as such
+
+
+# ----- the files ------------------------------------------------------------------------
+
+
+def csv_100k_columns() -> tuple[str, bytes]:
+    """The reported file: 889 KB, a header and one row of 100,000 columns."""
+    header = ",".join(f"c{i}" for i in range(100_000))
+    row = ",".join(str(i % 10) for i in range(100_000))
+    return "wide.csv", (header + "\n" + row + "\n").encode()[: 889 * 1024]
+
+
+def csv_duplicate_header() -> tuple[str, bytes]:
+    """100,000 columns with the same name (every name is renumbered)."""
+    header = ",".join("x" for _ in range(100_000))
+    row = ",".join("1" for _ in range(100_000))
+    return "same.csv", f"{header}\n{row}\n".encode()
+
+
+def csv_huge_field() -> tuple[str, bytes]:
+    """One quoted value of 8 MB without a line break."""
+    return "field.csv", b'a,b\n"' + b"x" * 8_000_000 + b'",1\n'
+
+
+def csv_open_quotes() -> tuple[str, bytes]:
+    """`"` + newline, 200,000 times: a quote that never closes."""
+    return "quotes.csv", b'a,b\n' + b'"\n' * 200_000
+
+
+def csv_many_rows() -> tuple[str, bytes]:
+    """300,000 short rows of 4 columns (a big but honest table)."""
+    lines = ["id,name,city,score"] + [f"{i},n{i},c{i % 97},{i % 13}" for i in range(300_000)]
+    return "rows.csv", "\n".join(lines).encode()
+
+
+def html_nested_divs() -> tuple[str, bytes]:
+    """The reported file: 2.2 MB, 200,000 nested <div>s around one word."""
+    return "nested.html", b"<div>" * 200_000 + b"deep" + b"</div>" * 200_000
+
+
+def html_unclosed_tags() -> tuple[str, bytes]:
+    """400,000 <b> tags that are never closed, each with a word."""
+    return "unclosed.html", b"<html><body>" + b"<b>w " * 400_000
+
+
+def html_flat_siblings() -> tuple[str, bytes]:
+    """500,000 sibling paragraphs."""
+    return "flat.html", b"<html><body>" + b"<p>a</p>" * 500_000 + b"</body></html>"
+
+
+def html_huge_attribute() -> tuple[str, bytes]:
+    """An attribute of 8 MB and a little text."""
+    return "attr.html", b'<p title="' + b"a" * 8_000_000 + b'">text</p>'
+
+
+def txt_long_line() -> tuple[str, bytes]:
+    """8 MB on one line without a single space (the splitter's worst case)."""
+    return "line.txt", b"x" * 8_000_000
+
+
+def txt_invalid_encoding() -> tuple[str, bytes]:
+    """4 MB of random bytes named .txt."""
+    return "noise.txt", random.Random(17).randbytes(4_000_000)
+
+
+def markdown_deep_quotes() -> tuple[str, bytes]:
+    """100,000 nested block quotes, then 100,000 list levels."""
+    return "deep.md", b">" * 100_000 + b" a\n" + b"  " * 100_000 + b"- b\n"
+
+
+def docx_many_paragraphs() -> tuple[str, bytes]:
+    """A DOCX of 200,000 one-word paragraphs, written by hand (zip + XML)."""
+    body = "".join(f"<w:p><w:r><w:t>w{i}</w:t></w:r></w:p>" for i in range(200_000))
+    return "paras.docx", _docx(body)
+
+
+def docx_deep_nesting() -> tuple[str, bytes]:
+    """A DOCX whose body nests 100,000 content controls."""
+    body = "<w:sdt><w:sdtContent>" * 100_000 + "<w:p><w:r><w:t>x</w:t></w:r></w:p>"
+    body += "</w:sdtContent></w:sdt>" * 100_000
+    return "deep.docx", _docx(body)
+
+
+def pdf_many_operators() -> tuple[str, bytes]:
+    """A one-page PDF whose content stream shows 300,000 words, one operator each."""
+    ops = "BT /F1 10 Tf 40 760 Td " + "(w) Tj " * 300_000 + "ET"
+    return "ops.pdf", _pdf([ops])
+
+
+def pdf_deep_array() -> tuple[str, bytes]:
+    """A PDF whose page dictionary holds an array nested 50,000 deep."""
+    nested = "[" * 50_000 + "]" * 50_000
+    return "array.pdf", _pdf(["BT /F1 10 Tf 40 760 Td (hi) Tj ET"], extra=nested)
+
+
+HOSTILE: dict[str, Callable[[], tuple[str, bytes]]] = {
+    f.__name__: f
+    for f in (
+        csv_100k_columns,
+        csv_duplicate_header,
+        csv_huge_field,
+        csv_open_quotes,
+        csv_many_rows,
+        html_nested_divs,
+        html_unclosed_tags,
+        html_flat_siblings,
+        html_huge_attribute,
+        txt_long_line,
+        txt_invalid_encoding,
+        markdown_deep_quotes,
+        docx_many_paragraphs,
+        docx_deep_nesting,
+        pdf_many_operators,
+        pdf_deep_array,
+    )
+}
+
+_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
+</Types>"""
+_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>
+</Relationships>"""
+
+
+def _docx(body: str) -> bytes:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _RELS)
+        archive.writestr("word/document.xml", xml)
+    return buffer.getvalue()
+
+
+def _pdf(contents: list[str], extra: str = "") -> bytes:
+    """A minimal PDF with one page per content stream (Helvetica as /F1)."""
+    objects: list[bytes] = []
+    count = len(contents)
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(count))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for index, content in enumerate(contents):
+        stream = content.encode()
+        more = f" /Extra {extra}" if extra else ""
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * index} 0 R "
+            f"/Resources << /Font << /F1 3 0 R >> >>{more} >>".encode()
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+# ----- measuring ------------------------------------------------------------------------
+
+
+def _child(name: str, direct: bool, conn: Any) -> None:
+    filename, data = HOSTILE[name]()
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started_cpu = time.process_time()
+    started = time.perf_counter()
+    try:
+        if direct:
+            from bot.documents import parse_document_sync, split_document
+
+            chunks = split_document(parse_document_sync(data, filename))
+        else:
+            from bot.documents.budget import parse_and_split_sync
+
+            chunks = parse_and_split_sync(data, filename).chunks
+        outcome = f"accepted: {len(chunks):,} chunks"
+    except Exception as exc:  # the outcome is what we measure
+        message = getattr(exc, "user_message", None)
+        outcome = f"refused: {message}" if message else f"crashed: {exc!r}"[:200]
+    # The budgeted path parses in its own child: count that process's time and memory too.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    conn.send(
+        {
+            "size": len(data),
+            "seconds": round(time.perf_counter() - started, 2),
+            "cpu_seconds": round(
+                time.process_time() - started_cpu + children.ru_utime + children.ru_stime, 2
+            ),
+            "peak_mb": round(
+                max(own_peak - base_rss, children.ru_maxrss) / 1024,
+                1,
+            ),
+            "outcome": outcome,
+        }
+    )
+
+
+def measure(name: str, direct: bool) -> dict[str, Any]:
+    context = mp.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(name, direct, sender))
+    started = time.perf_counter()
+    process.start()
+    sender.close()
+    if receiver.poll(WALL_LIMIT):
+        try:
+            result: dict[str, Any] = receiver.recv()
+        except EOFError:
+            result = {"outcome": "crashed: the process died"}
+    else:
+        process.kill()
+        size = len(HOSTILE[name]()[1])
+        result = {
+            "size": size,
+            "seconds": round(time.perf_counter() - started, 1),
+            "outcome": f"still running after {WALL_LIMIT:.0f} s: killed",
+        }
+    process.join()
+    return result
+
+
+def _markdown(results: dict[str, Any]) -> str:
+    labels = [label for label in ("before", "after") if label in results["runs"]]
+    lines = [
+        "# Hostile uploads: time and memory per reader",
+        "",
+        f"{results['machine']}. Each file runs in a fresh child process: parse, then split into "
+        "chunks (everything an upload does before embedding). *seconds* is wall time, *peak MB* "
+        "the growth of the resident set (the parsing child's own peak on the budgeted path). "
+        "`before` is the plain parser at the commit before the budget (`--direct`), `after` the "
+        "path `/docs upload` takes now: a child process per upload with the default budget "
+        "(60 s of CPU, 1 GB of memory), readers linear in their input.",
+        "",
+        "Regenerate: `python -m bench.hostile_uploads --label after` (see the module docstring).",
+        "",
+    ]
+    header = "| file | size |"
+    rule = "| --- | --- |"
+    for label in labels:
+        header += f" {label} s | {label} peak MB | {label} outcome |"
+        rule += " --- | --- | --- |"
+    lines += [header, rule]
+    for name in HOSTILE:
+        doc = (HOSTILE[name].__doc__ or "").strip()
+        row = f"| `{name}`: {doc} |"
+        size = None
+        cells = ""
+        for label in labels:
+            run = results["runs"][label].get(name, {})
+            size = size or run.get("size")
+            outcome = str(run.get("outcome", "not run")).replace("|", "\\|")
+            cells += f" {run.get('seconds', '')} | {run.get('peak_mb', '')} | {outcome} |"
+        row += f" {size / 1024:,.0f} KB |" if size else " |"
+        lines.append(row + cells)
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--label", choices=("before", "after"), default="after")
+    parser.add_argument("--direct", action="store_true", help="the plain parser, no budget")
+    parser.add_argument("--only", nargs="*", default=None, help="these files only")
+    args = parser.parse_args()
+    path = RESULTS / "hostile_uploads.json"
+    results: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+    results["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} cores shared with other jobs, "
+        f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}"
+    )
+    run = results["runs"].setdefault(args.label, {})
+    for name in args.only or list(HOSTILE):
+        run[name] = measure(name, args.direct)
+        print(name, run[name], flush=True)
+        path.write_text(json.dumps(results, indent=1) + "\n")
+    (RESULTS / "hostile_uploads.md").write_text(_markdown(results))
+
+
+if __name__ == "__main__":
+    main()
