@@ -1,0 +1,210 @@
+"""What every dashboard page shares: the Dashboard state, sessions, CSRF, templates, guards."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from bot.web.access import Access
+from bot.web.config import WebSettings
+from bot.web.discord_api import DiscordAPI, DiscordUnavailable, GuildDetails, TokenRevoked
+from bot.web.security import RateLimiter, Session, SessionStore, Signer
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.store.dashboard import DashboardQueries
+    from bot.web.uploads import UploadJobs
+
+__all__ = [
+    "COOKIE",
+    "DASHBOARD",
+    "Dashboard",
+    "admin_server",
+    "checked_form",
+    "dashboard",
+    "flash",
+    "headers_middleware",
+    "render",
+    "require_session",
+    "server_id",
+    "session_middleware",
+    "set_session_cookie",
+    "state",
+]
+
+COOKIE = "sohbet_session"
+HERE = Path(__file__).parent
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: "
+    "https://cdn.discordapp.com; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@dataclass
+class Dashboard:
+    core: App
+    settings: WebSettings
+    access: Access
+    api: DiscordAPI | None
+    queries: DashboardQueries
+    jobs: UploadJobs
+    sessions: SessionStore
+    key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    local_mode: bool = False  # `sohbet web --local`: the console server, no Discord
+    local_token: str | None = field(default=None, repr=False)  # one-time login, then None
+    templates: jinja2.Environment = field(init=False, repr=False)
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.limiter = RateLimiter(self.settings.login_attempts_per_minute)
+
+    def signer(self, purpose: str) -> Signer:
+        return Signer(self.key, purpose)
+
+
+DASHBOARD: web.AppKey[Dashboard] = web.AppKey("dashboard", Dashboard)
+
+
+@dataclass
+class RequestState:
+    session: Session | None = None
+    flash: list[str] = field(default_factory=list)  # messages shown on this page
+
+
+STATE: web.RequestKey[RequestState] = web.RequestKey("sohbet", RequestState)
+
+
+def state(request: web.Request) -> RequestState:
+    found = request.get(STATE)
+    if found is None:
+        found = request[STATE] = RequestState()
+    return found
+
+
+def dashboard(request: web.Request) -> Dashboard:
+    return request.app[DASHBOARD]
+
+
+def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    dash = dashboard(request)
+    session = state(request).session
+    flash = state(request).flash
+    html = dash.templates.get_template(template).render(
+        session=session,
+        csrf=session.csrf if session else "",
+        flash=flash,
+        path=request.path,
+        local=dash.local_mode,
+        **context,
+    )
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def current_session(request: web.Request) -> Session | None:
+    return state(request).session
+
+
+def require_session(request: web.Request) -> Session:
+    """The logged-in member, or a redirect to the login page that comes back here."""
+    session = current_session(request)
+    if session is None:
+        back = request.path_qs if request.method == "GET" else "/servers"
+        raise web.HTTPSeeOther(f"/?next={quote(back, safe='/')}")
+    return session
+
+
+async def checked_form(request: web.Request, session: Session) -> MultiDictProxy[Any]:
+    """The posted form, when it carries this session's CSRF token; 403 otherwise."""
+    form = await request.post()
+    token = form.get("csrf")
+    if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
+        raise web.HTTPForbidden(text="This form has expired or didn't come from this site.")
+    return form
+
+
+def server_id(request: web.Request) -> int:
+    raw = request.match_info.get("server", "")
+    if not raw.isdigit() or len(raw) > 20:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+async def admin_server(request: web.Request) -> tuple[Session, GuildDetails]:
+    """The member and the server of an admin page: re-checked with Discord on every request
+    (within the permission cache), whatever the URL or form says."""
+    session = require_session(request)
+    details = await dashboard(request).access.require_admin(session, server_id(request))
+    return session, details
+
+
+def flash(request: web.Request, message: str) -> None:
+    session = current_session(request)
+    if session is not None:
+        session.flash.append(message)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+        if exc.status in (403, 404, 503) and exc.content_type == "text/plain":
+            response = render(request, "error.html", exc.status, message=exc.text or exc.reason)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    dash = dashboard(request)
+    raw = request.cookies.get(COOKIE)
+    session = None
+    if raw:
+        session_id = dash.signer("session").unsign(raw, dash.sessions.lifetime)
+        session = dash.sessions.get(session_id) if session_id else None
+    state(request).session = session
+    if session is not None:
+        state(request).flash, session.flash = session.flash, []
+    try:
+        return await handler(request)
+    except TokenRevoked:
+        if session is not None:
+            dash.sessions.end(session.id)
+        raise web.HTTPSeeOther("/") from None
+    except DiscordUnavailable as exc:
+        return render(request, "error.html", 503, message=exc.user_message)
+
+
+def set_session_cookie(dash: Dashboard, response: web.StreamResponse, session: Session) -> None:
+    response.set_cookie(
+        COOKIE,
+        dash.signer("session").sign(session.id),
+        max_age=int(dash.sessions.lifetime),
+        httponly=True,
+        samesite="Lax",
+        secure=dash.settings.secure_cookies,
+        path="/",
+    )

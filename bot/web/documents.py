@@ -1,0 +1,104 @@
+"""Documents: list, upload (with progress), delete; through the docs plugin's own commands."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.core.events import CommandCall, Location
+from bot.web.base import admin_server, checked_form, dashboard, flash, render
+from bot.web.commands import WebResponder, admin_author
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MB", 1_000_000), ("KB", 1000)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+@routes.get("/servers/{server}/documents")
+async def documents(request: web.Request) -> web.StreamResponse:
+    _session, details = await admin_server(request)
+    dash = dashboard(request)
+    docs = await dash.core.store.documents.list(details.id)
+    rows = [
+        {
+            "id": d.id,
+            "name": d.name,
+            "size": _size(d.size),
+            "chunks": d.chunks,
+            "uploader": d.uploader_id,
+            "date": d.created_at.strftime("%Y-%m-%d %H:%M"),
+            "status": d.status,
+            "channel": details.channels.get(d.channel_id, "") if d.channel_id else "",
+        }
+        for d in docs
+    ]
+    return render(
+        request,
+        "documents.html",
+        server=details,
+        documents=rows,
+        enabled="docs" in dash.core.registry.plugins,
+        title="Documents",
+    )
+
+
+@routes.post("/servers/{server}/documents")
+async def upload(request: web.Request) -> web.StreamResponse:
+    session, details = await admin_server(request)
+    form = await checked_form(request, session)
+    file = form.get("file")
+    if not isinstance(file, web.FileField) or not file.filename:
+        flash(request, "Choose a file to upload.")
+        raise web.HTTPSeeOther(f"/servers/{details.id}/documents")
+    raw_channel = form.get("channel", "")
+    channel_id = 0
+    if isinstance(raw_channel, str) and raw_channel not in ("", "0"):
+        if not raw_channel.isdigit() or int(raw_channel) not in details.channels:
+            raise web.HTTPForbidden(text="That channel is not in this server.")
+        channel_id = int(raw_channel)
+    data = file.file.read()
+    job = dashboard(request).jobs.start(
+        session, details.id, channel_id, file.filename, file.content_type, data
+    )
+    target = f"/servers/{details.id}/documents/jobs/{job.id}"
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return web.json_response({**job.as_dict(), "url": target})
+    raise web.HTTPSeeOther(target)
+
+
+@routes.get("/servers/{server}/documents/jobs/{job}")
+async def job_page(request: web.Request) -> web.StreamResponse:
+    session, details = await admin_server(request)
+    job = dashboard(request).jobs.get(request.match_info["job"], session.user_id, details.id)
+    if job is None:
+        raise web.HTTPNotFound(text="No such upload.")
+    if request.query.get("format") == "json":
+        return web.json_response(job.as_dict())
+    return render(request, "job.html", server=details, job=job, title="Upload")
+
+
+@routes.post("/servers/{server}/documents/{document}/delete")
+async def delete(request: web.Request) -> web.StreamResponse:
+    session, details = await admin_server(request)
+    await checked_form(request, session)
+    dash = dashboard(request)
+    doc = await dash.core.store.documents.get(details.id, request.match_info["document"])
+    if doc is None:
+        raise web.HTTPForbidden(text="That document is not in this server.")
+    responder = WebResponder()
+    call = CommandCall(
+        name="docs delete",
+        options={"document": doc.id},
+        author=admin_author(session),
+        location=Location(details.id, 0),
+    )
+    await dash.core.router.handle_command(call, responder)
+    for message in responder.messages:
+        flash(request, message.replace("**", ""))
+    raise web.HTTPSeeOther(f"/servers/{details.id}/documents")

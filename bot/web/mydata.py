@@ -1,0 +1,78 @@
+"""My data: what Sohbet stores about the logged-in member, as JSON, and deleting it through
+the same code as `/privacy forget`."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from bot.web.base import checked_form, dashboard, flash, render, require_session
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+def _plural(n: int, kind: str) -> str:
+    return f"{n} {kind[:-1] if n == 1 and kind.endswith('s') else kind}"
+
+
+@routes.get("/me")
+async def my_data(request: web.Request) -> web.StreamResponse:
+    session = require_session(request)
+    dash = dashboard(request)
+    names = await dash.access.member_of(session)
+    counts = await dash.queries.member_counts(session.user_id)
+    places = [
+        {
+            "id": server_id,
+            "name": "Direct messages"
+            if server_id == 0
+            else names.get(server_id, f"Server {server_id}"),
+            "counts": kinds,
+            "total": sum(kinds.values()),
+        }
+        for server_id, kinds in counts.items()
+    ]
+    return render(request, "mydata.html", places=places, title="My data")
+
+
+@routes.get("/me/export.json")
+async def export(request: web.Request) -> web.StreamResponse:
+    session = require_session(request)
+    data = await dashboard(request).queries.member_export(session.user_id)
+    return web.Response(
+        body=json.dumps(data, ensure_ascii=False, indent=2).encode(),
+        content_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="sohbet-{session.user_id}.json"'},
+    )
+
+
+@routes.post("/me/delete")
+async def delete(request: web.Request) -> web.StreamResponse:
+    from plugins.privacy import forget_everywhere
+
+    session = require_session(request)
+    form = await checked_form(request, session)
+    dash = dashboard(request)
+    scope = form.get("scope", "")
+    server_id: int | None
+    if scope == "all":
+        server_id = None
+    elif isinstance(scope, str) and scope.isdigit():
+        server_id = int(scope)
+        known = set(await dash.queries.member_counts(session.user_id))
+        if server_id not in known | set(await dash.access.member_of(session)) | {0}:
+            raise web.HTTPForbidden(text="You have no data on that server.")
+    else:
+        raise web.HTTPForbidden(text="Say where to delete your data.")
+    if form.get("confirm") != "yes":
+        flash(request, "Nothing was deleted: tick the box to confirm.")
+        raise web.HTTPSeeOther("/me")
+    counts = await forget_everywhere(
+        dash.core.services, dash.core.registry, session.user_id, server_id
+    )
+    detail = ", ".join(_plural(n, kind) for kind, n in counts.items() if n)
+    flash(request, f"Deleted: {detail or 'nothing was stored'}.")
+    raise web.HTTPSeeOther("/me")
