@@ -76,6 +76,8 @@ class Server(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(200), default="")
+    # "discord" or "telegram": the platform the (platform-qualified) id belongs to.
+    platform: Mapped[str] = mapped_column(String(16), default="discord", server_default="discord")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
