@@ -100,7 +100,7 @@ async def is_abandoned(store: Store, document: Document, now: datetime | None = 
     lease = await store.state.get(_lease_key(document.id))
     if lease is None:
         return False  # the row was just written; its first lease is on its way
-    host, pid, at = lease.split("|", 2)
+    host, pid, at, *_owner = lease.split("|")
     renewed = datetime.fromisoformat(at)
     if (now or datetime.now(UTC)) - renewed > LEASE_EXPIRES:
         return True
@@ -157,6 +157,7 @@ class Ingestor:
         self.chunk_overlap = chunk_overlap
         self.batch_size = batch_size
         self.budget = budget  # CPU time and memory to parse and split one upload
+        self._owner: str | None = None  # the queued job whose attempt this is (its lease)
 
     async def ingest(
         self,
@@ -169,7 +170,11 @@ class Ingestor:
         source_url: str | None = None,
         content_type: str | None = None,
         progress: Progress | None = None,
+        attempt_of: str | None = None,
     ) -> IngestResult:
+        """`attempt_of`: the id of a queued job this run is one attempt of. The queue runs
+        one attempt at a time, so an unfinished row whose lease names the same job was left by
+        an earlier attempt that died: it is replaced (or, ready already, just published)."""
         started = time.perf_counter()
         report = progress or (lambda stage, done, total: None)
         # Parsed and split in a child process held to the budget, before anything is stored.
@@ -184,8 +189,19 @@ class Ingestor:
             progress=lambda done, total: report("parsing", done, total),
         )
         parsed, chunks = prepared.document, prepared.chunks
-        await self._check_duplicate(server_id, parsed.sha256)
+        finished = await self._check_duplicate(server_id, parsed.sha256, attempt_of)
+        if finished is not None:  # an earlier attempt of this job got as far as the row
+            return IngestResult(
+                finished.id,
+                finished.name,
+                finished.pages,
+                finished.chunks,
+                time.perf_counter() - started,
+            )
         document_id = document_id_for(server_id, parsed.sha256)
+        self._owner = attempt_of
+        if attempt_of is not None:  # the job's lease before its row: a retry knows the row
+            await self._renew_lease(document_id)
         await self._add_row_or_undo(
             Document(
                 id=document_id,
@@ -242,7 +258,8 @@ class Ingestor:
 
     async def _renew_lease(self, document_id: str) -> None:
         now = datetime.now(UTC).isoformat()
-        await self.store.state.set(_lease_key(document_id), f"{_HOST}|{os.getpid()}|{now}")
+        owner = f"|{self._owner}" if self._owner else ""
+        await self.store.state.set(_lease_key(document_id), f"{_HOST}|{os.getpid()}|{now}{owner}")
 
     async def _end_lease(self, document_id: str) -> None:
         try:
@@ -250,14 +267,32 @@ class Ingestor:
         except Exception:  # a leftover lease is harmless: the row is ready
             log.warning("could not remove the upload lease of %s", document_id)
 
-    async def _check_duplicate(self, server_id: int, sha256: str) -> None:
+    async def _check_duplicate(
+        self, server_id: int, sha256: str, attempt_of: str | None = None
+    ) -> Document | None:
+        """Refuse a duplicate; None: go ahead. A ready row that an earlier attempt of the same
+        job wrote is published and returned instead (the job is done)."""
         existing = await self.store.documents.by_hash(server_id, sha256)
         if existing is None:
-            return
+            return None
+        if attempt_of is not None and await self._lease_owner(existing.id) == attempt_of:
+            if existing.status == "ready":
+                await self.vectors.publish_document(server_id, existing.id)
+                await self._end_lease(existing.id)
+                return existing
+            log.warning("replacing the unfinished earlier attempt of job %s", attempt_of)
+            await self._discard(server_id, existing.id)
+            return None
         if not await is_abandoned(self.store, existing):
             raise DuplicateDocument(existing)
         log.warning("replacing abandoned upload %s of server %s", existing.id, server_id)
         await self._discard(server_id, existing.id)
+        return None
+
+    async def _lease_owner(self, document_id: str) -> str | None:
+        lease = await self.store.state.get(_lease_key(document_id))
+        fields = lease.split("|") if lease else []
+        return fields[3] if len(fields) > 3 else None
 
     async def _add_row_or_undo(self, document: Document) -> None:
         """`_add_row`; cancelled meanwhile (the row may be written): remove it again."""
