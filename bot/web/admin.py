@@ -141,7 +141,12 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     errors: dict[str, str] = {}
     typed: dict[str, str] = {}
     changed = 0
+    shown_fields = str(form.get("fields", "")).split(",")
     for field in form_fields(type(plugin).Settings, values):
+        if field.name not in texts and not (
+            field.kind == "checkbox" and field.name in shown_fields
+        ):
+            continue  # not part of this form (an unticked checkbox is, and means false)
         shown, raw = submitted_value(field, texts)
         if shown == field.value:
             continue
