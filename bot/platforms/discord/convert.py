@@ -10,10 +10,12 @@ import discord
 from bot.core.events import Author, Location, Message
 from bot.platforms.discord.attachments import to_attachment
 from bot.platforms.discord.permissions import permission_names
+from bot.platforms.text import as_typed
 
 __all__ = ["author_of", "clean_content", "location_of", "to_message"]
 
-_MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
+# A mention, and the spaces after it (removed with the bot's own mention, kept otherwise).
+_MENTION = re.compile(r"<(@!?|@&|#)(\d+)>([ \t]*)")
 
 
 def location_of(channel: Any, guild_id: int | None) -> Location:
@@ -45,28 +47,29 @@ def _member_permissions(message: discord.Message) -> discord.Permissions | None:
 
 
 def clean_content(message: discord.Message, bot_id: int | None = None) -> str:
-    """Mentions as readable @names and #channels; the bot's own mention removed."""
+    """Mentions as readable @names and #channels; the bot's own mention removed.
+
+    Nothing else changes: indented code, tabs and blank lines reach the plugins as typed."""
     users = {user.id: user for user in message.mentions}
     roles = {role.id: role for role in message.role_mentions}
     bot_role = getattr(getattr(message.guild, "self_role", None), "id", None)
 
     def replace(match: re.Match[str]) -> str:
-        kind, ident = match.group(1), int(match.group(2))
+        kind, ident, spaces = match.group(1), int(match.group(2)), match.group(3)
         if kind.startswith("@") and kind != "@&":
             if ident == bot_id:
                 return ""
             user = users.get(ident)
-            return "@" + (user.display_name if user else "unknown-user")
+            return "@" + (user.display_name if user else "unknown-user") + spaces
         if kind == "@&":
             if ident == bot_role:
                 return ""
             role = roles.get(ident)
-            return "@" + (role.name if role else "unknown-role")
+            return "@" + (role.name if role else "unknown-role") + spaces
         channel = message.guild.get_channel_or_thread(ident) if message.guild else None
-        return "#" + (channel.name if channel else "unknown-channel")
+        return "#" + (channel.name if channel else "unknown-channel") + spaces
 
-    text = _MENTION.sub(replace, message.content)
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+    return as_typed(_MENTION.sub(replace, message.content))
 
 
 def to_message(
