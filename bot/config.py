@@ -57,6 +57,12 @@ class Config(BaseSettings):
     # CPU seconds and memory (MB) to parse and split one uploaded document.
     upload_max_cpu_s: int = Field(60, ge=1)
     upload_max_memory_mb: int = Field(1024, ge=64)
+    # Scaling out (README "Scaling out"): with a broker, uploads are ingested by `sohbet worker`
+    # processes and cooldowns are shared; unset, everything runs in this process as before.
+    broker_url: str | None = None  # redis://host:6379/0
+    job_heartbeat_s: int = Field(30, ge=1)  # a running job silent this long is run again
+    job_sweep_s: int = Field(5, ge=1)  # how often workers look for such jobs
+    job_attempts: int = Field(3, ge=1)  # then the job goes to the dead-letter list
     # Discord
     dev_guild_id: int | None = None  # sync commands to this guild only (instant, for development)
     message_content_intent: bool = False
@@ -95,7 +101,7 @@ class Config(BaseSettings):
         """Configuration for display: secrets and passwords masked."""
         data = self.model_dump(exclude={"discord_token", "openai_api_key"})
         data["database_url"] = mask_url(self.resolved_database_url)
-        for key in ("qdrant_url", "model_base_url"):  # may carry user:password@ too
+        for key in ("qdrant_url", "model_base_url", "broker_url"):  # may carry user:password@ too
             if data[key]:
                 data[key] = mask_url(data[key])
         data["discord_token"] = "set" if self.discord_token else "not set"
