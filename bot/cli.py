@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--limit", type=int, default=10, help="items per task (or direction)")
     evaluation.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    web = sub.add_parser("web", help="the web dashboard (Discord login; --local: no Discord)")
+    web.add_argument(
+        "--local", action="store_true", help="the console server, for you only (127.0.0.1)"
+    )
+    web.add_argument("--host", default=None, help="address to listen on (SOHBET_WEB_HOST)")
+    web.add_argument("--port", type=int, default=None, help="port (SOHBET_WEB_PORT, else 8080)")
     vectors = sub.add_parser("vectors", help="maintenance of the document vector store")
     vectors.add_argument("action", choices=["optimize", "info", "reset"])
     return parser
@@ -68,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     _setup_logging(
-        config, quiet=args.command in {"chat", "plugins", "doctor", "db", "ingest", "eval"}
+        config, quiet=args.command in {"chat", "plugins", "doctor", "db", "ingest", "eval", "web"}
     )
     try:
         return asyncio.run(_dispatch(args, config))
@@ -124,6 +130,10 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await commands.database(config, args.action, args.revision)
     if args.command == "ingest":
         return await commands.ingest(config, args.paths, args.server, args.channel)
+    if args.command == "web":
+        from bot.web.run import serve
+
+        return await serve(config, local=args.local, host=args.host, port=args.port)
     if args.command == "vectors":
         return await commands.vectors(config, args.action)
     if args.command == "eval":

@@ -17,6 +17,8 @@ from bot.config import Config
 from bot.maintenance.runtime import Operations
 from bot.platforms.discord.client import create_client
 from bot.platforms.discord.settings import DiscordSettings
+from bot.web.run import start_beside_bot
+from bot.web.server import WebServer
 
 __all__ = ["run_bot"]
 
@@ -36,8 +38,10 @@ async def run_bot(config: Config) -> int:
         return 2
     app = await build_app(config)
     ops: Operations | None = None
+    dashboard: WebServer | None = None
     try:
         ops = await Operations.start(app)
+        dashboard = await start_beside_bot(app)  # when SOHBET_WEB_PORT is set
         client = create_client(app, settings, inflight=ops.inflight)
         for name, reason in sorted(client.build.skipped.items()):
             log.warning("command %r is not available on Discord: %s", name, reason)
@@ -62,6 +66,8 @@ async def run_bot(config: Config) -> int:
         )
         return 2
     finally:
+        if dashboard is not None:
+            await dashboard.close()
         if ops is not None:
             await ops.close()
         await app.close()
