@@ -76,7 +76,8 @@ class OverBudget(DocumentError):
         if resource_name == "memory":
             amount = f"more than the {budget.memory_mb:,} MB of memory"
         else:
-            amount = f"more than the {budget.cpu_seconds:g} seconds of processing"
+            unit = "second" if budget.cpu_seconds == 1 else "seconds"
+            amount = f"more than the {budget.cpu_seconds:g} {unit} of processing"
         super().__init__(
             f"`{name}` needed {amount} an upload may use here, so I stopped and added "
             "nothing of it: split it into smaller files or save it in a simpler format "
