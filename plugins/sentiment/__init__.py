@@ -2,7 +2,8 @@
 
 `/sentiment text`, the "Analyze sentiment" context-menu command and `/sentiment channel`. The
 default engine (`auto`: VADER for English, the shipped multilingual classifier otherwise) works
-offline; `transformers` runs a Hugging Face classifier and `llm` asks the server's chat model.
+offline, and asks the chat model instead when `sohbet eval` measured the model above it;
+`transformers` runs a Hugging Face classifier and `llm` asks the server's chat model.
 Nothing is stored: texts are analysed in memory and forgotten.
 """
 
@@ -162,7 +163,9 @@ class SentimentPlugin(Plugin):
         )
 
     async def _engine(self, ctx: Context, settings: SentimentSettings) -> SentimentEngine:
-        if settings.engine == "llm":
+        if settings.engine == "llm" or (
+            settings.engine == "auto" and await self._model_measured_better(ctx)
+        ):
             return await self._llm_engine(ctx, settings)
         # Kept per engine and model only: the handlers apply this channel's size limit and
         # timeout themselves, so a model is never loaded twice for different settings.
@@ -174,6 +177,27 @@ class SentimentPlugin(Plugin):
             check_task_model(key[1], ctx.services.config.allowed_models, what="sentiment")
         return self._engines.get(
             key, lambda: create_engine(settings.engine, model=key[1], limits=ENGINE_LIMITS)
+        )
+
+    @staticmethod
+    async def _model_measured_better(ctx: Context) -> bool:
+        """`auto` asks the chat model when `sohbet eval` measured it clearly above the
+        offline default on the same texts (never without a measurement)."""
+        import asyncio
+
+        from bot.ai.readiness import eval_folder, llm_sentiment_preferred
+
+        if not await asyncio.to_thread(eval_folder(ctx.services.config.data_dir).is_dir):
+            return False  # nothing measured here: LangChain isn't even loaded
+        from bot.providers import AIProviders
+
+        try:
+            ai = ctx.services.get("ai", AIProviders)
+        except LookupError:
+            return False
+        cfg = await ai.model_for(ctx)
+        return await asyncio.to_thread(
+            llm_sentiment_preferred, cfg, ctx.services.config.data_dir
         )
 
     async def _llm_engine(self, ctx: Context, settings: SentimentSettings) -> SentimentEngine:

@@ -44,7 +44,13 @@ def excerpt(text: str, limit: int = 80) -> str:
 
 def format_result(result: SentimentResult) -> str:
     """``🙂 **positive** · confidence 93% · engine `vader` ``; no confidence where the engine
-    has no calibrated one (the chat model)."""
+    has no calibrated one (the chat model); "can't tell" with the lean below the measured
+    confidence floor."""
+    if result.unsure:
+        return (
+            f"🤷 **can't tell** · leaning {result.label} ({result.score:.0%}) · "
+            f"engine `{result.engine}`"
+        )
     confidence = f" · confidence {result.score:.0%}" if result.calibrated else ""
     return f"{EMOJI[result.label]} **{result.label}**{confidence} · engine `{result.engine}`"
 

@@ -5,6 +5,7 @@ models through AIProviders: LangChain's fake model and a fake OpenAI server on 1
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -229,8 +230,9 @@ async def test_transformers_engine_with_a_local_model_and_a_missing_one(
     console = Console(await make_app(SentimentPlugin(), AdminPlugin(), AIPlugin(), config=allowed))
     await console.configure(engine="transformers", transformers_model=str(folder))
     out = await console.say("/sentiment text I love it")
-    assert f"engine `transformers:{folder}`" in out  # random weights: any polar label
-    assert "**positive**" in out or "**negative**" in out
+    assert f"engine `transformers:{folder}`" in out  # random weights: any polar label,
+    # near 50 %, so below the confidence floor: a lean, not an answer
+    assert re.search(r"\*\*(positive|negative)\*\*|can't tell\*\* · leaning (positive|negative)", out)
 
     refused = await console.say(
         "/plugins config set plugin:sentiment key:transformers_model value:no-such-org/no-such-model"
@@ -356,3 +358,45 @@ def test_overall_mood_rules() -> None:
     )
     with pytest.raises(ValueError):
         summarize([])
+
+
+def test_low_confidence_is_a_lean_not_an_answer() -> None:
+    from plugins.sentiment.engines import SentimentResult
+    from plugins.sentiment.engines.base import UNSURE_BELOW
+    from plugins.sentiment.mood import format_result
+
+    sure = format_result(SentimentResult("negative", 0.93, "multilingual"))
+    assert sure.startswith("🙁 **negative** · confidence 93%")
+    lean = format_result(SentimentResult("positive", UNSURE_BELOW - 0.06, "multilingual"))
+    assert "can't tell" in lean and "leaning positive (64%)" in lean
+    assert "**positive**" not in lean
+    # The chat model's one-word answer has no probability: shown as is, never "can't tell".
+    llm = format_result(SentimentResult("positive", 1.0, "llm", calibrated=False))
+    assert llm.startswith("🙂 **positive**") and "confidence" not in llm
+
+
+async def test_auto_asks_the_model_only_when_the_eval_measured_it_better(
+    make_app: Any, config: Config
+) -> None:
+    import json
+
+    from bot.ai.models import ModelConfig
+    from bot.ai.readiness import eval_file
+
+    cfg = config.model_copy(update={"model_provider": "fake", "model_name": "Negative."})
+    console = Console(await make_app(SentimentPlugin(), AdminPlugin(), AIPlugin(), config=cfg))
+    # Nothing measured: the offline default reads "I love it" as positive.
+    out = await console.say("/sentiment text I love it")
+    assert "**positive**" in out and "llm" not in out
+
+    saved = eval_file(cfg.data_dir, ModelConfig(provider="fake", model="Negative."))
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    verdict = {"ready": False, "reason": "llm engine 50.0 % vs default engine 70.0 %"}
+    saved.write_text(json.dumps({"readiness": {"sentiment (llm better than default)": verdict}}))
+    out = await console.say("/sentiment text I love it")
+    assert "**positive**" in out and "llm" not in out  # measured worse: not asked
+
+    verdict = {"ready": True, "reason": "llm engine 85.0 % vs default engine 70.0 %"}
+    saved.write_text(json.dumps({"readiness": {"sentiment (llm better than default)": verdict}}))
+    out = await console.say("/sentiment text I love it")
+    assert "🙁 **negative** · engine `llm:Negative.`" in out  # the model now decides
