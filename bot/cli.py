@@ -37,8 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument(
         "--tasks",
-        default="translation,summarization,sentiment,chat",
-        help="comma-separated: translation, summarization, sentiment, chat",
+        default="documents,translation,summarization,sentiment,chat",
+        help="comma-separated: documents, translation, summarization, sentiment, chat",
     )
     evaluation.add_argument("--limit", type=int, default=10, help="items per task (or direction)")
     evaluation.add_argument("--json", action="store_true", help="print JSON instead of a table")
