@@ -107,7 +107,9 @@ async def test_migration_marks_existing_servers_by_their_id(store: Store) -> Non
                 )
         await store.upgrade()
         async with store.engine.connect() as conn:
-            rows = dict((await conn.execute(text("SELECT id, platform FROM servers"))).all())
+            rows: dict[int, str] = dict(
+                (await conn.execute(text("SELECT id, platform FROM servers"))).all()
+            )
         assert rows == {SAME: "discord", core_id("telegram", -1001234567890): "telegram"}
     finally:
         async with store.engine.begin() as conn:

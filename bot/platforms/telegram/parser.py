@@ -1,0 +1,131 @@
+"""Telegram command text -> a registry command with options, by the console parser's rules.
+
+Telegram command names are one word (`[a-z0-9_]`), so "docs list" is `/docs_list`; `/docs list`
+works too. Options are `name=value` or `name:value` (`/translate to=tr merhaba dünya`); text
+before the first option fills the first text option. `/cmd@OtherBot` is not for us.
+
+Replying to a message with a bare `/translate`, `/sentiment`, `/summarize` or `/docs_add` runs
+the matching message command on it (Discord's context menu). Files never come from the text:
+an option that takes a file is filled from the document sent with the command.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.errors import BadOption, UnknownCommand
+from bot.core.plugin import CommandSpec
+from bot.platforms.console.parser import _match_command, _split_options
+
+__all__ = [
+    "MESSAGE_ALIASES",
+    "ParsedCall",
+    "addressed_elsewhere",
+    "command_menu_name",
+    "parse_command",
+    "usage",
+]
+
+# Reply + /alias runs the message command on the replied message.
+MESSAGE_ALIASES = {
+    "translate": "Translate message",
+    "sentiment": "Analyze sentiment",
+    "summarize": "Summarize message",
+    "docs_add": "Add to documents",
+}
+# Without a reply, /docs_add with a document is the upload command.
+SLASH_ALIASES = {"docs_add": "docs upload"}
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)")
+
+
+@dataclass(frozen=True)
+class ParsedCall:
+    spec: CommandSpec
+    options: dict[str, Any] = field(default_factory=dict)
+    on_reply: bool = False  # a message command on the replied message
+    file_option: str | None = None  # the option to fill with the attached document
+
+
+def command_menu_name(spec: CommandSpec) -> str:
+    """The name in Telegram's command menu: "docs list" -> "docs_list"."""
+    return re.sub(r"[^a-z0-9_]", "_", spec.name.lower())[:32]
+
+
+def addressed_elsewhere(text: str, bot_username: str) -> bool:
+    """`/cmd@OtherBot`: a command for another bot in the same group."""
+    found = _COMMAND.match(text.strip())
+    return bool(found and found.group(2) and found.group(2).lower() != bot_username.lower())
+
+
+def parse_command(
+    text: str,
+    slash: dict[str, CommandSpec],
+    message_commands: dict[str, CommandSpec],
+    *,
+    replied_text: str | None = None,
+    replying: bool = False,
+) -> ParsedCall:
+    """`text` starts with "/". `replying`: the message replies to another one (whose text, if
+    any, is `replied_text`)."""
+    found = _COMMAND.match(text.strip())
+    if found is None:
+        raise UnknownCommand(text.strip()[1:].split(" ")[0])
+    token, rest = found.group(1).lower(), text.strip()[found.end() :]
+    alias = MESSAGE_ALIASES.get(token)
+    if replying and not rest.strip() and alias in message_commands:
+        return ParsedCall(message_commands[alias], on_reply=True)
+    name = SLASH_ALIASES.get(token) or _slash_name(token, slash)
+    spec, rest = _match_command(name + rest, slash)
+    known = {o.name: o for o in spec.options}
+    rest = _equals_as_colons(rest, set(known))
+    loose, pairs = _split_options(rest, set(known))
+    options: dict[str, Any] = {}
+    file_option = next((o.name for o in spec.options if o.kind == "attachment"), None)
+    for key, value in pairs:
+        if key in options:
+            raise BadOption(f"`{key}` was given twice.")
+        option = known.get(key)
+        if option is not None and option.kind == "attachment":
+            raise BadOption(
+                f"Send the file itself with `/{command_menu_name(spec)}` as its caption."
+            )
+        options[key] = value
+    free = [o for o in spec.options if o.kind == "str" and o.name not in options]
+    if not loose and replying and replied_text and free:
+        loose = replied_text  # reply + `/translate to=tr`: translate the replied message
+    if loose:
+        free = free or [o for o in spec.options if o.kind != "attachment" and o.name not in options]
+        if not free:
+            raise BadOption(
+                f"I don't know what to do with `{loose}`. Use `name=value`. {usage(spec)}"
+            )
+        options[free[0].name] = loose
+    return ParsedCall(spec, options, file_option=file_option)
+
+
+def usage(spec: CommandSpec) -> str:
+    """One line of help: `/translate text=… to=… from=…`."""
+    parts = [f"/{command_menu_name(spec)}"]
+    for option in spec.options:
+        if option.kind == "attachment":
+            continue
+        parts.append(f"{option.name}=…" if option.required else f"[{option.name}=…]")
+    return "Usage: `" + " ".join(parts) + "`"
+
+
+def _slash_name(token: str, slash: dict[str, CommandSpec]) -> str:
+    """The registry's name for a Telegram token ("docs_list" -> "docs list")."""
+    by_menu = {command_menu_name(spec): name for name, spec in slash.items()}
+    if token in by_menu:
+        return by_menu[token]
+    return token.replace("_", " ")  # "/plugins_config set …" or a group: "/plugins_config"
+
+
+def _equals_as_colons(rest: str, known: set[str]) -> str:
+    """`to=tr` -> `to:tr` for the command's own option names (other `=` are text)."""
+    if not known:
+        return rest
+    names = "|".join(sorted((re.escape(n) for n in known), key=len, reverse=True))
+    return re.sub(rf"(?<!\S)({names})=", r"\1:", rest)

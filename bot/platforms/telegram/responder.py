@@ -1,0 +1,226 @@
+"""How a plugin's answer reaches a Telegram chat: HTML messages, split, streamed by edits.
+
+Streaming edits the answer at most once per interval *per chat* (one pacer shared by every
+answer in the chat), and a 429 pushes the chat's next edit to Telegram's `retry_after`; the
+text received meanwhile goes out with that edit, so nothing is lost. The final text is always
+written. Link previews are off (the Bot's defaults).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.types import BufferedInputFile, ReplyParameters
+
+from bot.core.errors import SohbetError
+from bot.core.events import Message, Reply
+from bot.platforms.telegram.render import render_html, split_for_telegram
+
+if TYPE_CHECKING:
+    from bot.platforms.telegram.render import NameOf
+
+__all__ = ["CURSOR", "ChatPacer", "TelegramResponder", "TelegramSentMessage"]
+
+log = logging.getLogger(__name__)
+CURSOR = " ▌"
+MAX_RETRY_AFTER = 60.0
+SEND_ATTEMPTS = 4
+FINAL_ATTEMPTS = 6
+T = TypeVar("T")
+
+
+class ChatPacer:
+    """When the next edit may go out in each chat; Telegram's 429s push it later."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or time.monotonic
+        self._next: dict[int, float] = {}
+        self.rate_limited = 0  # 429s absorbed, for tests and logs
+
+    def wait_time(self, chat_id: int) -> float:
+        return max(0.0, self._next.get(chat_id, float("-inf")) - self._clock())
+
+    def due(self, chat_id: int) -> bool:
+        return self.wait_time(chat_id) == 0.0
+
+    def sent(self, chat_id: int, interval: float) -> None:
+        self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + interval)
+        if len(self._next) > 10_000:
+            now = self._clock()
+            self._next = {c: t for c, t in self._next.items() if t > now}
+
+    def limited(self, chat_id: int, retry_after: float) -> float:
+        self.rate_limited += 1
+        delay = min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+        self._next[chat_id] = self._clock() + delay
+        return delay
+
+
+class TelegramSentMessage:
+    """A message the bot sent, editable (document progress messages)."""
+
+    def __init__(self, responder: TelegramResponder, message_id: int | None) -> None:
+        self.responder = responder
+        self.id = message_id
+        self.link: str | None = responder.link_to(message_id)
+
+    async def edit(self, text: str) -> None:
+        if self.id is not None:
+            await self.responder.edit(self.id, split_for_telegram(text)[0] if text else "…")
+
+
+class TelegramResponder:
+    """Answers one event in one chat (and forum topic), the first message replying to it."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        *,
+        pacer: ChatPacer,
+        interval: float,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+        history: Callable[[], list[Message]] | None = None,
+        name_of: NameOf | None = None,
+        link_base: str | None = None,
+    ) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.pacer = pacer
+        self.interval = interval
+        self.thread_id = thread_id
+        self.reply_to = reply_to
+        self._history = history
+        self.name_of = name_of
+        self.link_base = link_base  # https://t.me/c/<id> for supergroups
+        self.sent_message_ids: list[int] = []
+
+    def link_to(self, message_id: int | None) -> str | None:
+        if self.link_base is None or message_id is None:
+            return None
+        return f"{self.link_base}/{message_id}"
+
+    # ----- the Responder protocol ---------------------------------------------------------
+
+    async def send(self, reply: Reply) -> TelegramSentMessage:
+        first: int | None = None
+        for piece in split_for_telegram(reply.text) or ([] if reply.files else ["…"]):
+            message_id = await self._post(piece)
+            first = message_id if first is None else first
+        for name, data in reply.files:
+            sent = await self._call(
+                lambda name=name, data=data: self.bot.send_document(  # type: ignore[misc]
+                    self.chat_id,
+                    BufferedInputFile(data, filename=name),
+                    message_thread_id=self.thread_id,
+                )
+            )
+            self.sent_message_ids.append(sent.message_id)
+            first = sent.message_id if first is None else first
+        return TelegramSentMessage(self, first)
+
+    async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
+        shown: list[tuple[int, str]] = []  # (message id, rendered HTML) of this answer
+        text = ""
+        async for piece in chunks:
+            text += piece
+            if text.strip() and self.pacer.due(self.chat_id):
+                await self._attempt(shown, text + CURSOR)
+        for _ in range(FINAL_ATTEMPTS):
+            await asyncio.sleep(self.pacer.wait_time(self.chat_id))
+            if await self._attempt(shown, text if text.strip() else "…"):
+                return text
+        raise SohbetError("Telegram kept rate limiting me, so the end of this answer is missing.")
+
+    async def defer(self, *, ephemeral: bool = False) -> None:
+        with contextlib.suppress(Exception):  # "typing…" is a courtesy
+            await self.bot.send_chat_action(
+                self.chat_id, "typing", message_thread_id=self.thread_id
+            )
+
+    async def fetch_history(self, limit: int, since: datetime | None = None) -> list[Message]:
+        """Messages the bot saw in this chat (bots can't read a chat's history on Telegram)."""
+        seen = self._history() if self._history is not None else []
+        return [m for m in seen if since is None or m.created_at >= since][-limit:]
+
+    # ----- sending and editing ------------------------------------------------------------
+
+    async def edit(self, message_id: int, markdown: str) -> None:
+        html = render_html(markdown, self.name_of)
+        try:
+            await self._call(
+                lambda: self.bot.edit_message_text(
+                    text=html, chat_id=self.chat_id, message_id=message_id
+                )
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" not in str(exc):
+                raise
+
+    async def _post(self, markdown: str) -> int:
+        html = render_html(markdown, self.name_of)
+        reply = None
+        if self.reply_to is not None and not self.sent_message_ids:
+            reply = ReplyParameters(message_id=self.reply_to, allow_sending_without_reply=True)
+        sent = await self._call(
+            lambda: self.bot.send_message(
+                self.chat_id, html, message_thread_id=self.thread_id, reply_parameters=reply
+            )
+        )
+        self.sent_message_ids.append(sent.message_id)
+        return sent.message_id
+
+    async def _call(self, request: Callable[[], Awaitable[T]]) -> T:
+        """One Bot API call; on 429 wait what Telegram asked and try again (a few times)."""
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                return await request()
+            except TelegramRetryAfter as exc:
+                delay = self.pacer.limited(self.chat_id, float(exc.retry_after))
+                if attempt == SEND_ATTEMPTS - 1:
+                    raise
+                log.info("Telegram asked to wait %.1f s in chat %s", delay, self.chat_id)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _attempt(self, shown: list[tuple[int, str]], text: str) -> bool:
+        """Show `text` (split over as many messages as it needs); False on a 429."""
+        try:
+            for index, piece in enumerate(split_for_telegram(text)):
+                html = render_html(piece, self.name_of)
+                if index < len(shown):
+                    message_id, before = shown[index]
+                    if before != html:
+                        await self._edit_once(message_id, html)
+                        shown[index] = (message_id, html)
+                else:
+                    message_id = await self._post(piece)
+                    shown.append((message_id, html))
+        except TelegramRetryAfter as exc:
+            delay = self.pacer.limited(self.chat_id, float(exc.retry_after))
+            log.info(
+                "rate limited while streaming in chat %s; next edit in %.1f s", self.chat_id, delay
+            )
+            return False
+        self.pacer.sent(self.chat_id, self.interval)
+        return True
+
+    async def _edit_once(self, message_id: int, html: str) -> Any:
+        """An edit without retries: a streamed answer just skips to the next one."""
+        try:
+            return await self.bot.edit_message_text(
+                text=html, chat_id=self.chat_id, message_id=message_id
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" not in str(exc):
+                raise
+            return None
