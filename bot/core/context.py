@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -100,6 +100,34 @@ class Context:
     async def defer(self, *, ephemeral: bool = False) -> None:
         """Tell the platform a slow answer is coming (Discord's 3-second window)."""
         await self.responder.defer(ephemeral=ephemeral)
+
+    async def may_remember(self, user_id: int | None = None) -> bool:
+        """Whether conversation text of `user_id` (default: the author) may be stored on this
+        server: their `/privacy memory` choice, else the server's default (bot.core.consent).
+        Always true when no consent service is loaded (the privacy plugin provides it)."""
+        from bot.core.consent import MemoryConsent
+
+        consent = self.services.extras.get("memory")
+        if not isinstance(consent, MemoryConsent):
+            return True
+        return await consent.allows(self.author.id if user_id is None else user_id, self.server_id)
+
+    async def remember_turns(
+        self, turns: Sequence[tuple[ConversationKey, str, str, int, str, int, int | None]]
+    ) -> list[int]:
+        """Store conversation turns (see `ConversationRepository.append_many`) if the author
+        may be remembered; otherwise store nothing and return []. Plugins store conversation
+        text through this (and `remember_summary`), so members' choices hold everywhere."""
+        if not await self.may_remember():
+            return []
+        return await self.services.store.conversations.append_many(turns)
+
+    async def remember_summary(self, key: ConversationKey, summary: str, up_to_id: int) -> bool:
+        """Store a conversation's running summary if the author may be remembered."""
+        if not await self.may_remember():
+            return False
+        await self.services.store.conversations.summarize(key, summary, up_to_id)
+        return True
 
     async def channel_history(
         self, limit: int = 50, since: datetime | None = None

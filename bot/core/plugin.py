@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -147,6 +147,12 @@ class Plugin:
 
     async def forget_user(self, user_id: int, server_id: int | None) -> dict[str, int]:
         """Delete what this plugin stores about a user; return counts by kind."""
+        return {}
+
+    async def export_user(self, user_id: int, server_id: int | None) -> dict[str, Any]:
+        """Everything this plugin stores about a user (on `server_id`, or everywhere: None)
+        as JSON-ready data, for `/privacy export`; {} when it stores nothing. Whatever
+        `forget_user` deletes, this returns."""
         return {}
 
     @classmethod

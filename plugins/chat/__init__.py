@@ -24,6 +24,7 @@ from bot.nlp import UnknownLanguage, normalize_language
 from bot.nlp.reply_language import reply_language_instruction
 from bot.providers import AIProviders, check_model_setting
 from bot.store.repositories import HistoryTurn
+from plugins.chat.reply_chain import reply_chain
 
 __all__ = ["LINK_ROLE", "ChatPlugin", "ChatSettings", "conversation_key"]
 
@@ -85,7 +86,8 @@ class ChatPlugin(Plugin):
     name = "chat"
     description = "Talk with the assistant; it remembers the conversation"
     stored_data = (
-        "Your messages to the assistant and its replies, until you `/reset` or `/privacy forget`."
+        "Your messages to the assistant and its replies, until you `/reset` or `/privacy "
+        "forget` (none with `/privacy memory off`)."
     )
     uses_model = True
     Settings = ChatSettings
@@ -138,10 +140,17 @@ class ChatPlugin(Plugin):
         shared = not key.scope.startswith("user:")
         await ctx.defer()
         cfg = await ai.model_for(ctx)
-        summary, rows = await store.conversations.history(key, limit=2 * settings.history_turns)
+        # A member who chose not to be remembered (`/privacy memory off`, or a server where
+        # memory is opt-in) is answered from this message and the platform's reply chain.
+        remembered = await ctx.may_remember()
+        summary, rows = "", list[HistoryTurn]()
+        if remembered:
+            summary, rows = await store.conversations.history(
+                key, limit=2 * settings.history_turns
+            )
         turns = [t for t in rows if t.role != LINK_ROLE]
         turns = turns[len(turns) - settings.history_turns :]  # the newest history_turns
-        history = [_as_message(t, shared) for t in turns]
+        history = [_as_message(t, shared) for t in turns] if remembered else await reply_chain(ctx)
         new_text = f"{ctx.author.name}: {text}" if shared else text
         instruction = await reply_language_instruction(text, settings.reply_language)
         # The language named, at the end of the instructions: "the person's language" alone
@@ -150,8 +159,8 @@ class ChatPlugin(Plugin):
         fitted = await condense_history(
             ai.runner, cfg, persona, history, new_text, summary=summary or None
         )
-        if fitted.summarized:
-            await store.conversations.summarize(
+        if fitted.summarized and turns:
+            await ctx.remember_summary(
                 key, fitted.summary or "", turns[len(fitted.summarized) - 1].id
             )
         if fitted.summary_tokens_in or fitted.summary_tokens_out:
@@ -163,7 +172,7 @@ class ChatPlugin(Plugin):
             ai.stream(fitted.messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id)
         )
         sent = ctx.sent_message_ids[earlier:]  # the answer's platform messages
-        await store.conversations.append_many(
+        await ctx.remember_turns(  # nothing, when the member chose not to be remembered
             [
                 (key, "user", text, ctx.author.id, ctx.author.name, 0, message_id),
                 (key, "assistant", reply, 0, "", 0, sent[0] if sent else None),

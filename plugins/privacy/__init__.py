@@ -1,4 +1,5 @@
-"""`/privacy`: what Sohbet stores about you, and deleting it everywhere.
+"""`/privacy`: what Sohbet stores about you, a copy of it, deleting it everywhere, and whether
+you are remembered at all (`/privacy memory off|on`; bot.core.consent).
 
 The `retention_days` setting is applied by the retention job that long-running adapters start
 (`bot.maintenance.runtime.Operations`, `retention_from_settings`).
@@ -6,23 +7,41 @@ The `retention_days` setting is applied by the retention job that long-running a
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from bot.core import Context, Option, Plugin, PluginSettings, SohbetError, command
+from bot.core.consent import MemoryConsent
+from bot.core.events import Reply
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
+from bot.store.member_data import member_counts, member_export
 
-__all__ = ["PrivacyPlugin", "forget_everywhere"]
+__all__ = ["AUDIT_EXCEPTION", "PrivacyPlugin", "export_everything", "forget_everywhere"]
 
 log = logging.getLogger(__name__)
+
+
+# The one thing `/privacy forget` keeps, by design; `/privacy info` shows it.
+AUDIT_EXCEPTION = (
+    "Kept after `/privacy forget`: the audit log's record that a member changed a setting "
+    "(who, which setting, when) so admins can see who changed what; the values typed are "
+    "erased."
+)
 
 
 class PrivacySettings(PluginSettings):
     retention_days: int = Field(
         0, ge=0, le=3650, description="Delete conversations idle this many days (0: keep)"
+    )
+    memory_opt_in: bool = Field(
+        False,
+        description="Remember no member's conversations until they turn it on with "
+        "`/privacy memory on` (off: remembered until they turn it off)",
     )
 
 
@@ -36,6 +55,9 @@ async def forget_everywhere(
         "usage records": await store.usage.delete_user(user_id, server_id),
         "setting values in the audit log": await store.audit.redact_actor(user_id, server_id),
     }
+    consent = services.extras.get("memory")
+    if isinstance(consent, MemoryConsent):  # their choice goes too: it names them
+        counts["memory choices"] = await consent.forget(user_id, server_id)
     for plugin in registry.plugins.values():
         try:
             for kind, n in (await plugin.forget_user(user_id, server_id)).items():
@@ -52,15 +74,76 @@ async def forget_everywhere(
     return counts
 
 
+async def export_everything(
+    services: Services, registry: PluginRegistry, user_id: int, server_id: int | None
+) -> dict[str, Any]:
+    """Everything stored about a user, from the core tables and every plugin's `export_user`."""
+    data: dict[str, Any] = {
+        "member_id": str(user_id),
+        "where": "everywhere" if server_id is None else f"server {server_id}",
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "kept_by_design": AUDIT_EXCEPTION,
+        "core": await member_export(services.store, user_id, server_id),
+        "plugins": {},
+    }
+    consent = services.extras.get("memory")
+    if isinstance(consent, MemoryConsent):
+        data["core"]["memory_choices"] = await consent.export(user_id, server_id)
+    for plugin in sorted(registry.plugins.values(), key=lambda p: p.name):
+        try:
+            exported = await plugin.export_user(user_id, server_id)
+        except SohbetError:
+            raise
+        except Exception as exc:
+            log.exception("plugin %s failed to export user data", type(plugin).name)
+            raise SohbetError(
+                f"I couldn't collect your data from `{type(plugin).name}`, so I sent nothing "
+                "rather than an incomplete copy. Please try again shortly."
+            ) from exc
+        if exported:
+            data["plugins"][plugin.name] = exported
+    return data
+
+
 class PrivacyPlugin(Plugin):
     name = "privacy"
     description = "See what is stored about you and delete it"
     Settings = PrivacySettings
 
-    @command("privacy info", description="What each plugin stores about members", ephemeral=True)
+    async def setup(self, services: Services) -> None:
+        await super().setup(services)
+
+        async def opt_in(server_id: int) -> bool:
+            if not server_id:  # direct messages: no server rules
+                return False
+            settings = await services.settings.resolve(PrivacyPlugin, server_id, 0)
+            return bool(settings.memory_opt_in)
+
+        services.extras["memory"] = MemoryConsent(services.store, opt_in)
+
+    @command("privacy info", description="What is stored about you, and how much", ephemeral=True)
     async def info(self, ctx: Context) -> None:
         registry = ctx.services.get("registry", PluginRegistry)
+        server = None if ctx.location.is_dm else ctx.server_id
+        counts = await member_counts(ctx.services.store, ctx.author.id, server)
+        where = "in our direct messages" if server is None else "on this server"
+        choice = await _memory_consent(ctx).choice(ctx.author.id, ctx.server_id)
         lines = [
+            f"**Stored about you {where}**: "
+            f"{_count(counts.conversation_turns, 'conversation turns')} "
+            "(your messages and my replies), "
+            f"{_count(counts.documents, 'documents')} "
+            f"({_count(counts.document_chunks, 'chunks')} in the search index), "
+            f"{_count(counts.usage_days, 'days')} of token usage, "
+            f"{_count(counts.audit_entries, 'audit log entries')}.",
+            f"Memory: {'on' if choice.remembered else 'off'} ({choice.reason}). "
+            + (
+                "Your conversations are kept so I can follow them."
+                if choice.remembered
+                else "I answer from your message and the replies it continues, and store none "
+                "of your text; only token counts per day, which the server's budgets need."
+            )
+            + " Change it with `/privacy memory`.",
             "**What Sohbet stores**",
             "• core: conversations with me (your messages and my replies), token usage per day",
         ]
@@ -73,13 +156,63 @@ class PrivacyPlugin(Plugin):
             if days
             else "Conversations are kept until you delete them."
         )
+        lines.append(AUDIT_EXCEPTION + " Token counts per day are deleted with everything else.")
         lines.append(
-            "Kept after `/privacy forget`: the audit log's record that a member changed a "
-            "setting (who, which setting, when) so admins can see who changed what; the values "
-            "typed are erased. Token counts per day are deleted with everything else."
+            "Get a copy of all of it with `/privacy export`; delete it with `/privacy forget`."
         )
-        lines.append("Delete all of it with `/privacy forget`.")
         await ctx.reply("\n".join(lines), ephemeral=True)
+
+    @command(
+        "privacy export",
+        description="Get a file with everything stored about you",
+        ephemeral=True,
+        cooldown=30,
+    )
+    async def export(
+        self,
+        ctx: Context,
+        everywhere: Annotated[bool, Option("Also from every other server and DMs")] = False,
+    ) -> None:
+        await ctx.defer(ephemeral=True)
+        registry = ctx.services.get("registry", PluginRegistry)
+        server = None if everywhere else ctx.server_id
+        data = await export_everything(ctx.services, registry, ctx.author.id, server)
+        payload = json.dumps(data, ensure_ascii=False, indent=1).encode()
+        where = "everywhere" if everywhere else "on this server"
+        if ctx.location.is_dm and not everywhere:
+            where = "in our direct messages"
+        await ctx.send(
+            Reply(
+                f"Here is everything stored about you {where} (JSON). Only you can see it.",
+                ephemeral=True,
+                files=((f"sohbet-data-{ctx.author.id}.json", payload),),
+            )
+        )
+
+    @command(
+        "privacy memory",
+        description="Whether I remember your conversations (off: I store none of your text)",
+        ephemeral=True,
+    )
+    async def memory(
+        self,
+        ctx: Context,
+        state: Annotated[Literal["on", "off"], Option("on: remember, off: store nothing")],
+        everywhere: Annotated[bool, Option("In every server and DMs, not only here")] = False,
+    ) -> None:
+        consent = _memory_consent(ctx)
+        server = None if everywhere else ctx.server_id
+        await consent.set(ctx.author.id, server, state == "on")
+        where = "everywhere" if everywhere else "here"
+        if state == "on":
+            text = f"Memory is on {where}: I'll remember our conversations."
+        else:
+            text = (
+                f"Memory is off {where}: I'll still answer, from your message and the replies "
+                "it continues, and store none of your text (only token counts for the "
+                "server's budgets). What I stored before stays until `/privacy forget`."
+            )
+        await ctx.reply(text, ephemeral=True)
 
     @command(
         "privacy forget", description="Delete your data here (admins: a member's)", cooldown=10
@@ -118,7 +251,8 @@ class PrivacyPlugin(Plugin):
                 again += " everywhere:true"
             await ctx.reply(
                 f"This deletes {whose} conversations with me, token usage, uploaded documents "
-                f"(and their text in the search index) {where}, and erases the setting values "
+                f"(and their text in the search index) and memory choice {where}, and erases "
+                "the setting values "
                 f"{'you' if user_id == ctx.author.id else 'they'} typed from the audit log. "
                 f"It can't be undone. To go ahead: `{again}`",
                 ephemeral=True,
@@ -137,6 +271,16 @@ class PrivacyPlugin(Plugin):
         await ctx.reply(f"Deleted {whose} data {where}: {detail}.", ephemeral=True)
 
 
+def _memory_consent(ctx: Context) -> MemoryConsent:
+    consent = ctx.services.extras.get("memory")
+    if not isinstance(consent, MemoryConsent):  # set up by PrivacyPlugin.setup
+        consent = MemoryConsent(ctx.services.store)
+        ctx.services.extras["memory"] = consent
+    return consent
+
+
 def _count(n: int, kind: str) -> str:
     """ "1 document", "3 documents" (kinds are given in the plural)."""
+    if n == 1 and kind.endswith("ies"):
+        return f"1 {kind[:-3]}y"
     return f"{n} {kind[:-1] if n == 1 and kind.endswith('s') else kind}"

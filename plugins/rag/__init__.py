@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from langchain_core.documents import Document as LCDocument
 from pydantic import Field
@@ -23,6 +23,7 @@ from bot.core import (
 from bot.core.context import SentMessage
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
+from bot.jobs import IngestRequest, InProcessJobs
 from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
@@ -34,7 +35,7 @@ from plugins.rag.answer import (
     number_sources,
     used_citations,
 )
-from plugins.rag.followup import FollowUps, retrieval_query
+from plugins.rag.followup import FollowUps, standalone_query
 
 __all__ = ["RagPlugin"]
 
@@ -50,6 +51,13 @@ class RagSettings(PluginSettings):
         le=1.01,
         description="Or answer when a passage holds this share of the question's words "
         "(above 1: off)",
+    )
+    rewrite_seconds: float = Field(
+        8.0,
+        ge=0,
+        le=60,
+        description="Seconds the chat model gets to rewrite a follow-up question to stand "
+        "alone (0: search it together with the previous question)",
     )
     answer_in_chat: bool = Field(
         False,
@@ -170,7 +178,6 @@ class RagPlugin(Plugin):
         settings: RagSettings = ctx.settings
         await ctx.defer()
         data = await file.read(max_bytes=int(settings.max_file_mb * 1_000_000))
-        ingestor = await self._ingestor(ctx)
         status = _ProgressMessage(ctx)
         await status.show(f"📄 Reading **{file.name}**…")
         loop = asyncio.get_running_loop()
@@ -186,8 +193,8 @@ class RagPlugin(Plugin):
 
         relay_task = asyncio.create_task(relay())
         try:
-            result = await ingestor.ingest(
-                data,
+            budget = upload_budget(ctx, settings)
+            request = IngestRequest(
                 file.name,
                 server_id=ctx.server_id,
                 uploader_id=ctx.author.id,
@@ -196,8 +203,16 @@ class RagPlugin(Plugin):
                 # message (permanent) rather than the file's CDN URL (which expires).
                 source_url=link or status.link or file.url,
                 content_type=file.content_type,
-                progress=progress,
+                max_bytes=int(settings.max_file_mb * 1_000_000),
+                max_pages=settings.max_pages,
+                cpu_seconds=budget.cpu_seconds,
+                memory_mb=budget.memory_mb,
             )
+            # In this process, or on a worker when a broker is configured (bot.jobs).
+            jobs = ctx.services.extras.get("jobs") or InProcessJobs(
+                ctx.services.store, self._ai(ctx)
+            )
+            result = await jobs.ingest(request, data, progress)
         except Exception:  # a refusal or a crash: either way the status must not hang
             relay_task.cancel()
             await status.show(f"❌ **{file.name}** was not added.", force=True)
@@ -263,8 +278,11 @@ class RagPlugin(Plugin):
         )
         key = (ctx.server_id, channel, ctx.author.id)
         previous = self.followups.previous(key)
-        query = retrieval_query(question, previous)  # a follow-up is searched with its lead
-        self.followups.remember(key, question)
+        # A follow-up is searched as the model's standalone rewrite, or with its lead.
+        ask = (lambda messages: ai.stream_for(ctx, messages)) if previous else None
+        query = (await standalone_query(question, previous, ask, settings.rewrite_seconds)).query
+        if await ctx.may_remember():  # kept in memory only, but not even that when asked
+            self.followups.remember(key, question)
         found: list[LCDocument] = await retriever.ainvoke(query)
         if not found:
             if not quiet:
@@ -329,6 +347,41 @@ class RagPlugin(Plugin):
     async def complete_document(self, ctx: Context, partial: str) -> list[str]:
         docs = await ctx.services.store.documents.list(ctx.server_id)
         return [d.name for d in docs if partial.lower() in d.name.lower()][:25]
+
+    async def export_user(self, user_id: int, server_id: int | None) -> dict[str, Any]:
+        """The documents they uploaded: metadata and their text as stored (chunks)."""
+        assert self.services is not None
+        store = self.services.store
+        if server_id is not None:
+            servers = {server_id}
+        else:
+            servers = {server for _, server, _ in await store.documents.states()}
+        mine = [
+            d
+            for server in sorted(servers)
+            for d in await store.documents.list(server, uploader_id=user_id)
+        ]
+        if not mine:
+            return {}
+        vectors = await self.services.get("ai", AIProviders).vectors()
+        documents = []
+        for d in mine:
+            chunks = await vectors.document_chunks(d.server_id, d.id)
+            documents.append(
+                {
+                    "server_id": str(d.server_id),
+                    "id": d.id,
+                    "name": d.name,
+                    "kind": d.kind,
+                    "size_bytes": d.size,
+                    "pages": d.pages,
+                    "uploaded_at": d.created_at.isoformat(),
+                    "source": d.source_url,
+                    # The stored chunks as they are (neighbours overlap by a few words).
+                    "chunks": [{"page": c.page, "text": c.text} for c in chunks],
+                }
+            )
+        return {"documents": documents}
 
     async def forget_user(self, user_id: int, server_id: int | None) -> dict[str, int]:
         assert self.services is not None
