@@ -23,7 +23,6 @@ from bot.core import (
 from bot.core.context import SentMessage
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
-from bot.jobs import IngestRequest, InProcessJobs
 from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
@@ -35,7 +34,7 @@ from plugins.rag.answer import (
     number_sources,
     used_citations,
 )
-from plugins.rag.followup import FollowUps, standalone_query
+from plugins.rag.followup import FollowUps, retrieval_query
 
 __all__ = ["RagPlugin"]
 
@@ -51,13 +50,6 @@ class RagSettings(PluginSettings):
         le=1.01,
         description="Or answer when a passage holds this share of the question's words "
         "(above 1: off)",
-    )
-    rewrite_seconds: float = Field(
-        8.0,
-        ge=0,
-        le=60,
-        description="Seconds the chat model gets to rewrite a follow-up question to stand "
-        "alone (0: search it together with the previous question)",
     )
     answer_in_chat: bool = Field(
         False,
@@ -178,6 +170,7 @@ class RagPlugin(Plugin):
         settings: RagSettings = ctx.settings
         await ctx.defer()
         data = await file.read(max_bytes=int(settings.max_file_mb * 1_000_000))
+        ingestor = await self._ingestor(ctx)
         status = _ProgressMessage(ctx)
         await status.show(f"📄 Reading **{file.name}**…")
         loop = asyncio.get_running_loop()
@@ -193,8 +186,8 @@ class RagPlugin(Plugin):
 
         relay_task = asyncio.create_task(relay())
         try:
-            budget = upload_budget(ctx, settings)
-            request = IngestRequest(
+            result = await ingestor.ingest(
+                data,
                 file.name,
                 server_id=ctx.server_id,
                 uploader_id=ctx.author.id,
@@ -203,16 +196,8 @@ class RagPlugin(Plugin):
                 # message (permanent) rather than the file's CDN URL (which expires).
                 source_url=link or status.link or file.url,
                 content_type=file.content_type,
-                max_bytes=int(settings.max_file_mb * 1_000_000),
-                max_pages=settings.max_pages,
-                cpu_seconds=budget.cpu_seconds,
-                memory_mb=budget.memory_mb,
+                progress=progress,
             )
-            # In this process, or on a worker when a broker is configured (bot.jobs).
-            jobs = ctx.services.extras.get("jobs") or InProcessJobs(
-                ctx.services.store, self._ai(ctx)
-            )
-            result = await jobs.ingest(request, data, progress)
         except Exception:  # a refusal or a crash: either way the status must not hang
             relay_task.cancel()
             await status.show(f"❌ **{file.name}** was not added.", force=True)
@@ -278,9 +263,7 @@ class RagPlugin(Plugin):
         )
         key = (ctx.server_id, channel, ctx.author.id)
         previous = self.followups.previous(key)
-        # A follow-up is searched as the model's standalone rewrite, or with its lead.
-        ask = (lambda messages: ai.stream_for(ctx, messages)) if previous else None
-        query = (await standalone_query(question, previous, ask, settings.rewrite_seconds)).query
+        query = retrieval_query(question, previous)  # a follow-up is searched with its lead
         if await ctx.may_remember():  # kept in memory only, but not even that when asked
             self.followups.remember(key, question)
         found: list[LCDocument] = await retriever.ainvoke(query)
