@@ -34,7 +34,7 @@ from plugins.rag.answer import (
     number_sources,
     used_citations,
 )
-from plugins.rag.followup import FollowUps, retrieval_query
+from plugins.rag.followup import FollowUps, standalone_query
 
 __all__ = ["RagPlugin"]
 
@@ -50,6 +50,13 @@ class RagSettings(PluginSettings):
         le=1.01,
         description="Or answer when a passage holds this share of the question's words "
         "(above 1: off)",
+    )
+    rewrite_seconds: float = Field(
+        8.0,
+        ge=0,
+        le=60,
+        description="Seconds the chat model gets to rewrite a follow-up question to stand "
+        "alone (0: search it together with the previous question)",
     )
     answer_in_chat: bool = Field(
         False,
@@ -263,7 +270,9 @@ class RagPlugin(Plugin):
         )
         key = (ctx.server_id, channel, ctx.author.id)
         previous = self.followups.previous(key)
-        query = retrieval_query(question, previous)  # a follow-up is searched with its lead
+        # A follow-up is searched as the model's standalone rewrite, or with its lead.
+        ask = (lambda messages: ai.stream_for(ctx, messages)) if previous else None
+        query = (await standalone_query(question, previous, ask, settings.rewrite_seconds)).query
         if await ctx.may_remember():  # kept in memory only, but not even that when asked
             self.followups.remember(key, question)
         found: list[LCDocument] = await retriever.ainvoke(query)
