@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     web.add_argument("--host", default=None, help="address to listen on (SOHBET_WEB_HOST)")
     web.add_argument("--port", type=int, default=None, help="port (SOHBET_WEB_PORT, else 8080)")
+    worker = sub.add_parser("worker", help="run queued jobs (needs SOHBET_BROKER_URL)")
+    worker.add_argument("--concurrency", type=int, default=1, help="jobs at a time")
+    jobs = sub.add_parser("jobs", help="the job queue: status, dead jobs, retry one")
+    jobs.add_argument("action", choices=["status", "dead", "retry"])
+    jobs.add_argument("id", nargs="?", default=None, help="job id (retry)")
     vectors = sub.add_parser("vectors", help="maintenance of the document vector store")
     vectors.add_argument("action", choices=["optimize", "info", "reset"])
     return parser
@@ -74,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     _setup_logging(
-        config, quiet=args.command in {"chat", "plugins", "doctor", "db", "ingest", "eval", "web"}
+        config,
+        quiet=args.command in {"chat", "plugins", "doctor", "db", "ingest", "eval", "web", "jobs"},
     )
     try:
         return asyncio.run(_dispatch(args, config))
@@ -136,6 +142,12 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await serve(config, local=args.local, host=args.host, port=args.port)
     if args.command == "vectors":
         return await commands.vectors(config, args.action)
+    if args.command in ("worker", "jobs"):
+        from bot.jobs.cli import jobs_command, worker_command
+
+        if args.command == "worker":
+            return await worker_command(config, args.concurrency)
+        return await jobs_command(config, args.action, args.id)
     if args.command == "eval":
         return await commands.evaluate(config, args.tasks, args.limit, as_json=args.json)
     raise AssertionError(args.command)

@@ -59,6 +59,10 @@ class Cooldowns:
         if len(self._last) > 50_000:  # forget stale entries
             self._last = {k: v for k, v in self._last.items() if now - v < 3600}
 
+    async def acheck(self, command: str, user_id: int, seconds: float) -> None:
+        """`check`, awaited by the Router: a shared store (bot.jobs.cooldowns) needs I/O."""
+        self.check(command, user_id, seconds)
+
 
 class Router:
     def __init__(
@@ -72,7 +76,7 @@ class Router:
         self.services = services
         self.guards = guards or []
         self.observers = observers or []
-        self.cooldowns = Cooldowns()
+        self.cooldowns = Cooldowns()  # bot.jobs.cooldowns shares them across processes
 
     # ----- entry points used by adapters -------------------------------------------------
 
@@ -89,7 +93,7 @@ class Router:
             ctx = await self._context(plugin, call, responder)
             await self._authorize(ctx, spec)
             kwargs = self._arguments(spec, call)
-            self.cooldowns.check(spec.name, call.author.id, spec.cooldown)
+            await self.cooldowns.acheck(spec.name, call.author.id, spec.cooldown)
             for guard in self.guards:
                 await guard(ctx)
         except SohbetError as exc:

@@ -23,6 +23,7 @@ from bot.core import (
 from bot.core.context import SentMessage
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
+from bot.jobs import IngestRequest, InProcessJobs
 from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
@@ -177,7 +178,6 @@ class RagPlugin(Plugin):
         settings: RagSettings = ctx.settings
         await ctx.defer()
         data = await file.read(max_bytes=int(settings.max_file_mb * 1_000_000))
-        ingestor = await self._ingestor(ctx)
         status = _ProgressMessage(ctx)
         await status.show(f"📄 Reading **{file.name}**…")
         loop = asyncio.get_running_loop()
@@ -193,8 +193,8 @@ class RagPlugin(Plugin):
 
         relay_task = asyncio.create_task(relay())
         try:
-            result = await ingestor.ingest(
-                data,
+            budget = upload_budget(ctx, settings)
+            request = IngestRequest(
                 file.name,
                 server_id=ctx.server_id,
                 uploader_id=ctx.author.id,
@@ -203,8 +203,16 @@ class RagPlugin(Plugin):
                 # message (permanent) rather than the file's CDN URL (which expires).
                 source_url=link or status.link or file.url,
                 content_type=file.content_type,
-                progress=progress,
+                max_bytes=int(settings.max_file_mb * 1_000_000),
+                max_pages=settings.max_pages,
+                cpu_seconds=budget.cpu_seconds,
+                memory_mb=budget.memory_mb,
             )
+            # In this process, or on a worker when a broker is configured (bot.jobs).
+            jobs = ctx.services.extras.get("jobs") or InProcessJobs(
+                ctx.services.store, self._ai(ctx)
+            )
+            result = await jobs.ingest(request, data, progress)
         except Exception:  # a refusal or a crash: either way the status must not hang
             relay_task.cancel()
             await status.show(f"❌ **{file.name}** was not added.", force=True)

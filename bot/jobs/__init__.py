@@ -1,0 +1,71 @@
+"""Long work (document ingestion) as jobs: in this process, or on workers through a broker.
+
+    jobs = make_job_queue(config, store, ai)      # SOHBET_BROKER_URL unset: InProcessJobs
+    result = await jobs.ingest(request, data, progress)
+
+With `SOHBET_BROKER_URL=redis://...` the upload is queued and a `sohbet worker` process runs
+it (bot.jobs.redis_queue); the caller waits the same way and sees the same progress, whichever
+process runs the job.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from bot.jobs.inprocess import InProcessJobs
+from bot.jobs.models import DeadJob, IngestRequest, QueueStats
+from bot.knowledge import IngestResult, Progress
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.core.router import Cooldowns
+    from bot.providers import AIProviders
+    from bot.store.database import Store
+
+__all__ = [
+    "DeadJob",
+    "InProcessJobs",
+    "IngestRequest",
+    "JobQueue",
+    "QueueStats",
+    "make_job_queue",
+    "shared_cooldowns",
+]
+
+
+class JobQueue(Protocol):
+    backend: str
+
+    async def ingest(
+        self, request: IngestRequest, data: bytes, progress: Progress | None = None
+    ) -> IngestResult: ...
+
+    async def stats(self) -> QueueStats: ...
+
+    async def close(self) -> None: ...
+
+
+def make_job_queue(config: Config, store: Store, ai: AIProviders) -> JobQueue:
+    """Workers through the broker when one is configured, else this process."""
+    if not config.broker_url:
+        return InProcessJobs(store, ai)
+    from bot.jobs.redis_queue import RedisJobs  # imports redis and saq only when used
+
+    return RedisJobs(
+        config.broker_url,
+        heartbeat_s=config.job_heartbeat_s,
+        sweep_s=config.job_sweep_s,
+        attempts=config.job_attempts,
+    )
+
+
+def shared_cooldowns(jobs: JobQueue) -> Cooldowns | None:
+    """Cooldowns kept in the broker, so every bot process sees the same ones; None without."""
+    if jobs.backend != "redis":
+        return None
+    from bot.jobs.redis_queue import RedisJobs
+
+    assert isinstance(jobs, RedisJobs)
+    from bot.jobs.cooldowns import RedisCooldowns
+
+    return RedisCooldowns(jobs.redis)

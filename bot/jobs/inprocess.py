@@ -1,0 +1,55 @@
+"""No broker configured: jobs run right here, as they always did (`sohbet run`, `sohbet chat`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.jobs.models import IngestRequest, QueueStats
+from bot.knowledge import Ingestor, IngestResult, Progress
+
+if TYPE_CHECKING:
+    from bot.providers import AIProviders
+    from bot.store.database import Store
+
+__all__ = ["InProcessJobs", "build_ingestor"]
+
+
+async def build_ingestor(store: Store, ai: AIProviders, request: IngestRequest) -> Ingestor:
+    return Ingestor(
+        store,
+        await ai.vectors(),
+        await ai.embedder(),
+        limits=request.limits,
+        budget=request.budget,
+    )
+
+
+class InProcessJobs:
+    """The embedded default: an upload is ingested on this process's event loop."""
+
+    backend = "in-process"
+
+    def __init__(self, store: Store, ai: AIProviders) -> None:
+        self.store = store
+        self.ai = ai
+
+    async def ingest(
+        self, request: IngestRequest, data: bytes, progress: Progress | None = None
+    ) -> IngestResult:
+        ingestor = await build_ingestor(self.store, self.ai, request)
+        return await ingestor.ingest(
+            data,
+            request.filename,
+            server_id=request.server_id,
+            uploader_id=request.uploader_id,
+            channel_id=request.channel_id,
+            source_url=request.source_url,
+            content_type=request.content_type,
+            progress=progress,
+        )
+
+    async def stats(self) -> QueueStats:
+        return QueueStats(self.backend)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,75 @@
+"""What a job queue takes and gives: an upload to ingest, and the queue's numbers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bot.documents import DocumentLimits
+from bot.documents.budget import UploadBudget
+
+__all__ = ["DeadJob", "IngestRequest", "QueueStats"]
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """One upload to add to a server's documents, with the server's limits at upload time."""
+
+    filename: str
+    server_id: int
+    uploader_id: int
+    channel_id: int | None = None
+    source_url: str | None = None
+    content_type: str | None = None
+    max_bytes: int = DocumentLimits().max_bytes
+    max_pages: int = DocumentLimits().max_pages
+    cpu_seconds: float = 60.0
+    memory_mb: int = 1024
+
+    @property
+    def limits(self) -> DocumentLimits:
+        return DocumentLimits(max_bytes=self.max_bytes, max_pages=self.max_pages)
+
+    @property
+    def budget(self) -> UploadBudget:
+        return UploadBudget(self.cpu_seconds, self.memory_mb)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IngestRequest:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """For /ai status and the metrics: jobs waiting, the oldest one's wait, live workers."""
+
+    backend: str  # "in-process" or "redis"
+    queued: int = 0
+    running: int = 0
+    oldest_queued_s: float = 0.0  # how long the oldest waiting job has waited
+    oldest_running_s: float = 0.0
+    workers: int = 0
+    dead: int = 0
+
+    def line(self) -> str:
+        if self.backend == "in-process":
+            return "Jobs: in this process (no broker configured)"
+        return (
+            f"Jobs: {self.queued} waiting (oldest {self.oldest_queued_s:.0f} s), "
+            f"{self.running} running, {self.workers} worker(s), {self.dead} dead"
+        )
+
+
+@dataclass(frozen=True)
+class DeadJob:
+    """A job that failed every attempt, kept for an operator to inspect and retry."""
+
+    key: str
+    function: str
+    attempts: int
+    error: str
+    failed_at: float  # Unix time
+    description: str

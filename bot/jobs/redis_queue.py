@@ -1,0 +1,274 @@
+"""Jobs on Redis through saq: the bot enqueues, `sohbet worker` processes run them.
+
+Delivery: a worker moves a job to saq's active list and takes it off only once the function
+returned, i.e. once its result is committed (the document row ready, its chunks published). A
+running job touches its heartbeat every few seconds; a job whose heartbeat stops (the worker was
+killed, its machine died) is swept back to the queue by any live worker and runs again, which
+is harmless: document ids come from the file's hash, chunk ids from the document id, and the
+upload lease names the job, so the new attempt replaces what the dead one left. A job that
+fails (or kills its worker) `attempts` times lands in the dead-letter hash, for
+`sohbet jobs dead` / `sohbet jobs retry ID`.
+
+Progress is stored on the job (its `meta`), so whichever process waits for the job, the one
+holding the member's shard, reads it back and edits the member's status message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from redis import asyncio as aioredis
+from saq import Job, Status
+from saq.queue.redis import RedisQueue
+
+from bot.core.errors import SohbetError
+from bot.jobs.models import DeadJob, IngestRequest, QueueStats
+from bot.knowledge import IngestResult, Progress
+
+__all__ = ["INGEST", "JobFailed", "RedisJobs", "SohbetQueue"]
+
+log = logging.getLogger(__name__)
+
+INGEST = "ingest"
+QUEUE_NAME = "sohbet"
+DEAD_KEY = "sohbet:jobs:dead"
+BLOB_TTL = 7 * 24 * 3600  # an upload's bytes wait this long for a worker (and a retry)
+RESULT_TTL = 24 * 3600
+
+
+def blob_key(job_key: str) -> str:
+    return f"sohbet:jobs:blob:{job_key}"
+
+
+def result_key(job_key: str) -> str:
+    return f"sohbet:jobs:result:{job_key}"
+
+
+def lock_key(job_key: str) -> str:
+    return f"sohbet:jobs:lock:{job_key}"
+
+
+class JobFailed(SohbetError):
+    def __init__(self, filename: str, key: str) -> None:
+        super().__init__(
+            f"**{filename}** could not be added: it failed on every try. An operator can "
+            f"retry it with `sohbet jobs retry {key}`."
+        )
+        self.key = key
+
+
+class SohbetQueue(RedisQueue):
+    """saq's Redis queue, with a sweep as often as configured and a dead-letter hash."""
+
+    def __init__(self, redis: Any, *, sweep_lock: int = 5, **kwargs: Any) -> None:
+        super().__init__(redis, name=QUEUE_NAME, swept_error_message="worker lost", **kwargs)
+        self.sweep_lock = sweep_lock
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        """Give back to the queue the active jobs whose heartbeat stopped (their worker died).
+
+        Replaces saq's sweep, which also takes a job that a worker has just dequeued but not
+        yet marked active (so it ran twice at once), aborts through the dead worker, and runs
+        once a minute at most. One worker sweeps per `sweep_lock` seconds.
+        """
+        if not await self.redis.set(self._sweep, 1, ex=self.sweep_lock, nx=True):
+            return []
+        swept = []
+        for job_id in await self.redis.lrange(self._active, 0, -1):
+            job = await self._get_job_by_id(job_id)
+            if job is None:
+                await self.redis.lrem(self._active, 0, _text(job_id))
+                continue
+            if job.status != Status.ACTIVE:  # just dequeued? its worker marks it in a moment
+                await asyncio.sleep(1.0)
+                job = await self._get_job_by_id(job_id)
+                if job is None or job.status == Status.ACTIVE:
+                    continue
+            elif not job.stuck:
+                continue
+            log.warning("job %s lost its worker (attempt %d); queued again", job.key, job.attempts)
+            swept.append(job.key)
+            if job.retryable:
+                await self.retry(job, error=self.swept_error_message)
+            else:
+                await self.finish(job, Status.ABORTED, error=self.swept_error_message)
+        return swept
+
+    async def finish(
+        self,
+        job: Job,
+        status: Status,
+        *,
+        result: Any = None,
+        error: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        await super().finish(job, status, result=result, error=error, **kwargs)
+        if status in (Status.FAILED, Status.ABORTED):
+            record = {
+                "key": job.key,
+                "function": job.function,
+                "kwargs": job.kwargs or {},
+                "attempts": job.attempts,
+                "error": (error or "")[-2000:],
+                "failed_at": time.time(),
+            }
+            await self.redis.hset(DEAD_KEY, job.key, json.dumps(record))
+            log.error(
+                "job %s (%s) is dead after %d attempt(s)", job.key, job.function, job.attempts
+            )
+
+
+class RedisJobs:
+    """Enqueue jobs for workers and wait for them; the numbers and the dead letters."""
+
+    backend = "redis"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        heartbeat_s: int = 30,
+        sweep_s: int = 5,
+        attempts: int = 3,
+        poll_s: float = 0.25,
+    ) -> None:
+        self.redis: aioredis.Redis = aioredis.from_url(url)
+        self.queue = SohbetQueue(self.redis, sweep_lock=sweep_s)
+        self.heartbeat_s = heartbeat_s
+        self.sweep_s = sweep_s
+        self.attempts = attempts
+        self.poll_s = poll_s
+
+    async def ping(self) -> None:
+        await self.redis.ping()
+
+    # ----- the bot side ------------------------------------------------------------------
+
+    async def submit(self, request: IngestRequest, data: bytes, key: str | None = None) -> str:
+        key = key or uuid.uuid4().hex
+        await self.redis.set(blob_key(key), data, ex=BLOB_TTL)
+        job = self._job(INGEST, {"request": request.to_json()}, key)
+        if await self.queue.enqueue(job) is None:
+            raise SohbetError("That upload is already queued.")
+        return key
+
+    def _job(self, function: str, kwargs: dict[str, Any], key: str) -> Job:
+        return Job(
+            function,
+            kwargs=kwargs,
+            key=key,
+            timeout=0,  # no limit: the heartbeat tells a live job from a dead one
+            heartbeat=self.heartbeat_s,
+            retries=self.attempts,
+            ttl=RESULT_TTL,
+        )
+
+    async def ingest(
+        self, request: IngestRequest, data: bytes, progress: Progress | None = None
+    ) -> IngestResult:
+        key = await self.submit(request, data)
+        return await self.wait(key, request.filename, progress)
+
+    async def wait(self, key: str, filename: str, progress: Progress | None = None) -> IngestResult:
+        """Poll the job's stored state: relay its progress, return its result, raise its
+        refusal (one sentence for the member) or JobFailed once it is dead."""
+        shown: tuple[Any, ...] | None = None
+        while True:
+            job = await self.queue.job(key)
+            if job is None:
+                raise SohbetError(f"**{filename}** was lost from the job queue; send it again.")
+            state = job.meta.get("progress")
+            if progress is not None and state and tuple(state) != shown:
+                shown = tuple(state)
+                progress(str(state[0]), int(state[1]), int(state[2]))
+            if job.status == Status.COMPLETE:
+                outcome: dict[str, Any] = job.result or {}
+                if "refused" in outcome:
+                    raise SohbetError(str(outcome["refused"]))
+                return IngestResult(**outcome)
+            if job.status in (Status.FAILED, Status.ABORTED):
+                raise JobFailed(filename, key)
+            await asyncio.sleep(self.poll_s)
+
+    # ----- operations --------------------------------------------------------------------
+
+    async def stats(self) -> QueueStats:
+        info = await self.queue.info()
+        now_ms = time.time() * 1000
+        oldest_queued = 0.0
+        head = await self.redis.lindex(self.queue._queued, 0)
+        if head is not None:
+            job = self.queue.deserialize(await self.redis.get(head))
+            if job is not None and job.queued:
+                oldest_queued = max(0.0, (now_ms - job.queued) / 1000)
+        oldest_running = 0.0
+        for job_id in await self.redis.lrange(self.queue._active, 0, 99):
+            job = self.queue.deserialize(await self.redis.get(job_id))
+            if job is not None and job.started:
+                oldest_running = max(oldest_running, (now_ms - job.started) / 1000)
+        return QueueStats(
+            self.backend,
+            queued=int(info["queued"]),
+            running=int(info["active"]),
+            oldest_queued_s=oldest_queued,
+            oldest_running_s=oldest_running,
+            workers=len(info["workers"]),
+            dead=int(await self.redis.hlen(DEAD_KEY)),
+        )
+
+    async def dead(self) -> list[DeadJob]:
+        jobs = []
+        for raw in (await self.redis.hgetall(DEAD_KEY)).values():
+            record = json.loads(raw)
+            request = record["kwargs"].get("request", {})
+            what = f"{request.get('filename', '?')} (server {request.get('server_id', '?')})"
+            jobs.append(
+                DeadJob(
+                    record["key"],
+                    record["function"],
+                    int(record["attempts"]),
+                    _last_line(record["error"]),
+                    float(record["failed_at"]),
+                    what,
+                )
+            )
+        return sorted(jobs, key=lambda job: job.failed_at)
+
+    async def retry(self, key: str) -> bool:
+        """Queue a dead job again with fresh attempts; False when no dead job has that key
+        (or a unique prefix of it)."""
+        keys = [_text(k) for k in await self.redis.hkeys(DEAD_KEY)]
+        matches = [k for k in keys if k == key] or [k for k in keys if k.startswith(key)]
+        if len(matches) != 1:
+            return False
+        record = json.loads(await self.redis.hget(DEAD_KEY, matches[0]) or b"{}")
+        if record["function"] == INGEST and not await self.redis.exists(blob_key(record["key"])):
+            raise SohbetError(f"The upload of job {record['key']} has expired; send it again.")
+        await self.redis.delete(result_key(record["key"]))
+        job = self._job(record["function"], record["kwargs"], record["key"])
+        await self.queue.enqueue(job)
+        await self.redis.hdel(DEAD_KEY, record["key"])
+        return True
+
+    async def close(self) -> None:
+        await self.queue.disconnect()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _last_line(error: str) -> str:
+    lines = [line for line in error.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no error recorded"
+
+
+def result_json(result: IngestResult) -> dict[str, Any]:
+    return asdict(result)

@@ -1,0 +1,186 @@
+"""`sohbet worker`: run queued jobs (document ingestion) in a process of their own.
+
+A worker builds the same App as the bot (database, embedder, vector store) and runs
+`concurrency` jobs at a time. Each job holds a Redis lock named after it while it runs (so a
+job swept back to the queue by mistake never runs twice at once), touches its heartbeat and
+stores its progress every half second, and stores its outcome before it returns, so a second
+delivery of a finished job only returns that outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import LockError
+from saq import Job, Worker
+from saq.types import Context
+
+from bot.core.errors import SohbetError
+from bot.jobs.inprocess import build_ingestor
+from bot.jobs.models import IngestRequest
+from bot.jobs.redis_queue import (
+    INGEST,
+    RESULT_TTL,
+    RedisJobs,
+    blob_key,
+    lock_key,
+    result_json,
+    result_key,
+)
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Config
+
+__all__ = ["ingest_job", "run_worker"]
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 0.5  # seconds between stored progress updates
+
+
+class JobContext(Context, total=False):
+    app: App
+    jobs: RedisJobs
+
+
+class _Tracker:
+    """Latest progress of the running attempt (written from any thread), stored on the job
+    with each heartbeat; the heartbeat also renews the job's lock."""
+
+    def __init__(self, job: Job, jobs: RedisJobs, lock: Any) -> None:
+        self.job = job
+        self.jobs = jobs
+        self.lock = lock
+        self.latest: list[Any] | None = None
+        self._stored: list[Any] | None = None
+        self._loop = asyncio.get_running_loop()
+
+    def report(self, stage: str, done: int, total: int) -> None:  # any thread
+        self._loop.call_soon_threadsafe(setattr, self, "latest", [stage, done, total])
+
+    async def beat(self) -> None:
+        touched = time.monotonic()
+        renewed = time.monotonic()
+        every = max(0.2, self.jobs.heartbeat_s / 3)
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY)
+            now = time.monotonic()
+            if self.latest != self._stored or now - touched >= every:
+                self._stored = self.latest
+                meta = {**self.job.meta, "progress": self.latest}
+                await self.job.update(meta=meta)  # also the heartbeat (touched)
+                touched = now
+            if now - renewed >= every:
+                await self.lock.reacquire()
+                renewed = now
+
+
+@contextlib.asynccontextmanager
+async def _exclusive(job: Job, jobs: RedisJobs) -> AsyncIterator[_Tracker]:
+    lock = jobs.redis.lock(lock_key(job.key), timeout=jobs.heartbeat_s, sleep=0.2)
+    await lock.acquire()  # another delivery of this job still alive: wait for it
+    tracker = _Tracker(job, jobs, lock)
+    beat = asyncio.create_task(tracker.beat())
+    try:
+        yield tracker
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await beat
+        with contextlib.suppress(LockError):
+            await lock.release()
+
+
+async def ingest_job(ctx: JobContext, *, request: dict[str, Any]) -> dict[str, Any]:
+    """One upload into the documents; the outcome is a result or {"refused": sentence}."""
+    job: Job = ctx["job"]
+    app: App = ctx["app"]
+    jobs: RedisJobs = ctx["jobs"]
+    async with _exclusive(job, jobs) as tracker:
+        earlier = await jobs.redis.get(result_key(job.key))
+        if earlier is not None:  # a delivery before this one finished the job
+            outcome: dict[str, Any] = json.loads(earlier)
+            return outcome
+        upload = IngestRequest.from_json(request)
+        data = await jobs.redis.get(blob_key(job.key))
+        if not isinstance(data, bytes):
+            outcome = {"refused": f"The upload of **{upload.filename}** expired; send it again."}
+        else:
+            outcome = await _ingest(app, upload, data, job.key, tracker)
+        await jobs.redis.set(result_key(job.key), json.dumps(outcome), ex=RESULT_TTL)
+        await jobs.redis.delete(blob_key(job.key))
+        return outcome
+
+
+async def _ingest(
+    app: App, upload: IngestRequest, data: bytes, key: str, tracker: _Tracker
+) -> dict[str, Any]:
+    from bot.providers import AIProviders
+
+    ai = app.services.get("ai", AIProviders)
+    ingestor = await build_ingestor(app.store, ai, upload)
+    try:
+        result = await ingestor.ingest(
+            data,
+            upload.filename,
+            server_id=upload.server_id,
+            uploader_id=upload.uploader_id,
+            channel_id=upload.channel_id,
+            source_url=upload.source_url,
+            content_type=upload.content_type,
+            progress=tracker.report,
+            attempt_of=key,
+        )
+    except SohbetError as exc:  # a refusal (too big, a duplicate, unreadable): not retried
+        return {"refused": exc.user_message}
+    return result_json(result)
+
+
+def jobs_from_config(config: Config) -> RedisJobs:
+    if not config.broker_url:
+        raise SohbetError(
+            "No broker configured: set SOHBET_BROKER_URL (e.g. redis://localhost:6379/0)."
+        )
+    return RedisJobs(
+        config.broker_url,
+        heartbeat_s=config.job_heartbeat_s,
+        sweep_s=config.job_sweep_s,
+        attempts=config.job_attempts,
+    )
+
+
+async def run_worker(config: Config, concurrency: int = 1) -> int:
+    """Run jobs until SIGTERM/SIGINT (a running job is given back to the queue on a hard
+    stop: its heartbeat ends and it is swept)."""
+    from bot.app import build_app
+
+    jobs = jobs_from_config(config)
+    await jobs.ping()
+    app = await build_app(config)
+
+    async def startup(ctx: JobContext) -> None:
+        ctx["app"] = app
+        ctx["jobs"] = jobs
+
+    worker: Worker[JobContext] = Worker(
+        jobs.queue,
+        functions=[(INGEST, ingest_job)],
+        concurrency=concurrency,
+        startup=startup,
+        timers={"sweep": config.job_sweep_s, "worker_info": 5, "schedule": 1, "abort": 1},
+        dequeue_timeout=1.0,
+    )
+    log.info("worker %s: %d job(s) at a time from %s", worker.id, concurrency, jobs.queue.name)
+    try:
+        await worker.start()
+    finally:
+        await jobs.close()
+        await app.close()
+    return 0
