@@ -277,7 +277,8 @@ class FakeTelegram:
         return [p for m, p in self.calls if m == method]
 
     def _fingerprint(self) -> tuple[int, int]:
-        return len(self.calls), sum(len(s.versions) for s in self.sent)
+        calls = sum(1 for method, _ in self.calls if method != "getUpdates")
+        return calls, sum(len(s.versions) for s in self.sent)
 
     def _next_id(self, chat_id: int) -> int:
         counter = self._message_ids.setdefault(chat_id, itertools.count(100))

@@ -1,8 +1,9 @@
 """Telegram command text -> a registry command with options, by the console parser's rules.
 
 Telegram command names are one word (`[a-z0-9_]`), so "docs list" is `/docs_list`; `/docs list`
-works too. Options are `name=value` or `name:value` (`/translate to=tr merhaba dünya`); text
-before the first option fills the first text option. `/cmd@OtherBot` is not for us.
+works too. Options are `name=value` (or `name:value`) words before or after the text, a value
+with spaces in "quotes" (`/translate to=tr merhaba dünya`); the text in between, as typed,
+fills the first text option. `/cmd@OtherBot` is not for us.
 
 Replying to a message with a bare `/translate`, `/sentiment`, `/summarize` or `/docs_add` runs
 the matching message command on it (Discord's context menu). Files never come from the text:
@@ -17,7 +18,8 @@ from typing import Any
 
 from bot.core.errors import BadOption, UnknownCommand
 from bot.core.plugin import CommandSpec
-from bot.platforms.console.parser import _match_command, _split_options
+from bot.platforms.console.parser import _match_command
+from bot.platforms.text import as_typed
 
 __all__ = [
     "MESSAGE_ALIASES",
@@ -79,15 +81,13 @@ def parse_command(
     name = SLASH_ALIASES.get(token) or _slash_name(token, slash)
     spec, rest = _match_command(name + rest, slash)
     known = {o.name: o for o in spec.options}
-    rest = _equals_as_colons(rest, set(known))
-    loose, pairs = _split_options(rest, set(known))
+    pairs, loose = _take_options(rest, set(known))
     options: dict[str, Any] = {}
     file_option = next((o.name for o in spec.options if o.kind == "attachment"), None)
     for key, value in pairs:
         if key in options:
             raise BadOption(f"`{key}` was given twice.")
-        option = known.get(key)
-        if option is not None and option.kind == "attachment":
+        if known[key].kind == "attachment":
             raise BadOption(
                 f"Send the file itself with `/{command_menu_name(spec)}` as its caption."
             )
@@ -123,9 +123,27 @@ def _slash_name(token: str, slash: dict[str, CommandSpec]) -> str:
     return token.replace("_", " ")  # "/plugins_config set …" or a group: "/plugins_config"
 
 
-def _equals_as_colons(rest: str, known: set[str]) -> str:
-    """`to=tr` -> `to:tr` for the command's own option names (other `=` are text)."""
+def _take_options(rest: str, known: set[str]) -> tuple[list[tuple[str, str]], str]:
+    """`name=value` (or `name:value`) options before and after the free text; a value is one
+    word or "quoted". The free text in between is kept as typed."""
     if not known:
-        return rest
+        return [], as_typed(rest.lstrip(" \t"))
     names = "|".join(sorted((re.escape(n) for n in known), key=len, reverse=True))
-    return re.sub(rf"(?<!\S)({names})=", r"\1:", rest)
+    value = r'("(?:[^"\\]|\\.)*"|\S+)'
+    leading = re.compile(rf"\s*({names})[=:]{value}(?=\s|$)")
+    trailing = re.compile(rf"(?:^|\s+)({names})[=:]{value}\s*$")
+    pairs: list[tuple[str, str]] = []
+    while found := leading.match(rest):
+        pairs.append((found.group(1), _unquote(found.group(2))))
+        rest = rest[found.end() :]
+    tail: list[tuple[str, str]] = []
+    while found := trailing.search(rest):
+        tail.insert(0, (found.group(1), _unquote(found.group(2))))
+        rest = rest[: found.start()]
+    return pairs + tail, as_typed(rest.lstrip(" \t"))
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"')
+    return value
