@@ -204,6 +204,7 @@ class FakeTelegram:
         reply_to: dict[str, Any] | None = None,
         thread_id: int | None = None,
         document: tuple[str, bytes] | None = None,
+        claimed_size: int | None = None,
     ) -> dict[str, Any]:
         """A member posts in `chat`; returns the message (use it as `reply_to` later)."""
         message: dict[str, Any] = {
@@ -227,7 +228,7 @@ class FakeTelegram:
                 "file_unique_id": file_id,
                 "file_name": name,
                 "mime_type": _mime(name),
-                "file_size": len(data),
+                "file_size": claimed_size if claimed_size is not None else len(data),
             }
         if thread_id is not None:
             message["message_thread_id"] = thread_id

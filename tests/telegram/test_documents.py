@@ -1,0 +1,92 @@
+"""Documents on Telegram: upload with /docs_add, /ask with a citation, limits, privacy, and
+the same numbers on Discord kept apart (real RAG ingestion, embedded vector store, SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.identity import core_id
+from plugins.admin import AdminPlugin
+from plugins.privacy import PrivacyPlugin
+from plugins.rag import RagPlugin
+from tests.rag.conftest import ANSWER, Member, kettle_pdf
+from tests.telegram.conftest import ALICE, BOB, GROUP_ID, StartWorld
+from tests.telegram.fakeapi import private_chat, supergroup
+
+LINK = "https://t.me/c/1234567890"
+DISCORD_GUILD = 1234567890  # the digits of the Telegram group's id, as a Discord guild
+
+
+async def test_upload_then_ask_with_a_citation(start_world: StartWorld, tmp_path: Path) -> None:
+    world = await start_world(RagPlugin(), AdminPlugin(), PrivacyPlugin(), model=ANSWER)
+    api = world.api
+    group = supergroup(GROUP_ID)
+
+    # The same number on Discord: Alice's Discord id equals her Telegram id, and a guild has
+    # the Telegram group's digits. Her Discord upload must stay on Discord.
+    manual = tmp_path / "kettle-manual.pdf"
+    manual.write_bytes(kettle_pdf("discord"))
+    on_discord = Member(world.app, ALICE["id"], "alice", DISCORD_GUILD, 11, admin=False)
+    assert "✅ Added" in await on_discord.say(f"/docs upload file:{manual}")
+
+    api.send(group, ALICE, "/ask How long is the warranty?")
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.5)
+    assert "couldn't find the answer" in api.texts(GROUP_ID)[0]
+
+    posted = api.send(
+        group, ALICE, "/docs_add", document=("kettle-manual.pdf", kettle_pdf("telegram"))
+    )
+    await api.until(lambda: "✅" in "".join(api.texts(GROUP_ID)), quiet=0.5, within=30)
+    status = api.texts(GROUP_ID)[1]
+    assert status.startswith("✅ Added <b>kettle-manual.pdf</b>: 3 pages")
+    assert len(api.in_chat(GROUP_ID)[1].versions) >= 2  # "📄 Reading …" then the result
+
+    api.send(group, BOB, "/ask How long is the warranty?")
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) >= 4, quiet=0.5)
+    answer, sources = api.texts(GROUP_ID)[2:4]
+    assert answer == ANSWER
+    # cited by a permanent link: the status message, a reply to the member's document
+    status_message = api.in_chat(GROUP_ID)[1]
+    assert status_message.reply_to == posted["message_id"]
+    assert f'<a href="{LINK}/{status_message.message_id}">' in sources
+    assert "kettle-manual.pdf, pages 1, 2, 3" in sources
+
+    # one document per platform, each listed where it was added
+    tg_alice, tg_group = core_id("telegram", ALICE["id"]), core_id("telegram", GROUP_ID)
+    documents = world.app.store.documents
+    assert [d.uploader_id for d in await documents.list(tg_group)] == [tg_alice]
+    assert [d.uploader_id for d in await documents.list(DISCORD_GUILD)] == [ALICE["id"]]
+
+    # /privacy forget on Telegram deletes her Telegram data, not her Discord data
+    api.send(group, ALICE, "/privacy_forget confirm=true")
+    await api.until(lambda: "Deleted" in api.texts(GROUP_ID)[-1], quiet=0.5)
+    assert "1 document" in api.texts(GROUP_ID)[-1]
+    assert await documents.list(tg_group) == []
+    assert len(await documents.list(DISCORD_GUILD)) == 1
+    assert "✅" not in await on_discord.say("/ask question:How long is the warranty?")
+    assert ANSWER in await on_discord.say("/ask question:How long is the warranty?")
+
+
+async def test_reply_with_docs_add_and_the_download_limit(start_world: StartWorld) -> None:
+    world = await start_world(RagPlugin(), model=ANSWER)
+    api = world.api
+    group = supergroup(GROUP_ID)
+    posted = api.send(group, BOB, "", document=("kettle-manual.pdf", kettle_pdf()))
+    api.send(group, ALICE, "/docs_add", reply_to=posted)
+    await api.until(lambda: "✅" in "".join(api.texts(GROUP_ID)), quiet=0.5, within=30)
+    assert "Added <b>kettle-manual.pdf</b>" in api.texts(GROUP_ID)[-1]
+
+    api.send(
+        group,
+        ALICE,
+        "/docs_upload",
+        document=("huge.pdf", b"%PDF-1.4"),
+        claimed_size=25_000_000,
+    )
+    await api.until(lambda: "huge.pdf" in api.texts(GROUP_ID)[-1], quiet=0.5)
+    assert "limit" in api.texts(GROUP_ID)[-1] or "too large" in api.texts(GROUP_ID)[-1]
+    assert not [p for p in api.called("getFile") if p["file_id"] == "file2"]  # not downloaded
+
+    api.send(private_chat(BOB), BOB, "/docs_add", document=("a.txt", b"hello"))
+    await api.until(lambda: api.in_chat(BOB["id"]), quiet=0.3)
+    assert "server" in api.texts(BOB["id"])[0]  # documents belong to a group, as on Discord
