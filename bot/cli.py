@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("action", choices=["status", "dead", "retry"])
     jobs.add_argument("id", nargs="?", default=None, help="job id (retry)")
     vectors = sub.add_parser("vectors", help="maintenance of the document vector store")
-    vectors.add_argument("action", choices=["optimize", "info", "reset"])
+    vectors.add_argument("action", choices=["optimize", "info", "reset", "reindex"])
     return parser
 
 

@@ -284,6 +284,55 @@ async def evaluate(config: Config, tasks: str, limit: int, *, as_json: bool = Fa
     return 0
 
 
+async def _reindex(config: Config) -> int:
+    """`sohbet vectors reindex`: re-embed every stored chunk with the configured embedder."""
+    from tqdm import tqdm
+
+    from bot.providers import ACTIVE_EMBEDDING_KEY, AIProviders, collection_name
+    from bot.vectors import VectorStore, open_vector_store
+    from bot.vectors.edge import EdgeVectorStore
+    from bot.vectors.reindex import reindex
+
+    app = await _build(config)
+    try:
+        ai = app.services.get("ai", AIProviders)
+        serving = await ai.serving_embedding_model()
+        wanted = config.embedding_model
+        if serving == wanted:
+            print(f"The documents are already indexed with {wanted or 'the bundled embedder'}.")
+            return 0
+        source = await ai.vectors()
+        embedder = await ai.load_embedder(wanted)
+        collection = collection_name(embedder.name, embedder.dimension)
+        target: VectorStore
+        if isinstance(source, EdgeVectorStore):
+            target = await source.open_collection(collection, embedder.dimension)
+        else:
+            target = await open_vector_store(
+                config.qdrant_url, config.data_dir / "vectors", embedder.dimension, collection
+            )
+        try:
+            with tqdm(desc="reindex", unit="chunk") as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.n = done
+                    bar.refresh()
+
+                report = await reindex(source, target, embedder, progress)
+        finally:
+            await target.close()
+        await app.store.state.set(ACTIVE_EMBEDDING_KEY, wanted)
+        print(
+            f"Re-embedded {report.copied} documents ({report.chunks:,} chunks; "
+            f"{report.documents} in all) with {embedder.name} into {collection}. "
+            "Restart the bot to serve them from it; the old collection can then be deleted."
+        )
+        return 0
+    finally:
+        await app.close()
+
+
 def _reset_vectors(config: Config) -> int:
     """Move a (damaged) embedded store aside; the next start reconciles the documents table."""
     import time
@@ -314,6 +363,8 @@ async def vectors(config: Config, action: str) -> int:
 
     if action == "reset":
         return _reset_vectors(config)
+    if action == "reindex":
+        return await _reindex(config)
     app = await _build(config)
     try:
         store = await app.services.get("ai", AIProviders).vectors()

@@ -104,6 +104,10 @@ class ModelChoice:
 _PROVIDERS = frozenset(get_args(Provider))
 
 
+# bot_state key: the embedding setting the stored vectors were made with.
+ACTIVE_EMBEDDING_KEY = "vectors.embedding_model"
+
+
 def collection_name(embedder: str, dimension: int) -> str:
     """One collection per embedder (name and dimension): vectors of two models never mix."""
     safe = re.sub(r"[^A-Za-z0-9_]", "_", embedder)
@@ -121,21 +125,48 @@ class AIProviders:
         self._lock = asyncio.Lock()
 
     async def embedder(self) -> Embedder:
+        """The embedder the stored vectors were made with (see `serving_embedding_model`)."""
         if self._embedder is None:
-            from bot.ai.embeddings import EmbeddingConfig, load_embedder
-            from bot.ai.embeddings_remote import RemoteEmbedder, remote_model_name
-
+            setting = await self.serving_embedding_model()
             async with self._lock:
                 if self._embedder is None:
-                    remote = remote_model_name(self.config.embedding_model)
-                    if remote is not None:  # an embeddings server (Ollama, vLLM, TEI...)
-                        self._embedder = await RemoteEmbedder.connect(
-                            remote, base_url=self.config.embedding_base_url
-                        )
-                    else:
-                        cfg = EmbeddingConfig.from_setting(self.config.embedding_model)
-                        self._embedder = await load_embedder(cfg)
+                    self._embedder = await self.load_embedder(setting)
         return self._embedder
+
+    async def load_embedder(self, setting: str) -> Embedder:
+        """An embedder from its setting: "" (bundled), a model id/folder, or openai:NAME."""
+        from bot.ai.embeddings import EmbeddingConfig, load_embedder
+        from bot.ai.embeddings_remote import RemoteEmbedder, remote_model_name
+
+        remote = remote_model_name(setting)
+        if remote is not None:  # an embeddings server (Ollama, vLLM, TEI...)
+            return await RemoteEmbedder.connect(remote, base_url=self.config.embedding_base_url)
+        return await load_embedder(EmbeddingConfig.from_setting(setting))
+
+    async def serving_embedding_model(self) -> str:
+        """The embedding setting the stored documents are indexed with.
+
+        Recorded on first use. When the operator configures another embedder, the documents
+        keep being served with the recorded one (a query must be embedded like its chunks)
+        until `sohbet vectors reindex` has re-embedded them all and records the new one.
+        """
+        configured = self.config.embedding_model
+        try:
+            active = await self.store.state.get(ACTIVE_EMBEDDING_KEY)
+            if active is None:
+                await self.store.state.set(ACTIVE_EMBEDDING_KEY, configured)
+                return configured
+        except SohbetError:  # database down: the configured one (the usual case anyway)
+            return configured
+        if active != configured:
+            log.warning(
+                "the documents are indexed with embedding model %r, not the configured %r: "
+                "serving them with %r until `sohbet vectors reindex` completes",
+                active or "(bundled)",
+                configured or "(bundled)",
+                active or "(bundled)",
+            )
+        return active
 
     async def vectors(self) -> VectorStore:
         if self._vectors is None:

@@ -250,6 +250,16 @@ class EdgeVectorStore:
             raise _translate(error) from error
         return cls(shard, lock, path, dimension, encoder, collection)
 
+    async def open_collection(self, collection: str, dimension: int) -> EdgeVectorStore:
+        """Another collection in this store's folder, under the lock this process already
+        holds (reindexing reads one collection and writes another). Closing it leaves the
+        lock to this store."""
+        if self._shard is None:
+            raise VectorStoreUnavailable("The vector store is closed.")
+        shard = await asyncio.to_thread(_open_shard, self.path / collection, dimension)
+        unheld = StoreLock(self.path)  # never acquired: releasing it is a no-op
+        return EdgeVectorStore(shard, unheld, self.path, dimension, self._encoder, collection)
+
     # -- plumbing ---------------------------------------------------------------------------
 
     async def _run(self, work: Callable[[EdgeShard], T]) -> T:
