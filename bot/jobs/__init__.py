@@ -51,12 +51,14 @@ def make_job_queue(config: Config, store: Store, ai: AIProviders) -> JobQueue:
         return InProcessJobs(store, ai)
     from bot.jobs.redis_queue import RedisJobs  # imports redis and saq only when used
 
-    return RedisJobs(
+    jobs = RedisJobs(
         config.broker_url,
         heartbeat_s=config.job_heartbeat_s,
         sweep_s=config.job_sweep_s,
         attempts=config.job_attempts,
     )
+    jobs.export_metrics()
+    return jobs
 
 
 def shared_cooldowns(jobs: JobQueue) -> Cooldowns | None:

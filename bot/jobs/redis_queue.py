@@ -145,6 +145,15 @@ class RedisJobs:
         self.sweep_s = sweep_s
         self.attempts = attempts
         self.poll_s = poll_s
+        self._metrics: asyncio.Task[None] | None = None
+
+    def export_metrics(self) -> None:
+        """Queue depth, job age, workers and dead jobs in this process's /metrics."""
+        from bot.jobs.metrics import export_job_metrics
+        from bot.observability import default_metrics
+
+        if self._metrics is None:
+            self._metrics = export_job_metrics(default_metrics().registry, self.stats)
 
     async def ping(self) -> None:
         await self.redis.ping()
@@ -258,6 +267,9 @@ class RedisJobs:
         return True
 
     async def close(self) -> None:
+        from bot.jobs.metrics import stop
+
+        await stop(self._metrics)
         await self.queue.disconnect()
 
 

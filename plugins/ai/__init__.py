@@ -69,9 +69,21 @@ class AIPlugin(Plugin):
             f"Model: `{cfg.provider}` / `{cfg.model}`\n{where}"
             f"Your tokens today: {mine} (limit: {user_limit})\n"
             f"Server tokens today: {server} (limit: {server_limit})\n"
+            f"{await _jobs_line(ctx)}"
             f"**Tasks with this model**\n{tasks}",
             ephemeral=True,
         )
+
+
+async def _jobs_line(ctx: Context) -> str:
+    """Queue depth, oldest job's wait and workers (bot.jobs); empty when unavailable."""
+    jobs = ctx.services.extras.get("jobs")
+    if jobs is None:
+        return ""
+    try:
+        return f"{(await jobs.stats()).line()}\n"
+    except Exception:  # the broker is down: the rest of the status still helps
+        return "Jobs: the broker does not answer\n"
 
 
 async def budget_refusal(ctx: Context) -> str | None:
