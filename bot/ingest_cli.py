@@ -13,6 +13,7 @@ from tqdm import tqdm
 from bot.app import App
 from bot.core.errors import SohbetError
 from bot.documents import DocumentLimits
+from bot.documents.budget import UploadBudget
 from bot.knowledge import Ingestor
 from bot.providers import AIProviders
 
@@ -74,7 +75,8 @@ def _read(path: Path, max_bytes: int) -> bytes:
 async def ingest_paths(app: App, paths: list[Path], server_id: int, channel_id: int | None) -> int:
     """Ingest every file (folders recursively); returns 0 when all succeeded, else 1."""
     ai = app.services.get("ai", AIProviders)
-    ingestor = Ingestor(app.store, await ai.vectors(), await ai.embedder())
+    ceiling = UploadBudget(app.config.upload_max_cpu_s, app.config.upload_max_memory_mb)
+    ingestor = Ingestor(app.store, await ai.vectors(), await ai.embedder(), budget=ceiling)
     failures = 0
     skipped: list[tuple[Path, str]] = []
     max_bytes = DocumentLimits().max_bytes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import hashlib
 import logging
 import threading
@@ -160,5 +161,11 @@ def _read_other(data: bytes, name: str, detection: Detection, limits: DocumentLi
         trusted = detection.encoding in _TRUSTED_ENCODINGS
         return [Page(None, html_to_text(text if trusted else data, guess=text))]
     if detection.kind == "csv":
-        return [Page(None, csv_to_text(text))]
+        try:
+            return [Page(None, csv_to_text(text))]
+        except csv.Error as exc:
+            if "field limit" not in str(exc):
+                raise
+            limit = csv.field_size_limit()
+            raise DocumentTooLarge(name, limit + 1, limit, unit="characters in one value") from None
     return [Page(None, clean_text(text))]

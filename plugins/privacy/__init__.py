@@ -124,9 +124,8 @@ class PrivacyPlugin(Plugin):
     @command("privacy info", description="What is stored about you, and how much", ephemeral=True)
     async def info(self, ctx: Context) -> None:
         registry = ctx.services.get("registry", PluginRegistry)
-        server = None if ctx.location.is_dm else ctx.server_id
-        counts = await member_counts(ctx.services.store, ctx.author.id, server)
-        where = "in our direct messages" if server is None else "on this server"
+        counts = await member_counts(ctx.services.store, ctx.author.id, ctx.server_id)
+        where = "in our direct messages" if ctx.location.is_dm else "on this server"
         choice = await _memory_consent(ctx).choice(ctx.author.id, ctx.server_id)
         lines = [
             f"**Stored about you {where}**: "

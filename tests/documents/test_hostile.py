@@ -164,3 +164,13 @@ def test_a_server_budget_stays_within_the_operators_ceiling() -> None:
 
     assert UploadBudget(60, 1024).within(ceiling) == UploadBudget(20, 256)
     assert UploadBudget(5, 128).within(ceiling) == UploadBudget(5, 128)
+
+
+def test_a_csv_value_over_the_field_limit_is_refused_in_one_sentence() -> None:
+    with pytest.raises(DocumentError) as refused:
+        parse_document_sync(b'a,b\n"' + b"x" * 200_000 + b'",1\n', "field.csv")
+
+    assert refused.value.user_message == (
+        "`field.csv` has more than 131,072 characters in one value. "
+        "Split it into smaller files and upload those."
+    )
