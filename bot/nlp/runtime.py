@@ -6,11 +6,18 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from bot.nlp.errors import EmptyText, EngineFailed, EngineTimeout, InputTooLong, NlpError
 
-__all__ = ["EngineCache", "check_input", "in_thread", "with_timeout"]
+__all__ = [
+    "TASK_ENGINES",
+    "EngineCache",
+    "EnginePool",
+    "check_input",
+    "in_thread",
+    "with_timeout",
+]
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -71,3 +78,28 @@ class EngineCache(Generic[K, T]):
 
     def clear(self) -> None:
         self._items.clear()
+
+
+class EnginePool:
+    """The task plugins' loaded models (translators, summarizers, sentiment classifiers) in one
+    process-wide LRU: how many models stay in memory is bounded for the whole bot, not once per
+    plugin. Keys are (owner, key), so plugins never get each other's engines."""
+
+    def __init__(self, size: int) -> None:
+        self._cache: EngineCache[tuple[str, Hashable], Any] = EngineCache(size)
+
+    def get(self, owner: str, key: Hashable, create: Callable[[], T]) -> T:
+        return cast(T, self._cache.get((owner, key), create))
+
+    def drop(self, owner: str) -> None:
+        """Forget one plugin's engines (its shutdown)."""
+        items = self._cache._items
+        for key in [k for k in items if k[0] == owner]:
+            del items[key]
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+# The process's pool (translation and summarization seq2seq models, sentiment classifiers).
+TASK_ENGINES = EnginePool(size=6)

@@ -10,7 +10,7 @@ Nothing is stored: texts are analysed in memory and forgotten.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from pydantic import Field
 
@@ -26,7 +26,7 @@ from bot.core import (
     message_command,
 )
 from bot.nlp.errors import EmptyText, TextTooLong
-from bot.nlp.runtime import EngineCache, with_timeout
+from bot.nlp.runtime import TASK_ENGINES, with_timeout
 from plugins.sentiment.engines import (
     EngineChoice,
     Limits,
@@ -70,7 +70,6 @@ class SentimentPlugin(Plugin):
     description = "How positive or negative a text, a message or this channel sounds"
     stored_data = ""  # nothing: texts are analysed in memory and forgotten
     Settings = SentimentSettings
-    cache_size: ClassVar[int] = 6
 
     async def check_setting(self, ctx: Context, key: str, settings: PluginSettings) -> None:
         from bot.providers import check_model_setting  # LangChain: only when admins change
@@ -79,13 +78,8 @@ class SentimentPlugin(Plugin):
             ctx, key, settings, task_field="transformers_model", task="sentiment"
         )
 
-    def __init__(self) -> None:
-        super().__init__()
-        # Offline and transformers engines, kept so their models load once per process.
-        self._engines: EngineCache[tuple[str, str], SentimentEngine] = EngineCache(self.cache_size)
-
     async def close(self) -> None:
-        self._engines.clear()
+        TASK_ENGINES.drop("sentiment")
 
     # ----- commands ------------------------------------------------------------------------
 
@@ -175,7 +169,9 @@ class SentimentPlugin(Plugin):
         )
         if key[1]:
             check_task_model(key[1], ctx.services.config.allowed_models, what="sentiment")
-        return self._engines.get(
+        # Offline and transformers engines, in the task plugins' shared pool: models load once.
+        return TASK_ENGINES.get(
+            "sentiment",
             key, lambda: create_engine(settings.engine, model=key[1], limits=ENGINE_LIMITS)
         )
 

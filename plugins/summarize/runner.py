@@ -24,7 +24,7 @@ from bot.ai.models import ModelConfig
 from bot.core.context import Context
 from bot.core.errors import SohbetError
 from bot.nlp.errors import EngineError, EngineTimeout, EngineUnavailable
-from bot.nlp.runtime import EngineCache, with_timeout
+from bot.nlp.runtime import TASK_ENGINES, with_timeout
 from bot.providers import AIProviders
 from plugins.ai import budget_refusal
 from plugins.summarize.engines import (
@@ -41,7 +41,6 @@ __all__ = ["Engines", "Outcome", "UsageMeter"]
 log = logging.getLogger(__name__)
 Job = Callable[[Summarizer], Awaitable[Summary]]
 _NO_LIMIT = 10_000_000  # engines get no input limit of their own: the plugin checks it once
-_CACHED_SEQ2SEQ = 2  # loaded summarization models kept in memory
 
 
 @dataclass(frozen=True)
@@ -84,11 +83,10 @@ class Engines:
 
     def __init__(self) -> None:
         self.extractive = ExtractiveSummarizer(timeout=None, max_input_chars=_NO_LIMIT)
-        self._seq2seq: EngineCache[str, Seq2SeqSummarizer] = EngineCache(_CACHED_SEQ2SEQ)
 
     def clear(self) -> None:
         """Drop loaded summarization models (shutdown)."""
-        self._seq2seq.clear()
+        TASK_ENGINES.drop("summarize")
 
     async def run(self, ctx: Context, job: Job) -> Outcome:
         settings: SummarizeSettings = ctx.settings
@@ -121,8 +119,10 @@ class Engines:
         except DisallowedModel:
             raise EngineUnavailable("seq2seq", f"`{model}` isn't an allowed model") from None
         # Only files already on this machine (HF cache or an allowed path): no downloads.
-        return self._seq2seq.get(
-            model, lambda: Seq2SeqSummarizer(model, timeout=None, max_input_chars=_NO_LIMIT)
+        return TASK_ENGINES.get(
+            "summarize",
+            model,
+            lambda: Seq2SeqSummarizer(model, timeout=None, max_input_chars=_NO_LIMIT),
         )
 
     # ----- chat ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bot.ai.model_policy import check_task_model
 from bot.core import SohbetError
-from bot.nlp.runtime import EngineCache, check_input, with_timeout
+from bot.nlp.runtime import TASK_ENGINES, check_input, with_timeout
 from plugins.translate.engines import Seq2SeqTranslator, Translation, Translator
 
 __all__ = ["LimitedTranslator", "Seq2SeqPool", "check_seq2seq_model"]
@@ -37,19 +37,18 @@ class LimitedTranslator:
 
 
 class Seq2SeqPool:
-    """Loaded seq2seq engines by model id; at most `size` stay in memory."""
-
-    def __init__(self, size: int = 2) -> None:
-        self._engines: EngineCache[str, Seq2SeqTranslator] = EngineCache(size)
+    """Loaded seq2seq translators by model id, in the task plugins' shared pool."""
 
     def get(self, model: str) -> Seq2SeqTranslator:
         # Limits are the request's (LimitedTranslator); the model loads lazily, off the loop.
-        return self._engines.get(
-            model, lambda: Seq2SeqTranslator(model, timeout=None, max_input_chars=_NO_LIMIT)
+        return TASK_ENGINES.get(
+            "translate",
+            model,
+            lambda: Seq2SeqTranslator(model, timeout=None, max_input_chars=_NO_LIMIT),
         )
 
     def clear(self) -> None:
-        self._engines.clear()
+        TASK_ENGINES.drop("translate")
 
 
 def check_seq2seq_model(model: str, allowed: list[str]) -> str:
