@@ -70,10 +70,10 @@ async def build_app(
         from bot.providers import AIProviders  # heavy (LangChain): only once the store is up
 
         services.extras["ai"] = AIProviders(config, store)
-        from bot.jobs import make_job_queue, shared_cooldowns  # SOHBET_BROKER_URL
+        from bot.jobs import make_job_queue, share_limits  # SOHBET_BROKER_URL
 
         jobs = services.extras["jobs"] = make_job_queue(config, store, services.extras["ai"])
-        router.cooldowns = shared_cooldowns(jobs) or router.cooldowns
+        share_limits(jobs, router, services.extras["ai"])  # cooldowns, model turns
         for plugin in list(registry.plugins.values()):
             try:
                 await plugin.setup(services)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -237,11 +237,17 @@ class ChatRunner:
 
     def __init__(self) -> None:
         self._serial_locks: dict[tuple[str, int | None], FairQueue] = {}
+        # One queue per local model; bot.jobs shares the turns across processes with a broker.
+        self.make_queue: Callable[[str], FairQueue] = lambda name: FairQueue()
 
     def serial_lock(self, cfg: ModelConfig) -> FairQueue:
         """The queue that serializes streams on one local model (one answer at a time, turns
         round-robin by server and user); ``acquire()``/``release()`` like a lock."""
-        return self._serial_locks.setdefault((cfg.model, cfg.context_window), FairQueue())
+        key = (cfg.model, cfg.context_window)
+        queue = self._serial_locks.get(key)
+        if queue is None:
+            queue = self._serial_locks[key] = self.make_queue(f"{cfg.model}:{cfg.context_window}")
+        return queue
 
     def queue_length(self, cfg: ModelConfig) -> tuple[int, bool]:
         """(requests waiting, one being answered) at `cfg`'s local model."""

@@ -18,7 +18,7 @@ from bot.knowledge import IngestResult, Progress
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.core.router import Cooldowns
+    from bot.core.router import Cooldowns, Router
     from bot.providers import AIProviders
     from bot.store.database import Store
 
@@ -29,6 +29,7 @@ __all__ = [
     "JobQueue",
     "QueueStats",
     "make_job_queue",
+    "share_limits",
     "shared_cooldowns",
 ]
 
@@ -71,3 +72,18 @@ def shared_cooldowns(jobs: JobQueue) -> Cooldowns | None:
     from bot.jobs.cooldowns import RedisCooldowns
 
     return RedisCooldowns(jobs.redis)
+
+
+def share_limits(jobs: JobQueue, router: Router, ai: AIProviders) -> None:
+    """With a broker: the Router's cooldowns and the local model's turns are kept in Redis,
+    so several bot processes give a member one allowance and one fair place in line."""
+    cooldowns = shared_cooldowns(jobs)
+    if cooldowns is None:
+        return
+    from bot.jobs.fair_queue import RedisFairQueue
+    from bot.jobs.redis_queue import RedisJobs
+
+    assert isinstance(jobs, RedisJobs)
+    redis = jobs.redis
+    router.cooldowns = cooldowns
+    ai.runner.make_queue = lambda name: RedisFairQueue(redis, name)

@@ -1,0 +1,61 @@
+"""The local model's turns through Redis: two queues on their own connections (as two bot
+processes have) never both hold a turn, and turns go round-robin by server across them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis import asyncio as aioredis
+
+from bot.jobs.fair_queue import RedisFairQueue
+
+
+async def test_turns_are_shared_and_fair_across_processes(redis_url: str) -> None:
+    one_redis, two_redis = aioredis.from_url(redis_url), aioredis.from_url(redis_url)
+    one, two = RedisFairQueue(one_redis, "m"), RedisFairQueue(two_redis, "m")
+    order: list[str] = []
+    holding = 0
+
+    async def ask(queue: RedisFairQueue, server: str, name: str) -> None:
+        nonlocal holding
+        await queue.acquire((server, name))
+        holding += 1
+        assert holding == 1, "two processes held the model at once"
+        order.append(name)
+        await asyncio.sleep(0.15)
+        holding -= 1
+        queue.release()
+
+    await one.acquire(("busy", "x"))  # the model is busy; everyone below waits
+    # Process one: a member of server A sends three questions; process two: server B, one.
+    waiting = [asyncio.create_task(ask(one, "A", f"a{i}")) for i in range(3)]
+    await asyncio.sleep(0.2)
+    waiting.append(asyncio.create_task(ask(two, "B", "b0")))
+    await asyncio.sleep(0.2)
+    one.release()
+    await asyncio.wait_for(asyncio.gather(*waiting), 10)
+    # B's one question doesn't wait behind all of A's (first or second: neither server was
+    # served yet), and A's go in the order they were asked.
+    assert "b0" in order[:2] and [n for n in order if n != "b0"] == ["a0", "a1", "a2"]
+    for queue in (one, two):
+        await queue.drain()
+    await one_redis.aclose()
+    await two_redis.aclose()
+
+
+async def test_a_waiter_that_gives_up_leaves_the_line(redis_url: str) -> None:
+    redis = aioredis.from_url(redis_url)
+    first, second = RedisFairQueue(redis, "m"), RedisFairQueue(aioredis.from_url(redis_url), "m")
+    await first.acquire(("A", "1"))
+    try:
+        async with asyncio.timeout(0.3):
+            await second.acquire(("B", "2"))
+    except TimeoutError:
+        pass
+    first.release()
+    await first.drain()
+    await asyncio.wait_for(second.acquire(("B", "3")), 5)  # the line is not stuck
+    second.release()
+    await second.drain()
+    await second.redis.aclose()
+    await redis.aclose()
