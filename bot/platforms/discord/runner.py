@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
+from typing import Protocol
 
 import discord
 from pydantic import ValidationError
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.config import Config
 from bot.maintenance.runtime import Operations
 from bot.platforms.discord.client import create_client
@@ -20,12 +22,20 @@ from bot.platforms.discord.settings import DiscordSettings
 from bot.web.run import start_beside_bot
 from bot.web.server import WebServer
 
-__all__ = ["run_bot"]
+__all__ = ["Companion", "run_bot"]
 
 log = logging.getLogger(__name__)
 
 
-async def run_bot(config: Config) -> int:
+class Companion(Protocol):
+    """Another platform's adapter running in the same process (e.g. Telegram)."""
+
+    async def start(self, app: App, ops: Operations) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def run_bot(config: Config, companions: Sequence[Companion] = ()) -> int:
     """Run until stopped. Returns the process exit code."""
     if config.discord_token is None:
         print("DISCORD_TOKEN is not set.", file=sys.stderr)
@@ -46,6 +56,8 @@ async def run_bot(config: Config) -> int:
         for name, reason in sorted(client.build.skipped.items()):
             log.warning("command %r is not available on Discord: %s", name, reason)
         ops.on_stop(client.close)  # once drained: ends client.start() below
+        for companion in companions:
+            await companion.start(app, ops)
         ops.install_signals()
         async with client:
             await client.start(config.discord_token.get_secret_value())
@@ -66,6 +78,8 @@ async def run_bot(config: Config) -> int:
         )
         return 2
     finally:
+        for companion in companions:
+            await companion.close()
         if dashboard is not None:
             await dashboard.close()
         if ops is not None:

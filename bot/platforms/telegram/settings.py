@@ -21,7 +21,9 @@ class TelegramSettings(BaseSettings):
     20 messages a minute).
     """
 
-    model_config = SettingsConfigDict(env_prefix="SOHBET_TELEGRAM_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SOHBET_TELEGRAM_", extra="ignore", populate_by_name=True
+    )
 
     token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_TOKEN", "SOHBET_TELEGRAM_TOKEN")
