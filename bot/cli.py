@@ -18,11 +18,13 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sohbet",
-        description="Sohbet: a plugin-based AI assistant for Discord and the terminal.",
+        description="Sohbet: a plugin-based AI assistant for Discord, Telegram and the terminal.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("chat", help="talk to the assistant in this terminal (no token needed)")
-    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    sub.add_parser(
+        "run", help="run the bot on Discord and/or Telegram (DISCORD_TOKEN, TELEGRAM_TOKEN)"
+    )
     sub.add_parser("plugins", help="list installed plugins and their state on the console server")
     sub.add_parser("doctor", help="check configuration, data folder and database")
     db = sub.add_parser("db", help="database migrations")

@@ -68,21 +68,38 @@ def _say_if_demo_model(config: Config) -> None:
 
 
 async def run_discord(config: Config) -> int:
-    if config.discord_token is None:
+    """`sohbet run`: Discord, Telegram or both, by which tokens are set (DISCORD_TOKEN,
+    TELEGRAM_TOKEN; environment only)."""
+    from bot.platforms.telegram.runner import load_settings
+
+    telegram = load_settings()
+    if telegram is None:
+        return 2
+    if config.discord_token is None and telegram.token is None:
         print(
-            "DISCORD_TOKEN is not set.\n"
-            "  1. Create an application at the Discord Developer Portal, add a bot,\n"
-            "     and copy its token.\n"
-            "  2. export DISCORD_TOKEN=...   then run `sohbet run` again.\n"
-            "See the README's Discord section for the invite link and permissions.\n"
-            "To try Sohbet without Discord, run `sohbet chat`.",
+            "DISCORD_TOKEN is not set. Nor is TELEGRAM_TOKEN.\n"
+            "  Discord: create an application at the Discord Developer Portal, add a bot,\n"
+            "     copy its token, then export DISCORD_TOKEN=...\n"
+            "  Telegram: ask @BotFather for /newbot, then export TELEGRAM_TOKEN=...\n"
+            "  Set one or both, then run `sohbet run` again (the README explains each).\n"
+            "To try Sohbet without either, run `sohbet chat`.",
             file=sys.stderr,
         )
         return 2
     from bot.ai.local_servers import use_local_server
+
+    config = await use_local_server(config)
+    if config.discord_token is None:
+        from bot.platforms.telegram.runner import run_telegram
+
+        return await run_telegram(config)
     from bot.platforms.discord.runner import run_bot
 
-    return await run_bot(await use_local_server(config))
+    if telegram.token is None:
+        return await run_bot(config)
+    from bot.platforms.telegram.runner import TelegramCompanion
+
+    return await run_bot(config, companions=[TelegramCompanion(telegram)])
 
 
 async def list_plugins(config: Config) -> int:

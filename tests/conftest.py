@@ -40,7 +40,7 @@ def isolate_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     for name in list(os.environ):
         if name.startswith("SOHBET_") and name != "SOHBET_TEST_POSTGRES":
             monkeypatch.delenv(name)
-    for name in ("DISCORD_TOKEN", "OPENAI_API_KEY"):
+    for name in ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SOHBET_CONFIG_FILE", str(tmp_path / "absent.toml"))
 
