@@ -11,6 +11,7 @@ overlap it is often zero.) Sizes are in characters.
 from __future__ import annotations
 
 import asyncio
+import re
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ __all__ = ["split_document", "split_document_async"]
 # Paragraphs, lines, sentences, clauses, words, characters; separators stay with the text
 # before them, so sentences end with their full stop.
 _PROSE_SEPARATORS = ["\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ", ""]
+_LONG_RUN = 1 << 16  # characters without whitespace: cut by position, not by the splitter
+_WHITESPACE = re.compile(r"\s+")
 
 
 def split_document(
@@ -42,7 +45,8 @@ def split_document(
     for page in doc.pages:
         if not page.text.strip():
             continue
-        for start, end in _with_overlap(page.text, _spans(page.text, splitter), chunk_overlap):
+        spans = _spans(page.text, splitter, chunk_size - chunk_overlap)
+        for start, end in _with_overlap(page.text, spans, chunk_overlap):
             chunks.append(TextChunk(page.text[start:end], page.number, len(chunks), start))
     return chunks
 
@@ -54,17 +58,54 @@ async def split_document_async(
     return await asyncio.to_thread(split_document, doc, chunk_size, chunk_overlap)
 
 
-def _spans(text: str, splitter: RecursiveCharacterTextSplitter) -> list[tuple[int, int]]:
-    """(start, end) of each piece in `text`, in order."""
+def _spans(
+    text: str, splitter: RecursiveCharacterTextSplitter, size: int
+) -> list[tuple[int, int]]:
+    """(start, end) of each piece in `text`, in order, at most `size` characters each.
+
+    A run of `_LONG_RUN` or more characters without whitespace is cut every `size` characters
+    here: the splitter would first make it a list of single characters (1.9 million Turkish
+    letters took 230 MB), and has nothing better to cut it at anyway."""
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    for run_start, run_end in _long_runs(text):
+        spans += _splitter_spans(text, begin, run_start, splitter)
+        spans += [(at, min(at + size, run_end)) for at in range(run_start, run_end, size)]
+        begin = run_end
+    return spans + _splitter_spans(text, begin, len(text), splitter)
+
+
+def _splitter_spans(
+    text: str, begin: int, end: int, splitter: RecursiveCharacterTextSplitter
+) -> list[tuple[int, int]]:
+    """The splitter's pieces of text[begin:end], as spans of `text`."""
+    segment = text[begin:end] if begin or end < len(text) else text
+    if not segment.strip():
+        return []
     spans: list[tuple[int, int]] = []
     cursor = 0
-    for piece in splitter.split_text(text):
-        start = text.find(piece, cursor)
+    for piece in splitter.split_text(segment):
+        start = segment.find(piece, cursor)
         if start < 0:  # not expected: the splitter only strips whitespace
             continue
         cursor = start + len(piece)
-        spans.append((start, cursor))
+        spans.append((begin + start, begin + cursor))
     return spans
+
+
+def _long_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every run of at least `_LONG_RUN` characters without whitespace."""
+    if len(text) < _LONG_RUN:
+        return []
+    runs: list[tuple[int, int]] = []
+    previous = 0
+    for gap in _WHITESPACE.finditer(text):
+        if gap.start() - previous >= _LONG_RUN:
+            runs.append((previous, gap.start()))
+        previous = gap.end()
+    if len(text) - previous >= _LONG_RUN:
+        runs.append((previous, len(text)))
+    return runs
 
 
 def _with_overlap(text: str, spans: list[tuple[int, int]], overlap: int) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ from bot.documents.budget import OverBudget, UploadBudget, parse_and_split
 from tests.documents.hostile import (
     csv_files,
     docx_files,
+    docx_package,
     html_files,
     pdf_file,
     pdf_files,
@@ -94,6 +95,20 @@ def test_any_bytes_under_any_name(data: bytes, filename: str) -> None:
     read_within_bounds(data, filename)
 
 
+def test_a_long_run_without_spaces_is_cut_by_position_in_linear_memory() -> None:
+    doc = parse_document_sync(("ğ" * 1_000_000 + " son.").encode(), "g.txt")
+    tracemalloc.start()
+    try:
+        chunks = split_document(doc, chunk_size=1000, chunk_overlap=150)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 40 * 1024 * 1024  # letter by letter, the splitter needed 230 MB
+    assert [len(c.text) for c in chunks[:2]] == [850, 850]
+    assert "".join(c.text for c in chunks[:-1]) == "ğ" * 1_000_000
+
+
 # ----- the reported files, and the budget ---------------------------------------------------
 
 
@@ -142,10 +157,13 @@ async def test_past_the_cpu_budget_the_upload_stops_with_one_sentence() -> None:
 
 
 async def test_past_the_memory_budget_the_upload_stops_with_one_sentence() -> None:
-    data = b"<p>" + ("ğ" * 1_900_000).encode() + b"</p>"  # hundreds of MB to split
+    # 200,000 paragraphs: python-docx holds the whole XML tree (about 150 MB).
+    body = "".join(f"<w:p><w:r><w:t>w{i}</w:t></w:r></w:p>" for i in range(200_000))
 
     with pytest.raises(OverBudget) as refused:
-        await parse_and_split(data, "big.html", budget=UploadBudget(cpu_seconds=30, memory_mb=64))
+        await parse_and_split(
+            docx_package(body), "big.docx", budget=UploadBudget(cpu_seconds=30, memory_mb=64)
+        )
 
     assert refused.value.resource == "memory"
     assert "64 MB of memory" in refused.value.user_message
