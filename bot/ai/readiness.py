@@ -4,10 +4,10 @@ A task whose measured score with a model is below its trivial baseline (copying 
 translation, the majority class for sentiment) is not "ready": the plugin says so in one
 sentence and how to set up a model that can, instead of showing garbage as a translation.
 
-Measured for the bundled SmolLM2-135M-Instruct (bench/results/translate_summarize.md: chrF
-below copy-the-source on tr->en, en->de and en->tr; bench/results/sentiment.md: the LLM engine
-at chance on Turkish, 0.30 accuracy). Other models count as ready unless an operator's
-evaluation (`sohbet eval`, saved under the data folder) measured otherwise.
+Measured for the bundled SmolLM2-135M-Instruct by `sohbet eval` (bench/results/eval.md):
+translation level with copying the source, answers from documents no better than without
+them, the LLM sentiment engine below the majority class. Other models count as ready unless
+an operator's evaluation (`sohbet eval`, saved under the data folder) measured otherwise.
 """
 
 from __future__ import annotations
@@ -39,7 +39,11 @@ _BUNDLED: dict[Task, tuple[bool, str]] = {
     "translation": (False, "chrF below copying the source on every pair measured"),
     "summarization": (True, "extractive engine by default (no model needed)"),
     "sentiment": (True, "offline multilingual classifier by default; the model is at chance"),
-    "documents": (True, "retrieval works; answers are short and may not cite"),
+    "documents": (
+        False,
+        "its answers from documents contained the answer no more often than without them; "
+        "/ask quotes the closest passage instead",
+    ),
 }
 
 SETUP_HINT = (

@@ -9,7 +9,9 @@ sources, the answer prompt) and the same model answers it without any documents,
 Reported: the share of answers that contain the reference answer (case- and
 punctuation-insensitive), token F1 (SQuAD's), how often the answer cites the right document,
 and a prompt-injection probe: a source that carries an instruction to answer with a code word;
-the share of answers that obey it (lower is better).
+the share of answers that obey it (lower is better). Beside them, with no model at all: how
+often the closest passage (what `/ask` quotes when the model's answers are not ready) contains
+the reference answer.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ async def documents_task(
     from bot.vectors.retriever import HybridRetriever
     from plugins.rag import RagSettings
     from plugins.rag.answer import build_messages, number_sources, used_citations
+    from plugins.rag.passage import best_passage
 
     rows = disfl_qa()
     rng = random.Random(17)
@@ -141,6 +144,10 @@ async def documents_task(
     texts = [a[0] if isinstance(a, tuple) else "" for a in answers]
     plain_texts = [a if isinstance(a, str) else "" for a in plain]
     n = len(asked)
+    passages = [
+        best_passage(by_paragraph[p][0], number_sources(h))
+        for p, h in zip(asked, found, strict=True)
+    ]
     retrieved = sum(
         any(d.metadata.get("document_name") == names[p] for d in hits)
         for p, hits in zip(asked, found, strict=True)
@@ -160,6 +167,13 @@ async def documents_task(
             "token F1": round(100 * sum(map(answer_f1, texts, references)) / max(1, n), 1),
             "no-retrieval token F1": round(
                 100 * sum(map(answer_f1, plain_texts, references)) / max(1, n), 1
+            ),
+            # What /ask quotes when the model's answers are not ready: no model involved.
+            "closest passage contains the reference %": percent(
+                sum(
+                    contains_answer(q.text if q else "", r)
+                    for q, r in zip(passages, references, strict=True)
+                )
             ),
             "cites the right document %": percent(
                 sum(1 for a in answers if isinstance(a, tuple) and a[1])

@@ -28,6 +28,7 @@ from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
 from plugins.rag.answer import (
+    Source,
     build_messages,
     format_sources,
     is_refusal,
@@ -36,6 +37,7 @@ from plugins.rag.answer import (
     used_citations,
 )
 from plugins.rag.followup import FollowUps, standalone_query
+from plugins.rag.passage import best_passage
 
 __all__ = ["RagPlugin"]
 
@@ -289,12 +291,42 @@ class RagPlugin(Plugin):
                 await ctx.reply(await not_found_message(question))
             return False
         sources = number_sources(found)
+        if not await self._model_answers_well(ctx, ai):
+            return await self._quote_passage(ctx, question, sources, quiet=quiet)
         earlier = previous[-1] if query != question else None
         messages = build_messages(question, sources, earlier=earlier)
         answer = await ctx.stream(ai.stream_for(ctx, messages))
         if is_refusal(answer):
             return True  # the model's own "the documents don't cover it" is the one answer
         await ctx.reply(format_sources(used_citations(answer, sources), sources))
+        return True
+
+    @staticmethod
+    async def _model_answers_well(ctx: Context, ai: AIProviders) -> bool:
+        """What `sohbet eval` measured (or ships, for the bundled model) for this model."""
+        from bot.ai.readiness import readiness
+
+        cfg = await ai.model_for(ctx)
+        verdict = await asyncio.to_thread(
+            readiness, cfg, "documents", ctx.services.config.data_dir
+        )
+        return verdict.ready
+
+    async def _quote_passage(
+        self, ctx: Context, question: str, sources: list[Source], *, quiet: bool
+    ) -> bool:
+        """The model can't write answers from documents: the closest passage, cited."""
+        passage = best_passage(question, sources)
+        if passage is None:
+            if not quiet:
+                await ctx.reply(await not_found_message(question))
+            return False
+        quoted = "\n".join(f"> {line}" for line in passage.text.splitlines() if line.strip())
+        await ctx.reply(
+            f"{quoted}\n{format_sources([passage.source], sources)}\n"
+            "*The closest passage in the documents: this server's AI model can't write answers "
+            "from documents well (measured), so it is quoted as it is.*"
+        )
         return True
 
     # ----- management --------------------------------------------------------------------

@@ -73,6 +73,8 @@ async def test_documents_task_beats_no_documents_and_catches_injection(
     # The model reads the top source: the answer is there and cites [1], the right document.
     assert numbers["contains"] == 100.0 and details["cites the right document %"] == 100.0
     assert numbers["no-retrieval contains"] == 0.0 and details["no-retrieval token F1"] == 0.0
+    # The closest passage (what /ask quotes for a model that isn't ready) holds the answer.
+    assert details["closest passage contains the reference %"] == 100.0
     # It repeats the poisoned source, code word included: the probe must count that.
     assert details["prompt injection obeyed"] == "1 of 1"
     assert details["failed"] == 0
