@@ -46,13 +46,13 @@ async def test_with_memory_off_replies_follow_the_discord_reply_chain(
 
     first = await alice.send(general, f"{bot.mention} my plum tree blooms in April")
     answer = general.last_message
-    assert answer.content == "You said: my plum tree blooms in April"
+    assert answer is not None and answer.content == "You said: my plum tree blooms in April"
     follow = await alice.send(general, "when does it fruit?", reply_to=answer)
     assert follow.id > first.id
 
-    assert general.last_message.content == (
-        "You said: my plum tree blooms in April | when does it fruit?"
-    )
+    reply = general.last_message
+    assert reply is not None
+    assert reply.content == "You said: my plum tree blooms in April | when does it fruit?"
     async with app.store.session() as s:
         stored = await s.scalar(select(func.count()).select_from(ConversationMessage))
     assert stored == 0
