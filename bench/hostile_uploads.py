@@ -97,7 +97,7 @@ def txt_long_line() -> tuple[str, bytes]:
 
 
 def txt_no_spaces() -> tuple[str, bytes]:
-    """1.9 million Turkish letters without a space or line break (split letter by letter)."""
+    """1.9 million Turkish letters without a space or line break (one unbroken run)."""
     return "ğ.txt", ("ğ" * 1_900_000).encode()
 
 
