@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable
 
 from lxml import etree
 
@@ -42,16 +41,11 @@ _META_CHARSET = re.compile(
     rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I
 )
 
-Checkpoint = Callable[[], None]
 
-
-def html_to_text(
-    markup: str | bytes, checkpoint: Checkpoint | None = None, *, guess: str | None = None
-) -> str:
+def html_to_text(markup: str | bytes, *, guess: str | None = None) -> str:
     """Visible text of `markup`. Bytes are decoded by their BOM or <meta charset>, else as
     `guess` (the text as the caller decoded it) or UTF-8, with replacement characters for what
-    doesn't decode. `checkpoint` is called between pieces of about 64 KB (a budget check may
-    raise from it)."""
+    doesn't decode. The page is fed to the parser in pieces of about 64 KB."""
     text = markup if isinstance(markup, str) else _decode(markup, guess)
     target = _VisibleText()
     parser = etree.HTMLParser(target=target, recover=True, no_network=True, huge_tree=True)
@@ -59,8 +53,6 @@ def html_to_text(
         return ""
     for start in range(0, len(text), _FEED_CHARS):
         parser.feed(text[start : start + _FEED_CHARS])
-        if checkpoint is not None:
-            checkpoint()
     parser.close()
     lines = (line.strip(" ").replace(_NBSP, " ") for line in target.text().split("\n"))
     return clean_text("\n".join(lines))
