@@ -23,6 +23,7 @@ __all__ = [
     "TELEGRAM_BASE",
     "Platform",
     "core_id",
+    "member_id",
     "native_id",
     "platform_of",
 ]
@@ -64,3 +65,18 @@ def native_id(ident: int) -> tuple[Platform, int]:
     if platform is Platform.TELEGRAM:
         return platform, ident - TELEGRAM_BASE
     return platform, ident
+
+
+def member_id(text: str) -> int | None:
+    """The core id in a member reference as plugins show them (`<@id>`, `<@!id>` or the bare
+    id; Telegram's are negative), or None when `text` is not one."""
+    digits = text.strip().removeprefix("<@").removeprefix("!").removesuffix(">")
+    sign, number = ("-", digits[1:]) if digits.startswith("-") else ("", digits)
+    if not number.isdigit() or not number.isascii():
+        return None
+    ident = int(sign + number)
+    try:
+        platform_of(ident)
+    except ValueError:
+        return None
+    return ident

@@ -17,6 +17,7 @@ from pydantic import Field
 from bot.core import Context, Option, Plugin, PluginSettings, SohbetError, command
 from bot.core.consent import MemoryConsent
 from bot.core.events import Reply
+from bot.core.identity import member_id
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
 from bot.store.member_data import member_counts, member_export
@@ -227,17 +228,17 @@ class PrivacyPlugin(Plugin):
     ) -> None:
         user_id = ctx.author.id
         if member:
-            digits = member.strip("<@!>")
-            if not digits.isdigit():
+            member_ref = member_id(member)  # Telegram's platform-qualified ids are negative
+            if member_ref is None:
                 raise SohbetError(f"`{member}` is not a member id or mention.")
-            if int(digits) != ctx.author.id:
+            if member_ref != ctx.author.id:
                 if not ctx.author.is_admin or ctx.location.is_dm:
                     raise SohbetError(
                         "Deleting another member's data needs the Manage Server permission."
                     )
                 if everywhere:
                     raise SohbetError("Admins can only delete a member's data on their own server.")
-                user_id = int(digits)
+                user_id = member_ref
         whose = "your" if user_id == ctx.author.id else f"<@{user_id}>'s"
         where = "everywhere" if everywhere else "on this server"
         if ctx.location.is_dm and not everywhere:
