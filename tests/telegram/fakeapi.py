@@ -50,10 +50,12 @@ class FakeTelegram:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    documents: dict[str, bytes] = field(default_factory=dict)  # sent by the bot, by name
     admins: set[tuple[int, int]] = field(default_factory=set)  # (chat, user)
     edit_429s: int = 0  # the next N editMessageText calls are refused with 429
     retry_after: int = 1
     unknown: list[str] = field(default_factory=list)
+    started: set[int] = field(default_factory=set)  # members who opened a private chat
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _message_ids: dict[int, itertools.count] = field(default_factory=dict)
@@ -129,8 +131,13 @@ class FakeTelegram:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
 
-    def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _may_write(self, chat_id: int) -> bool:
+        return chat_id < 0 or chat_id in self.started
+
+    def api_sendMessage(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
+        if not self._may_write(chat_id):
+            return _error(403, "Forbidden: bot can't initiate conversation with a user")
         reply = params.get("reply_parameters") or {}
         thread = int(params["message_thread_id"]) if "message_thread_id" in params else None
         sent = Sent(
@@ -165,9 +172,15 @@ class FakeTelegram:
     def api_sendChatAction(self, params: dict[str, Any]) -> bool:
         return True
 
-    def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+    def api_sendDocument(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
-        name, _ = params["document"]
+        if not self._may_write(chat_id):
+            return _error(403, "Forbidden: bot can't initiate conversation with a user")
+        document = params["document"]
+        if isinstance(document, str):  # "attach://<field>": the file is in another part
+            document = params[document.removeprefix("attach://")]
+        name, data = document
+        self.documents[name] = data
         sent = Sent(chat_id, self._next_id(chat_id), [""], document=name)
         self.sent.append(sent)
         return self._bot_message(sent)
@@ -207,6 +220,8 @@ class FakeTelegram:
         claimed_size: int | None = None,
     ) -> dict[str, Any]:
         """A member posts in `chat`; returns the message (use it as `reply_to` later)."""
+        if chat["type"] == "private":
+            self.started.add(chat["id"])
         message: dict[str, Any] = {
             "message_id": self._next_id(chat["id"]),
             "date": int(time.time()),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.core.identity import core_id
 from plugins.admin import AdminPlugin
+from plugins.chat import ChatPlugin
 from plugins.privacy import PrivacyPlugin
 from plugins.rag import RagPlugin
 from tests.rag.conftest import ANSWER, Member, kettle_pdf
@@ -90,3 +91,56 @@ async def test_reply_with_docs_add_and_the_download_limit(start_world: StartWorl
     api.send(private_chat(BOB), BOB, "/docs_add", document=("a.txt", b"hello"))
     await api.until(lambda: api.in_chat(BOB["id"]), quiet=0.3)
     assert "server" in api.texts(BOB["id"])[0]  # documents belong to a group, as on Discord
+
+
+async def test_privacy_export_goes_to_the_private_chat(start_world: StartWorld) -> None:
+    world = await start_world(PrivacyPlugin(), ChatPlugin())
+    api = world.api
+    group = supergroup(GROUP_ID)
+    api.send(group, BOB, f"{world.mention} remember the blue kettle")
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.5)
+
+    api.send(group, BOB, "/privacy_export")
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.5)
+    assert "can't message you privately yet" in api.texts(GROUP_ID)[-1]
+    assert not api.documents  # nothing posted in the group
+
+    api.send(private_chat(BOB), BOB, "/start")
+    await api.until(lambda: api.in_chat(BOB["id"]), quiet=0.3)
+    assert "Hi, I'm Sohbet" in api.texts(BOB["id"])[0]
+    world.app.router.cooldowns = type(world.app.router.cooldowns)()
+    api.send(group, BOB, "/privacy_export")
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 3, quiet=0.5)
+    assert api.texts(GROUP_ID)[-1] == "📬 Sent to you in a private chat."
+    [(name, data)] = api.documents.items()
+    assert [s.document for s in api.in_chat(BOB["id"])] == [None, None, name]
+    assert "remember the blue kettle" in data.decode()
+
+
+async def test_an_admin_forgets_a_member_by_id_or_by_reply(start_world: StartWorld) -> None:
+    world = await start_world(PrivacyPlugin(), ChatPlugin())
+    api = world.api
+    group = supergroup(GROUP_ID)
+    api.admins.add((GROUP_ID, ALICE["id"]))
+    said = api.send(group, BOB, f"{world.mention} my secret plan")
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.5)
+    bob = core_id("telegram", BOB["id"])
+    assert await world.app.store.conversations.delete_user(bob, None) == 2  # then again:
+    api.send(group, BOB, f"{world.mention} my secret plan")
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.5)
+
+    api.send(group, BOB, f"/privacy_forget member={ALICE['id']} confirm=true")
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 3, quiet=0.3)
+    assert "needs the Manage Server permission" in api.texts(GROUP_ID)[-1]
+
+    api.send(group, ALICE, "/privacy_forget confirm=true", reply_to=said)
+    await api.until(lambda: "Deleted" in api.texts(GROUP_ID)[-1], quiet=0.3)
+    assert f'<a href="tg://user?id={BOB["id"]}">Bob</a>' in api.texts(GROUP_ID)[-1]
+    assert "2 conversation messages" in api.texts(GROUP_ID)[-1]
+
+    api.send(group, BOB, f"{world.mention} again")
+    await api.until(lambda: "You said" in api.texts(GROUP_ID)[-1], quiet=0.5)
+    world.app.router.cooldowns = type(world.app.router.cooldowns)()
+    api.send(group, ALICE, f"/privacy_forget member={BOB['id']} confirm=true")
+    await api.until(lambda: "Deleted" in api.texts(GROUP_ID)[-1], quiet=0.3)
+    assert "2 conversation messages" in api.texts(GROUP_ID)[-1]

@@ -67,6 +67,10 @@ log = logging.getLogger(__name__)
 CHAT_PLUGIN = "chat"
 MODE_SETTING = "conversation_mode"
 BROKEN = "Sorry, something went wrong on my side. The details are logged."
+WELCOME = (
+    "Hi, I'm Sohbet. Write to me here, or mention me (or reply to me) in a group. "
+    "`/help` lists what I can do."
+)
 ADMIN_PERMISSIONS = frozenset({"administrator", ADMIN_PERMISSION})
 _GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
 
@@ -202,6 +206,11 @@ class TelegramAdapter:
         if addressed_elsewhere(text, self.username):
             return
         registry = self.router.registry
+        if text.split(maxsplit=1)[0].split("@")[0].lower() == "/start" and (
+            "start" not in registry.slash
+        ):
+            await responder.send(Reply(WELCOME))  # the Start button of a new private chat
+            return
         slash = {name: c.spec for name, c in registry.slash.items()}
         menus = {name: c.spec for name, c in registry.message_commands.items()}
         replied = message.reply_to_message
@@ -229,6 +238,14 @@ class TelegramAdapter:
         if not location.is_dm:
             author = await self._with_admin(message.chat.id, author)
         options = self._native_members(options, parsed.spec)
+        replied_user = replied.from_user if replied is not None else None
+        if (
+            any(o.name == "member" for o in parsed.spec.options)
+            and "member" not in options
+            and replied_user is not None
+            and not self._is_topic_root(message)
+        ):
+            options["member"] = str(tg(replied_user.id))  # reply + command: that member
         call = CommandCall(
             name=parsed.spec.name,
             options=options,
@@ -388,6 +405,8 @@ class TelegramAdapter:
             history=lambda: list(self._history.get(chat.id, ())),
             name_of=self._names.get,
             link_base=link.rsplit("/", 1)[0] if link else None,
+            private_to=None if private or message.from_user is None else message.from_user.id,
+            bot_username=self.username,
         )
 
     def _remember(self, chat_id: int, event: Message) -> None:

@@ -93,7 +93,7 @@ def parse_command(
             )
         options[key] = value
     free = [o for o in spec.options if o.kind == "str" and o.name not in options]
-    if not loose and replying and replied_text and free:
+    if not loose and replying and replied_text and free and free[0].required:
         loose = replied_text  # reply + `/translate to=tr`: translate the replied message
     if loose:
         free = free or [o for o in spec.options if o.kind != "attachment" and o.name not in options]

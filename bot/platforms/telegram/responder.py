@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import BufferedInputFile, ReplyParameters
 
 from bot.core.errors import SohbetError
@@ -92,6 +92,8 @@ class TelegramResponder:
         history: Callable[[], list[Message]] | None = None,
         name_of: NameOf | None = None,
         link_base: str | None = None,
+        private_to: int | None = None,
+        bot_username: str = "",
     ) -> None:
         self.bot = bot
         self.chat_id = chat_id
@@ -102,6 +104,9 @@ class TelegramResponder:
         self._history = history
         self.name_of = name_of
         self.link_base = link_base  # https://t.me/c/<id> for supergroups
+        # In a group, the member's private chat: where private files (an export) go.
+        self.private_to = private_to
+        self.bot_username = bot_username
         self.sent_message_ids: list[int] = []
 
     def link_to(self, message_id: int | None) -> str | None:
@@ -112,6 +117,8 @@ class TelegramResponder:
     # ----- the Responder protocol ---------------------------------------------------------
 
     async def send(self, reply: Reply) -> TelegramSentMessage:
+        if reply.ephemeral and reply.files and self.private_to is not None:
+            return await self._send_privately(reply)
         first: int | None = None
         for piece in split_for_telegram(reply.text) or ([] if reply.files else ["…"]):
             message_id = await self._post(piece)
@@ -127,6 +134,29 @@ class TelegramResponder:
             self.sent_message_ids.append(sent.message_id)
             first = sent.message_id if first is None else first
         return TelegramSentMessage(self, first)
+
+    async def _send_privately(self, reply: Reply) -> TelegramSentMessage:
+        """Telegram has no "only you can see this": files meant for one member go to their
+        private chat, and the group hears only that they did."""
+        assert self.private_to is not None
+        private = TelegramResponder(
+            self.bot,
+            self.private_to,
+            pacer=self.pacer,
+            interval=self.interval,
+            name_of=self.name_of,
+        )
+        try:
+            await private.send(Reply(reply.text, files=reply.files))
+        except (TelegramForbiddenError, TelegramBadRequest):
+            start = f" (https://t.me/{self.bot_username})" if self.bot_username else ""
+            return await self.send(
+                Reply(
+                    f"I can't message you privately yet: open a private chat with me{start}, "
+                    "press Start, and ask again."
+                )
+            )
+        return await self.send(Reply("📬 Sent to you in a private chat."))
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
         shown: list[tuple[int, str]] = []  # (message id, rendered HTML) of this answer
