@@ -23,8 +23,10 @@ from bot.providers import AIProviders
 from plugins.admin import AdminPlugin
 from plugins.ai import AIPlugin
 from plugins.chat import ChatPlugin
+from plugins.help import HelpPlugin
 from plugins.privacy import AUDIT_EXCEPTION, PrivacyPlugin, export_everything
 from plugins.rag import RagPlugin
+from plugins.summarize import SummarizePlugin
 from tests.conftest import isolate_environment
 from tests.privacy.schema_walk import (
     files_holding,
@@ -52,7 +54,15 @@ async def app(
         model_provider="fake",
         model_name="echo",
     )
-    plugins = [AIPlugin(), ChatPlugin(), RagPlugin(), PrivacyPlugin(), AdminPlugin()]
+    plugins = [
+        AIPlugin(),
+        ChatPlugin(),
+        RagPlugin(),
+        PrivacyPlugin(),
+        AdminPlugin(),
+        SummarizePlugin(),
+        HelpPlugin(),
+    ]
     app = await build_app(config, plugins=plugins)
     yield app
     await app.close()
@@ -78,6 +88,9 @@ async def use_everything(app: App, tmp_path: Path) -> Member:
     notes.write_text(f"{GARDEN_TEXT}\n\nPrivate note: {DOC_WORD} lives here.\n")
     assert "✅ Added" in await me.say(f"/docs upload file:{notes}")
     await me.say(f"/ask question:where does {DOC_WORD} live?")
+    await me.say(f"/summarize text text:{WORD} is a word. It is mine. Nobody else writes it.")
+    await me.say("/ai status")
+    await me.say("/help")
     await me.say(f"/plugins config set plugin:chat key:persona value:Say {WORD} often")
     await me.say("/plugins config reset plugin:chat key:persona")
     await me.say("/plugins config set plugin:privacy key:retention_days value:400")
