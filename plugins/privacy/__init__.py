@@ -7,6 +7,7 @@ The `retention_days` setting is applied by the retention job that long-running a
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from datetime import UTC, datetime
@@ -177,7 +178,7 @@ class PrivacyPlugin(Plugin):
         registry = ctx.services.get("registry", PluginRegistry)
         server = None if everywhere else ctx.server_id
         data = await export_everything(ctx.services, registry, ctx.author.id, server)
-        payload = json.dumps(data, ensure_ascii=False, indent=1).encode()
+        name, payload = _export_file(ctx.author.id, data)
         where = "everywhere" if everywhere else "on this server"
         if ctx.location.is_dm and not everywhere:
             where = "in our direct messages"
@@ -185,7 +186,7 @@ class PrivacyPlugin(Plugin):
             Reply(
                 f"Here is everything stored about you {where} (JSON). Only you can see it.",
                 ephemeral=True,
-                files=((f"sohbet-data-{ctx.author.id}.json", payload),),
+                files=((name, payload),),
             )
         )
 
@@ -269,6 +270,23 @@ class PrivacyPlugin(Plugin):
         detail = ", ".join(_count(n, kind) for kind, n in counts.items() if n)
         detail = detail or "nothing was stored"
         await ctx.reply(f"Deleted {whose} data {where}: {detail}.", ephemeral=True)
+
+
+# Discord takes files up to 10 MB from bots: a larger export is sent gzipped.
+_MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+def _export_file(user_id: int, data: dict[str, Any]) -> tuple[str, bytes]:
+    payload = json.dumps(data, ensure_ascii=False, indent=1).encode()
+    if len(payload) <= _MAX_FILE_BYTES:
+        return f"sohbet-data-{user_id}.json", payload
+    packed = gzip.compress(payload)
+    if len(packed) > _MAX_FILE_BYTES:
+        raise SohbetError(
+            "Your data is too large to send as one file here; ask an admin of the bot for a "
+            "copy, or export one server at a time (without `everywhere`)."
+        )
+    return f"sohbet-data-{user_id}.json.gz", packed
 
 
 def _memory_consent(ctx: Context) -> MemoryConsent:
