@@ -188,10 +188,10 @@ class TelegramAdapter:
     async def _handle(self, message: TgMessage, responder: TelegramResponder) -> None:
         text = message.text or message.caption or ""
         event = self.to_message(message)
-        self._remember(message.chat.id, event)
         if text.startswith("/"):
             await self._command(message, event, text, responder)
             return
+        self._remember(message.chat.id, event)  # for channel summaries: not the commands
         addressed = event.location.is_dm or event.mentions_bot or event.reply_to_bot
         if not addressed:
             return
