@@ -178,9 +178,14 @@ async def run_worker(config: Config, concurrency: int = 1) -> int:
         dequeue_timeout=1.0,
     )
     log.info("worker %s: %d job(s) at a time from %s", worker.id, concurrency, jobs.queue.name)
+    from bot.observability import start_observability
+
+    # /healthz, /readyz (database, broker) and /metrics when SOHBET_METRICS_PORT is set.
+    observability = await start_observability(app)
     try:
         await worker.start()
     finally:
+        await observability.close()
         await jobs.close()
         await app.close()
     return 0

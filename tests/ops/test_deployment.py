@@ -152,7 +152,7 @@ def compose() -> dict[str, Any]:
 
 def test_compose_has_the_bot_postgres_qdrant_and_optional_ollama(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"bot", "postgres", "qdrant", "ollama"}
+    assert set(services) == {"bot", "worker", "redis", "postgres", "qdrant", "ollama", "dashboard"}
     assert services["bot"]["build"]["context"] == "."
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["qdrant"]["image"].startswith("qdrant/qdrant:")
@@ -165,7 +165,7 @@ def test_compose_services_are_healthchecked_and_the_bot_waits_for_them(
     compose: dict[str, Any],
 ) -> None:
     services = compose["services"]
-    for name in ("postgres", "qdrant", "ollama"):
+    for name in ("postgres", "qdrant", "ollama", "redis"):
         check = services[name]["healthcheck"]
         assert check["test"] and check["interval"] and check["retries"] >= 3, name
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
@@ -173,6 +173,7 @@ def test_compose_services_are_healthchecked_and_the_bot_waits_for_them(
     assert depends == {
         "postgres": {"condition": "service_healthy"},
         "qdrant": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
         # Ollama only runs with its profile; then the bot waits until its model is pulled.
         "ollama": {"condition": "service_healthy", "required": False},
     }
@@ -183,6 +184,13 @@ def test_compose_services_are_healthchecked_and_the_bot_waits_for_them(
     assert "ollama:11434" in services["bot"]["environment"]["SOHBET_MODEL_SERVER_URLS"]
     for service in services.values():
         assert service.get("restart") == "unless-stopped"
+    # Workers (docker compose up --scale worker=N) start once the bot has migrated the database.
+    worker = services["worker"]
+    assert worker["command"] == ["worker"] and worker["image"] == services["bot"]["image"]
+    assert worker["depends_on"]["bot"] == {"condition": "service_healthy"}
+    assert "ports" not in worker and "container_name" not in worker  # so it can be scaled
+    for name in ("bot", "worker"):
+        assert services[name]["environment"]["SOHBET_BROKER_URL"].endswith("redis://redis:6379/0}")
     grace = services["bot"]["stop_grace_period"]
     assert int(grace.rstrip("s")) >= 25, "room for InFlight.drain(20) after SIGTERM"
 
@@ -208,7 +216,9 @@ def test_compose_metrics_are_published_on_localhost_only(compose: dict[str, Any]
     for port in bot["ports"]:
         assert port.startswith("127.0.0.1:"), port
     for name, service in compose["services"].items():
-        if name != "bot":
+        if name == "dashboard":  # opt-in, behind the operator's HTTPS proxy: this host only
+            assert all(port.startswith("127.0.0.1:") for port in service["ports"])
+        elif name != "bot":
             assert "ports" not in service, f"{name} must not be published"
 
 
