@@ -12,9 +12,11 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
@@ -138,6 +140,8 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         if not self._may_write(chat_id):
             return _error(403, "Forbidden: bot can't initiate conversation with a user")
+        if (problem := _parse_problem(params)) is not None:
+            return problem
         reply = params.get("reply_parameters") or {}
         thread = int(params["message_thread_id"]) if "message_thread_id" in params else None
         sent = Sent(
@@ -162,6 +166,8 @@ class FakeTelegram:
                 },
                 status=429,
             )
+        if (problem := _parse_problem(params)) is not None:
+            return problem
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         sent = next(s for s in self.sent if (s.chat_id, s.message_id) == (chat_id, message_id))
         if sent.text == params["text"]:
@@ -334,8 +340,6 @@ def _utf16_len(text: str) -> int:
 
 
 def _entities(text: str) -> list[dict[str, Any]]:
-    import re
-
     found = []
     for match in re.finditer(r"(?<!\S)(/[A-Za-z0-9_]+(?:@\w+)?)|(@\w+)", text):
         kind = "bot_command" if match.group(1) else "mention"
@@ -355,6 +359,56 @@ def _mime(name: str) -> str:
     import mimetypes
 
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+_TAGS = {"b", "i", "u", "s", "code", "pre", "a", "tg-spoiler", "blockquote"}
+
+
+class _Entities(HTMLParser):
+    """Telegram's HTML rules, strictly: known tags, properly nested, `a` with an href."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.text: list[str] = []
+        self.problem = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _TAGS or (tag == "a" and not dict(attrs).get("href")):
+            self.problem = self.problem or f"unsupported start tag {tag!r}"
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.problem = self.problem or f"unmatched end tag {tag!r}"
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def check_html(text: str) -> tuple[str, str]:
+    """(the text a member sees, the parse problem or "")."""
+    parser = _Entities()
+    parser.feed(text)
+    parser.close()
+    if parser.open and not parser.problem:
+        parser.problem = f"unclosed tag {parser.open[-1]!r}"
+    if re.search(r"<(?![a-zA-Z/])|&(?![a-z]+;|#\d+;)", text) and not parser.problem:
+        parser.problem = "a bare '<' or '&'"
+    return "".join(parser.text), parser.problem
+
+
+def _parse_problem(params: dict[str, Any]) -> web.Response | None:
+    if params.get("parse_mode") != "HTML":
+        return None
+    visible, problem = check_html(params["text"])
+    if problem:
+        return _error(400, f"Bad Request: can't parse entities: {problem}")
+    if not visible.strip():
+        return _error(400, "Bad Request: message text is empty")
+    if len(visible.encode("utf-16-le")) // 2 > 4096:
+        return _error(400, "Bad Request: message is too long")
+    return None
 
 
 def _error(code: int, description: str) -> web.Response:

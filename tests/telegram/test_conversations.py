@@ -74,3 +74,37 @@ async def test_commands_for_other_bots_are_ignored(start_world: StartWorld) -> N
     api.send(group, ALICE, "/help@SohbetBot")
     sent = await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.5)
     assert len(sent) == 1
+
+
+async def test_markup_telegram_rejects_is_sent_as_plain_text(start_world: StartWorld) -> None:
+    world = await start_world(ChatPlugin())
+    api = world.api
+    api.send(private_chat(ALICE), ALICE, "**bold _italic** text_ <b>not a tag</b> & more")
+    sent = await api.until(lambda: api.in_chat(ALICE["id"]), quiet=0.5)
+    assert sent[0].text == (
+        "You said: **bold _italic** text_ &lt;b&gt;not a tag&lt;/b&gt; &amp; more"
+    )
+
+
+async def test_reply_chains_are_their_own_conversations(start_world: StartWorld) -> None:
+    world = await start_world(ChatPlugin(), conversation_mode="reply")
+    api = world.api
+    group = supergroup(GROUP_ID)
+    api.send(group, ALICE, f"{world.mention} topic A")
+    api.send(group, ALICE, f"{world.mention} topic B")
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.5)
+    answer_a = next(s for s in api.in_chat(GROUP_ID) if s.text.endswith("topic A"))
+    # bob continues alice's chain A by replying to the bot: chains are shared, not per user
+    api.send(group, BOB, "more about A", reply_to=api.bot_message(answer_a))
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 3, quiet=0.5)
+    assert api.texts(GROUP_ID)[2] == "You said: Alice: topic A | Bob: more about A"
+    assert "topic B" not in api.texts(GROUP_ID)[2]
+
+    # in private chats (where message ids repeat from chat to chat) chains stay in their chat
+    api.send(private_chat(BOB), BOB, "private start")
+    await api.until(lambda: api.in_chat(BOB["id"]), quiet=0.5)
+    reply = api.in_chat(BOB["id"])[0]
+    api.send(private_chat(BOB), BOB, "private follow-up", reply_to=api.bot_message(reply))
+    await api.until(lambda: len(api.in_chat(BOB["id"])) == 2, quiet=0.5)
+    follow_up = api.texts(BOB["id"])[1]
+    assert "private start | " in follow_up and follow_up.endswith("private follow-up")

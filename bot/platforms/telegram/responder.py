@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
@@ -159,7 +160,7 @@ class TelegramResponder:
         return await self.send(Reply("📬 Sent to you in a private chat."))
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
-        shown: list[tuple[int, str]] = []  # (message id, rendered HTML) of this answer
+        shown: list[tuple[int, str]] = []  # (message id, its Markdown) of this answer
         text = ""
         async for piece in chunks:
             text += piece
@@ -185,29 +186,44 @@ class TelegramResponder:
     # ----- sending and editing ------------------------------------------------------------
 
     async def edit(self, message_id: int, markdown: str) -> None:
-        html = render_html(markdown, self.name_of)
         try:
-            await self._call(
-                lambda: self.bot.edit_message_text(
-                    text=html, chat_id=self.chat_id, message_id=message_id
-                )
+            await self._rendered(
+                markdown,
+                lambda text: self._call(
+                    lambda: self.bot.edit_message_text(
+                        text=text, chat_id=self.chat_id, message_id=message_id
+                    )
+                ),
             )
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc):
                 raise
 
     async def _post(self, markdown: str) -> int:
-        html = render_html(markdown, self.name_of)
         reply = None
         if self.reply_to is not None and not self.sent_message_ids:
             reply = ReplyParameters(message_id=self.reply_to, allow_sending_without_reply=True)
-        sent = await self._call(
-            lambda: self.bot.send_message(
-                self.chat_id, html, message_thread_id=self.thread_id, reply_parameters=reply
-            )
+        sent = await self._rendered(
+            markdown,
+            lambda text: self._call(
+                lambda: self.bot.send_message(
+                    self.chat_id, text, message_thread_id=self.thread_id, reply_parameters=reply
+                )
+            ),
         )
         self.sent_message_ids.append(sent.message_id)
         return sent.message_id
+
+    async def _rendered(self, markdown: str, request: Callable[[str], Awaitable[T]]) -> T:
+        """`request(html)`; should Telegram not parse the HTML (markup the renderer got
+        wrong), the same text again, plainly escaped: the answer is never lost."""
+        try:
+            return await request(render_html(markdown, self.name_of))
+        except TelegramBadRequest as exc:
+            if "parse entities" not in str(exc).lower():
+                raise
+            log.warning("Telegram could not parse an answer's HTML (%s); sent as plain text", exc)
+            return await request(html.escape(markdown, quote=False))
 
     async def _call(self, request: Callable[[], Awaitable[T]]) -> T:
         """One Bot API call; on 429 wait what Telegram asked and try again (a few times)."""
@@ -226,15 +242,14 @@ class TelegramResponder:
         """Show `text` (split over as many messages as it needs); False on a 429."""
         try:
             for index, piece in enumerate(split_for_telegram(text)):
-                html = render_html(piece, self.name_of)
                 if index < len(shown):
                     message_id, before = shown[index]
-                    if before != html:
-                        await self._edit_once(message_id, html)
-                        shown[index] = (message_id, html)
+                    if before != piece:
+                        await self._edit_once(message_id, piece)
+                        shown[index] = (message_id, piece)
                 else:
                     message_id = await self._post(piece)
-                    shown.append((message_id, html))
+                    shown.append((message_id, piece))
         except TelegramRetryAfter as exc:
             delay = self.pacer.limited(self.chat_id, float(exc.retry_after))
             log.info(
@@ -244,13 +259,15 @@ class TelegramResponder:
         self.pacer.sent(self.chat_id, self.interval)
         return True
 
-    async def _edit_once(self, message_id: int, html: str) -> Any:
+    async def _edit_once(self, message_id: int, markdown: str) -> None:
         """An edit without retries: a streamed answer just skips to the next one."""
         try:
-            return await self.bot.edit_message_text(
-                text=html, chat_id=self.chat_id, message_id=message_id
+            await self._rendered(
+                markdown,
+                lambda text: self.bot.edit_message_text(
+                    text=text, chat_id=self.chat_id, message_id=message_id
+                ),
             )
         except TelegramBadRequest as exc:
             if "not modified" not in str(exc):
                 raise
-            return None
