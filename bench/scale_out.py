@@ -120,6 +120,20 @@ def worker_env(data_dir: Path, qdrant: str) -> dict[str, str]:
     return env
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time so far of these processes and their children that ended
+    (the upload parser runs in a child), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / ticks
+
+
 def start_workers(n: int, env: dict[str, str], cwd: Path) -> list[subprocess.Popen[bytes]]:
     return [subprocess.Popen([SOHBET, "worker"], env=env, cwd=cwd) for _ in range(n)]
 
@@ -167,6 +181,10 @@ class Setup:
         if self.standin is not None:
             self.standin.stop()
 
+    def pids(self) -> list[int]:
+        standin = [self.standin.process.pid] if self.standin else []
+        return [os.getpid(), *standin, *(p.pid for p in self.workers)]
+
     def config(self, broker: bool) -> Config:
         assert self.standin is not None
         return Config(
@@ -185,12 +203,15 @@ async def ingest_all(jobs: JobQueue, docs: list[tuple[str, bytes]]) -> int:
 
 
 async def throughput(workers: int, docs: list[tuple[str, bytes]], data_dir: Path) -> dict[str, Any]:
-    async with Setup(workers, data_dir):
+    async with Setup(workers, data_dir) as setup:
         jobs = RedisJobs(REDIS)
         load_before = os.getloadavg()
+        pids = setup.pids()
+        cpu_before = cpu_seconds(pids)
         started = time.perf_counter()
         chunks = await ingest_all(jobs, docs)
         seconds = time.perf_counter() - started
+        cpu = cpu_seconds(pids) - cpu_before
         await jobs.close()
     row = {
         "workers": workers,
@@ -198,6 +219,7 @@ async def throughput(workers: int, docs: list[tuple[str, bytes]], data_dir: Path
         "chunks": chunks,
         "seconds": round(seconds, 2),
         "chunks_per_s": round(chunks / seconds, 1),
+        "cpu_cores_busy": round(cpu / seconds, 2),  # workers + vector server + gateway
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }
@@ -216,9 +238,12 @@ async def loop_lag(mode: str, docs: list[tuple[str, bytes]], data_dir: Path) -> 
         monitor = LoopLagMonitor(0.01, warn_above=None)
         monitor.start()
         load_before = os.getloadavg()
+        pids = setup.pids()
+        cpu_before = cpu_seconds(pids)
         started = time.perf_counter()
         chunks = await ingest_all(jobs, docs)
         seconds = time.perf_counter() - started
+        cpu = cpu_seconds(pids) - cpu_before
         await monitor.stop()
         await app.close()
     stats = monitor.stats().as_dict()
@@ -227,6 +252,7 @@ async def loop_lag(mode: str, docs: list[tuple[str, bytes]], data_dir: Path) -> 
         "workers": workers,
         "chunks": chunks,
         "seconds": round(seconds, 2),
+        "cpu_cores_busy": round(cpu / seconds, 2),
         **stats,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
@@ -249,13 +275,15 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "## Ingest throughput",
         "",
-        "| workers | documents | chunks | seconds | chunks/s | load avg before | after |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| workers | documents | chunks | seconds | chunks/s | CPU cores busy | load avg before "
+        "| after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in report["throughput"]:
         lines.append(
             f"| {r['workers']} | {r['documents']} | {r['chunks']} | {r['seconds']} | "
-            f"{r['chunks_per_s']} | {r['load_before']} | {r['load_after']} |"
+            f"{r['chunks_per_s']} | {r['cpu_cores_busy']} | {r['load_before']} | "
+            f"{r['load_after']} |"
         )
     lines += [
         "",
@@ -264,16 +292,52 @@ def markdown(report: dict[str, Any]) -> str:
         "Sampled every 10 ms by bot.observability's LoopLagMonitor in the process that holds "
         "the gateway (it submits the uploads and relays their progress).",
         "",
-        "| ingestion | seconds | samples | p50 ms | p99 ms | max ms | load avg before | after |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| ingestion | seconds | CPU cores busy | samples | p50 ms | p99 ms | max ms "
+        "| load avg before | after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in report["loop_lag"]:
         where = "in the gateway process" if r["mode"] == "in-process" else "on 2 workers"
         lines.append(
-            f"| {where} | {r['seconds']} | {r['samples']} | {r['p50_ms']} | {r['p99_ms']} | "
+            f"| {where} | {r['seconds']} | {r['cpu_cores_busy']} | {r['samples']} | "
+            f"{r['p50_ms']} | {r['p99_ms']} | "
             f"{r['max_ms']} | {r['load_before']} | {r['load_after']} |"
         )
+    lines += ["", "## Reading it", "", *reading(report)]
     return "\n".join(lines) + "\n"
+
+
+def reading(report: dict[str, Any]) -> list[str]:
+    """What the numbers say, computed from them (the machine is shared, so they vary)."""
+    by_workers = {r["workers"]: r for r in report["throughput"]}
+    out = []
+    if 1 in by_workers:
+        base = by_workers[1]["chunks_per_s"]
+        ratios = ", ".join(
+            f"{n} workers {r['chunks_per_s'] / base:.2f}x" for n, r in sorted(by_workers.items())
+        )
+        out.append(
+            f"- Throughput against 1 worker: {ratios}. One worker keeps about "
+            f"{by_workers[1]['cpu_cores_busy']} of the {os.cpu_count()} cores busy (the embedder "
+            "computes one batch at a time, and a document's parse, SQL writes and upserts wait "
+            "on it), so a second worker adds most of a core; past one worker per core they only "
+            "take turns on the same cores: the CPU is the limit here, and more workers help on "
+            "more cores or more machines (they share only Redis, PostgreSQL and Qdrant)."
+        )
+    lag = {r["mode"]: r for r in report["loop_lag"]}
+    if {"in-process", "workers"} <= set(lag):
+        here, there = lag["in-process"], lag["workers"]
+        out.append(
+            f"- Gateway loop lag: p99 {here['p99_ms']} ms / max {here['max_ms']} ms with the "
+            f"uploads ingested in its process, p99 {there['p99_ms']} ms / max "
+            f"{there['max_ms']} ms with them on 2 workers (target: p99 under 50 ms). The "
+            "in-process path already keeps the heavy work off the loop (parsing in a child "
+            "process, embedding in a thread), so what workers add on this machine is "
+            f"throughput ({here['seconds']} s -> {there['seconds']} s for the same 10 "
+            "documents) and isolation: an upload that crashes or is killed takes down a "
+            "worker, not the gateway, and survives a bot restart."
+        )
+    return out
 
 
 async def main(argv: list[str] | None = None) -> None:
@@ -283,7 +347,7 @@ async def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     docs = documents(args.chunks)
     report: dict[str, Any] = {
-        "command": "python -m bench.scale_out " + " ".join(argv or sys.argv[1:]),
+        "command": " ".join(["python -m bench.scale_out", *(argv or sys.argv[1:])]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
