@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -89,8 +90,8 @@ async def test_a_job_survives_its_worker_killed_mid_upload(
         out = await asyncio.wait_for(upload, 90)
     finally:
         upload.cancel()
-    assert "📄 Embedding **big.txt**… 0/420" in out  # progress from the workers, in the bot
-    assert "📄 Embedding **big.txt**… 384/420" in out
+    # Progress from the workers, in the bot's status message (edited at most once a second).
+    assert re.search(r"📄 Embedding \*\*big\.txt\*\*… \d+/420", out), out
     assert "✅ Added **big.txt**: 1 page" in out
     workers.stop_all()  # the embedded vector store has one owner at a time: the test now
     rows = await app.store.documents.list(SERVER_A)
