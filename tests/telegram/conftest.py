@@ -74,6 +74,7 @@ async def start_world(
         task = asyncio.create_task(adapter.run())
 
         async def stop() -> None:
+            api.release()
             await adapter.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, 5)

@@ -58,6 +58,7 @@ class FakeTelegram:
     retry_after: int = 1
     unknown: list[str] = field(default_factory=list)
     started: set[int] = field(default_factory=set)  # members who opened a private chat
+    releasing: bool = False  # long polls return at once (the test is ending)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _message_ids: dict[int, itertools.count] = field(default_factory=dict)
@@ -78,6 +79,11 @@ class FakeTelegram:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"
         return self.base_url
+
+    def release(self) -> None:
+        """End the bot's pending long poll now, so it stops without waiting for it."""
+        self.releasing = True
+        self._changed.set()
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -127,7 +133,7 @@ class FakeTelegram:
         deadline = time.monotonic() + float(params.get("timeout", 0) or 0)
         while True:
             ready = [u for u in self._updates if u["update_id"] >= offset]
-            if ready or time.monotonic() >= deadline:
+            if ready or self.releasing or time.monotonic() >= deadline:
                 return ready
             self._changed.clear()
             with contextlib.suppress(TimeoutError):

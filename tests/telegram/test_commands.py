@@ -62,21 +62,21 @@ async def test_reply_to_a_message_with_a_command(start_world: StartWorld) -> Non
     group = supergroup(GROUP_ID)
     original = api.send(group, BOB, "I love this wonderful, happy day!")
     api.send(group, ALICE, "/sentiment", reply_to=original)
-    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.5)
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.3)
     assert "positive" in api.texts(GROUP_ID)[0].lower()
 
     # "Translate message" ran on the replied text (English already, into English)
     api.send(group, ALICE, "/translate@SohbetBot", reply_to=original)
-    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.5)
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.3)
     assert "already in English" in api.texts(GROUP_ID)[1]
 
     # reply + command with options: the replied text fills the command's text option
     api.send(group, ALICE, "/translate to=de", reply_to=original)
-    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 3, quiet=0.5)
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 3, quiet=0.3)
     assert "into German" in api.texts(GROUP_ID)[2]
 
     api.send(group, ALICE, "/summarize", reply_to=original)
-    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 4, quiet=0.5)
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 4, quiet=0.3)
     assert "I love this wonderful, happy day!" in api.texts(GROUP_ID)[3]
 
 

@@ -31,19 +31,19 @@ async def test_upload_then_ask_with_a_citation(start_world: StartWorld, tmp_path
     assert "✅ Added" in await on_discord.say(f"/docs upload file:{manual}")
 
     api.send(group, ALICE, "/ask How long is the warranty?")
-    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.5)
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.3)
     assert "couldn't find the answer" in api.texts(GROUP_ID)[0]
 
     posted = api.send(
         group, ALICE, "/docs_add", document=("kettle-manual.pdf", kettle_pdf("telegram"))
     )
-    await api.until(lambda: "✅" in "".join(api.texts(GROUP_ID)), quiet=0.5, within=30)
+    await api.until(lambda: "✅" in "".join(api.texts(GROUP_ID)), quiet=0.3, within=30)
     status = api.texts(GROUP_ID)[1]
     assert status.startswith("✅ Added <b>kettle-manual.pdf</b>: 3 pages")
     assert len(api.in_chat(GROUP_ID)[1].versions) >= 2  # "📄 Reading …" then the result
 
     api.send(group, BOB, "/ask How long is the warranty?")
-    await api.until(lambda: len(api.in_chat(GROUP_ID)) >= 4, quiet=0.5)
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) >= 4, quiet=0.3)
     answer, sources = api.texts(GROUP_ID)[2:4]
     assert answer == ANSWER
     # cited by a permanent link: the status message, a reply to the member's document
@@ -60,7 +60,7 @@ async def test_upload_then_ask_with_a_citation(start_world: StartWorld, tmp_path
 
     # /privacy forget on Telegram deletes her Telegram data, not her Discord data
     api.send(group, ALICE, "/privacy_forget confirm=true")
-    await api.until(lambda: "Deleted" in api.texts(GROUP_ID)[-1], quiet=0.5)
+    await api.until(lambda: "Deleted" in api.texts(GROUP_ID)[-1], quiet=0.3)
     assert "1 document" in api.texts(GROUP_ID)[-1]
     assert await documents.list(tg_group) == []
     assert len(await documents.list(DISCORD_GUILD)) == 1
@@ -74,7 +74,7 @@ async def test_reply_with_docs_add_and_the_download_limit(start_world: StartWorl
     group = supergroup(GROUP_ID)
     posted = api.send(group, BOB, "", document=("kettle-manual.pdf", kettle_pdf()))
     api.send(group, ALICE, "/docs_add", reply_to=posted)
-    await api.until(lambda: "✅" in "".join(api.texts(GROUP_ID)), quiet=0.5, within=30)
+    await api.until(lambda: "✅" in "".join(api.texts(GROUP_ID)), quiet=0.3, within=30)
     assert "Added <b>kettle-manual.pdf</b>" in api.texts(GROUP_ID)[-1]
 
     api.send(
@@ -84,7 +84,7 @@ async def test_reply_with_docs_add_and_the_download_limit(start_world: StartWorl
         document=("huge.pdf", b"%PDF-1.4"),
         claimed_size=25_000_000,
     )
-    await api.until(lambda: "huge.pdf" in api.texts(GROUP_ID)[-1], quiet=0.5)
+    await api.until(lambda: "huge.pdf" in api.texts(GROUP_ID)[-1], quiet=0.3)
     assert "limit" in api.texts(GROUP_ID)[-1] or "too large" in api.texts(GROUP_ID)[-1]
     assert not [p for p in api.called("getFile") if p["file_id"] == "file2"]  # not downloaded
 
@@ -98,10 +98,10 @@ async def test_privacy_export_goes_to_the_private_chat(start_world: StartWorld) 
     api = world.api
     group = supergroup(GROUP_ID)
     api.send(group, BOB, f"{world.mention} remember the blue kettle")
-    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.5)
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.3)
 
     api.send(group, BOB, "/privacy_export")
-    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.5)
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.3)
     assert "can't message you privately yet" in api.texts(GROUP_ID)[-1]
     assert not api.documents  # nothing posted in the group
 
@@ -110,7 +110,7 @@ async def test_privacy_export_goes_to_the_private_chat(start_world: StartWorld) 
     assert "Hi, I'm Sohbet" in api.texts(BOB["id"])[0]
     world.app.router.cooldowns = type(world.app.router.cooldowns)()
     api.send(group, BOB, "/privacy_export")
-    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 3, quiet=0.5)
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 3, quiet=0.3)
     assert api.texts(GROUP_ID)[-1] == "📬 Sent to you in a private chat."
     [(name, data)] = api.documents.items()
     assert [s.document for s in api.in_chat(BOB["id"])] == [None, None, name]
@@ -123,11 +123,11 @@ async def test_an_admin_forgets_a_member_by_id_or_by_reply(start_world: StartWor
     group = supergroup(GROUP_ID)
     api.admins.add((GROUP_ID, ALICE["id"]))
     said = api.send(group, BOB, f"{world.mention} my secret plan")
-    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.5)
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.3)
     bob = core_id("telegram", BOB["id"])
     assert await world.app.store.conversations.delete_user(bob, None) == 2  # then again:
     api.send(group, BOB, f"{world.mention} my secret plan")
-    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.5)
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.3)
 
     api.send(group, BOB, f"/privacy_forget member={ALICE['id']} confirm=true")
     await api.until(lambda: len(api.in_chat(GROUP_ID)) == 3, quiet=0.3)
@@ -139,7 +139,7 @@ async def test_an_admin_forgets_a_member_by_id_or_by_reply(start_world: StartWor
     assert "2 conversation messages" in api.texts(GROUP_ID)[-1]
 
     api.send(group, BOB, f"{world.mention} again")
-    await api.until(lambda: "You said" in api.texts(GROUP_ID)[-1], quiet=0.5)
+    await api.until(lambda: "You said" in api.texts(GROUP_ID)[-1], quiet=0.3)
     world.app.router.cooldowns = type(world.app.router.cooldowns)()
     api.send(group, ALICE, f"/privacy_forget member={BOB['id']} confirm=true")
     await api.until(lambda: "Deleted" in api.texts(GROUP_ID)[-1], quiet=0.3)
