@@ -20,6 +20,7 @@ __all__ = ["MaskingFilter", "configure_logging", "mask_sensitive"]
 # Environment variables whose values are secrets wherever they appear in a log line.
 SECRET_ENV_VARS = (
     "DISCORD_TOKEN",
+    "TELEGRAM_TOKEN",
     "OPENAI_API_KEY",
     "POSTGRES_PASSWORD",
     "SOHBET_EMBEDDING_API_KEY",
@@ -46,6 +47,8 @@ _DISCORD_TOKEN = re.compile(
     r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{20,40}\.[A-Za-z0-9_-]{4,10}\.[A-Za-z0-9_-]{20,}"
 )
 _DISCORD_MFA_TOKEN = re.compile(r"\bmfa\.[A-Za-z0-9_-]{20,}")
+# Telegram bot tokens: the bot's id, a colon, 35 base64url characters (also in /bot<token>/ URLs).
+_TELEGRAM_TOKEN = re.compile(r"(?:(?<=/bot)|(?<![A-Za-z0-9_-]))\d{5,16}:[A-Za-z0-9_-]{30,}")
 _OPENAI_KEY = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")
 _EMAIL = re.compile(
     r"(?<![\w.%+/-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -75,6 +78,7 @@ _RULES: list[_Rule] = [
     (_KEY_VALUE_SECRET, r"\1***"),
     (_OPENAI_KEY, "sk-***"),
     (_DISCORD_MFA_TOKEN, "<token>"),
+    (_TELEGRAM_TOKEN, "<token>"),
     (_DISCORD_TOKEN, "<token>"),
     (_EMAIL, "<email>"),
     (_PHONE_INTERNATIONAL, _phone),

@@ -14,6 +14,9 @@ DISCORD_TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl.abcdefghijklmnopqrstuvwxyz012
 OPENAI_KEY = "sk-proj-Abcdefghijklmnopqrstuvwx1234567890"
 
 
+TELEGRAM = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+
+
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
@@ -35,6 +38,8 @@ def restore_logging() -> Iterator[None]:
         ("call 555.123.4567 now", "555.123.4567", "<phone>"),
         ("call 05321234567 now", "05321234567", "<phone>"),
         (f"logging in with {DISCORD_TOKEN}", DISCORD_TOKEN, "<token>"),
+        (f"POST https://api.telegram.org/bot{TELEGRAM}/getMe", TELEGRAM, "/bot<token>/"),
+        (f"token {TELEGRAM} rejected", TELEGRAM, "token <token> rejected"),
         (f"key={OPENAI_KEY}", "Abcdefghijklmnopqrstuvwx", "***"),
         (f"using {OPENAI_KEY} for chat", OPENAI_KEY, "sk-***"),
         ("Authorization: Bearer eyJhbGciOi.payload12345", "eyJhbGciOi", "***"),
