@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.events import ConversationMode
@@ -36,3 +36,9 @@ class TelegramSettings(BaseSettings):
     max_download_bytes: int = Field(default=MAX_DOWNLOAD_BYTES, gt=0, le=MAX_DOWNLOAD_BYTES)
     admin_cache_seconds: float = Field(default=60.0, ge=0.0)
     history_size: int = Field(default=200, ge=0)  # messages remembered per chat (summaries)
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`TELEGRAM_TOKEN=` (as in .env.example) means no Telegram."""
+        return None if isinstance(value, str) and not value.strip() else value
