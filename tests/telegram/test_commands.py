@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from plugins.admin import AdminPlugin
 from plugins.chat import ChatPlugin
 from plugins.help import HelpPlugin
@@ -121,3 +125,25 @@ async def test_long_answer_is_split_and_streamed_through_429s(start_world: Start
     assert any(len(s.versions) > 1 for s in api.in_chat(GROUP_ID))  # streamed by edits
     assert api.edit_429s == 0  # both 429s happened, and the answer still completed
     assert world.adapter.pacer.rate_limited >= 2
+
+
+async def test_typing_lasts_as_long_as_a_slow_answer(
+    start_world: StartWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.platforms.telegram import responder
+
+    monkeypatch.setattr(responder, "TYPING_SECONDS", 0.1)
+    tools = ToolsPlugin()
+
+    async def short(seconds: float) -> None:
+        await asyncio.sleep(seconds / 10)  # /ponder thinks for 0.5 s instead of 5
+
+    tools.clock.sleep = short
+    world = await start_world(tools)
+    api = world.api
+    api.send(private_chat(ALICE), ALICE, "/ponder")  # defers, then answers after a while
+    await api.until(lambda: api.in_chat(ALICE["id"]), quiet=0.3)
+    typing = len(api.called("sendChatAction"))
+    assert typing >= 3  # renewed while it thought
+    await asyncio.sleep(0.3)
+    assert len(api.called("sendChatAction")) == typing  # and stopped by the answer

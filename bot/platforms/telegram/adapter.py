@@ -173,7 +173,10 @@ class TelegramAdapter:
                 notify=lambda text: responder.send(Reply(text)),
                 name=f"telegram {message.message_id}",
             ):
-                await self._handle(message, responder)
+                try:
+                    await self._handle(message, responder)
+                finally:
+                    await responder.finish()
         except ShuttingDown as exc:
             with contextlib.suppress(Exception):
                 await responder.send(Reply(exc.user_message))

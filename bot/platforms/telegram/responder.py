@@ -35,6 +35,8 @@ CURSOR = " ▌"
 MAX_RETRY_AFTER = 60.0
 SEND_ATTEMPTS = 4
 FINAL_ATTEMPTS = 6
+TYPING_SECONDS = 4.5  # Telegram shows a chat action for about 5 seconds
+TYPING_REPEATS = 40  # at most three minutes of "typing…"
 T = TypeVar("T")
 
 
@@ -109,6 +111,7 @@ class TelegramResponder:
         self.private_to = private_to
         self.bot_username = bot_username
         self.sent_message_ids: list[int] = []
+        self._typing: asyncio.Task[None] | None = None
 
     def link_to(self, message_id: int | None) -> str | None:
         if self.link_base is None or message_id is None:
@@ -173,10 +176,25 @@ class TelegramResponder:
         raise SohbetError("Telegram kept rate limiting me, so the end of this answer is missing.")
 
     async def defer(self, *, ephemeral: bool = False) -> None:
-        with contextlib.suppress(Exception):  # "typing…" is a courtesy
-            await self.bot.send_chat_action(
-                self.chat_id, "typing", message_thread_id=self.thread_id
-            )
+        """ "typing…" until the first message goes out (Telegram shows it for 5 seconds)."""
+        if self._typing is None and not self.sent_message_ids:
+            self._typing = asyncio.create_task(self._keep_typing())
+
+    async def _keep_typing(self) -> None:
+        for _ in range(TYPING_REPEATS):
+            with contextlib.suppress(Exception):  # a courtesy: never fails an answer
+                await self.bot.send_chat_action(
+                    self.chat_id, "typing", message_thread_id=self.thread_id
+                )
+            await asyncio.sleep(TYPING_SECONDS)
+
+    async def finish(self) -> None:
+        """The event is handled: stop "typing…"."""
+        self._stop_typing()
+
+    def _stop_typing(self) -> None:
+        if self._typing is not None:
+            self._typing.cancel()
 
     async def fetch_history(self, limit: int, since: datetime | None = None) -> list[Message]:
         """Messages the bot saw in this chat (bots can't read a chat's history on Telegram)."""
@@ -212,6 +230,7 @@ class TelegramResponder:
             ),
         )
         self.sent_message_ids.append(sent.message_id)
+        self._stop_typing()
         return sent.message_id
 
     async def _rendered(self, markdown: str, request: Callable[[str], Awaitable[T]]) -> T:
