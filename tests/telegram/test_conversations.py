@@ -108,3 +108,14 @@ async def test_reply_chains_are_their_own_conversations(start_world: StartWorld)
     await api.until(lambda: len(api.in_chat(BOB["id"])) == 2, quiet=0.3)
     follow_up = api.texts(BOB["id"])[1]
     assert "private start | " in follow_up and follow_up.endswith("private follow-up")
+
+
+async def test_a_group_can_share_one_conversation(start_world: StartWorld) -> None:
+    world = await start_world(ChatPlugin(), conversation_mode="channel")
+    api = world.api
+    group = supergroup(GROUP_ID)
+    api.send(group, ALICE, f"{world.mention} the meeting is at noon")
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.3)
+    api.send(group, BOB, f"{world.mention} when is it?")
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.3)
+    assert api.texts(GROUP_ID)[1] == "You said: Alice: the meeting is at noon | Bob: when is it?"
