@@ -91,7 +91,7 @@ async def test_admin_commands_need_a_chat_administrator(start_world: StartWorld)
     api.admins.add((GROUP_ID, ALICE["id"]))
     api.send(group, BOB, "/plugins_disable translate")
     await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.3)
-    assert "permission, which you don't have" in api.texts(GROUP_ID)[0]
+    assert "needs chat administrator rights, which you don't have" in api.texts(GROUP_ID)[0]
 
     api.send(group, ALICE, "/plugins disable plugin=translate")
     await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.3)

@@ -18,7 +18,13 @@ from collections.abc import Callable
 from bot.core.identity import Platform, native_id
 from bot.platforms.split import split_message
 
-__all__ = ["MAX_MESSAGE_LENGTH", "SPLIT_AT", "render_html", "split_for_telegram"]
+__all__ = [
+    "MAX_MESSAGE_LENGTH",
+    "SPLIT_AT",
+    "on_telegram",
+    "render_html",
+    "split_for_telegram",
+]
 
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, counted after the HTML is parsed
 # Splitting happens on the Markdown; rendering can lengthen a mention into a name, and Telegram
@@ -45,6 +51,21 @@ _RESTORE = re.compile(r"\x00(\d+)\x00")
 
 NameOf = Callable[[int], str | None]
 
+# Discord's name for the admin right, in the core's and plugins' messages; on Telegram the
+# admins are the chat's administrators.
+_DISCORD_WORDS = [
+    (re.compile(r"the \*\*Manage Server\*\* permission"), "chat administrator rights"),
+    (re.compile(r"the Manage Server permission"), "chat administrator rights"),
+    (re.compile(r"admins? \(Manage Server\)"), "a chat administrator"),
+]
+
+
+def on_telegram(text: str) -> str:
+    """Discord's words for Telegram's things (the admin right)."""
+    for pattern, words in _DISCORD_WORDS:
+        text = pattern.sub(words, text)
+    return text
+
 
 def split_for_telegram(text: str) -> list[str]:
     """The Markdown cut into pieces that each render below Telegram's limit."""
@@ -68,7 +89,7 @@ def render_html(text: str, name_of: NameOf | None = None) -> str:
             code = html.escape(match.group(1), quote=False) + ("\n" + code if code else "")
         return keep(f"<pre>{code}</pre>")
 
-    text = _FENCE.sub(block, text.replace("\x00", ""))
+    text = _FENCE.sub(block, on_telegram(text).replace("\x00", ""))
     text = _INLINE_CODE.sub(lambda m: keep(f"<code>{html.escape(m.group(1))}</code>"), text)
     text = html.escape(text, quote=False)
     text = _LINK.sub(lambda m: keep(_anchor(m.group(2), m.group(1))), text)
