@@ -54,10 +54,11 @@ class _Tracker:
     """Latest progress of the running attempt (written from any thread), stored on the job
     with each heartbeat; the heartbeat also renews the job's lock."""
 
-    def __init__(self, job: Job, jobs: RedisJobs, lock: Any) -> None:
+    def __init__(self, job: Job, jobs: RedisJobs, lock: Any, attempt: asyncio.Task[Any]) -> None:
         self.job = job
         self.jobs = jobs
         self.lock = lock
+        self.attempt = attempt  # cancelled if this attempt loses its lock
         self.latest: list[Any] | None = None
         self._stored: list[Any] | None = None
         self._loop = asyncio.get_running_loop()
@@ -75,18 +76,32 @@ class _Tracker:
             if self.latest != self._stored or now - touched >= every:
                 self._stored = self.latest
                 meta = {**self.job.meta, "progress": self.latest}
-                await self.job.update(meta=meta)  # also the heartbeat (touched)
-                touched = now
+                try:
+                    await self.job.update(meta=meta)  # also the heartbeat (touched)
+                    touched = now
+                except Exception as exc:  # Redis away for a moment: try again next beat
+                    log.warning("job %s: heartbeat not stored: %s", self.job.key, exc)
             if now - renewed >= every:
-                await self.lock.reacquire()
-                renewed = now
+                try:
+                    await self.lock.reacquire()
+                    renewed = now
+                except LockError:
+                    # Silent longer than the heartbeat (the loop stalled, Redis was away): the
+                    # job may already run again elsewhere, so this attempt stops here.
+                    log.error("job %s lost its lock; this attempt stops", self.job.key)
+                    self.attempt.cancel()
+                    return
+                except Exception as exc:
+                    log.warning("job %s: lock not renewed: %s", self.job.key, exc)
 
 
 @contextlib.asynccontextmanager
 async def _exclusive(job: Job, jobs: RedisJobs) -> AsyncIterator[_Tracker]:
     lock = jobs.redis.lock(lock_key(job.key), timeout=jobs.heartbeat_s, sleep=0.2)
     await lock.acquire()  # another delivery of this job still alive: wait for it
-    tracker = _Tracker(job, jobs, lock)
+    attempt = asyncio.current_task()
+    assert attempt is not None
+    tracker = _Tracker(job, jobs, lock, attempt)
     beat = asyncio.create_task(tracker.beat())
     try:
         yield tracker
