@@ -21,10 +21,11 @@ async def worker_command(config: Config, concurrency: int) -> int:
 
 
 async def jobs_command(config: Config, action: str, key: str | None) -> int:
-    from bot.jobs.worker import jobs_from_config
+    from bot.jobs.worker import check_broker, jobs_from_config
 
     jobs = jobs_from_config(config)
     try:
+        await check_broker(jobs, config)
         if action == "status":
             print((await jobs.stats()).line())
             return 0

@@ -7,10 +7,12 @@ expires. So N processes (shards, DMs) don't give a member N times the allowance.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from redis import asyncio as aioredis
+from redis.exceptions import RedisError
 
 from bot.core.errors import CooldownActive
 from bot.core.router import Cooldowns
@@ -18,6 +20,8 @@ from bot.core.router import Cooldowns
 __all__ = ["RedisCooldowns"]
 
 PREFIX = "sohbet:cooldown:"
+
+log = logging.getLogger(__name__)
 
 
 class RedisCooldowns(Cooldowns):
@@ -32,9 +36,14 @@ class RedisCooldowns(Cooldowns):
         if seconds <= 0:
             return
         key = f"{PREFIX}{command}:{user_id}"
-        took = await self.redis.set(key, "1", px=max(1, math.ceil(seconds * 1000)), nx=True)
+        try:
+            took = await self.redis.set(key, "1", px=max(1, math.ceil(seconds * 1000)), nx=True)
+            left_ms = 0 if took else await self.redis.pttl(key)
+        except RedisError as exc:  # the broker is away: this process's own cooldowns meanwhile
+            log.warning("shared cooldowns unavailable (%s); using this process's own", exc)
+            self.check(command, user_id, seconds)
+            return
         if not took:
-            left_ms = await self.redis.pttl(key)
             raise CooldownActive(left_ms / 1000 if left_ms and left_ms > 0 else seconds)
         self._last[(command, user_id)] = time.monotonic()
         if len(self._last) > 50_000:

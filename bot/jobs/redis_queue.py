@@ -16,14 +16,17 @@ holding the member's shard, reads it back and edits the member's status message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
 from redis import asyncio as aioredis
+from redis.exceptions import RedisError
 from saq import Job, Status
 from saq.queue.redis import RedisQueue
 
@@ -31,7 +34,7 @@ from bot.core.errors import SohbetError
 from bot.jobs.models import DeadJob, IngestRequest, QueueStats
 from bot.knowledge import IngestResult, Progress
 
-__all__ = ["INGEST", "JobFailed", "RedisJobs", "SohbetQueue"]
+__all__ = ["INGEST", "BrokerUnavailable", "JobFailed", "RedisJobs", "SohbetQueue"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,25 @@ def result_key(job_key: str) -> str:
 
 def lock_key(job_key: str) -> str:
     return f"sohbet:jobs:lock:{job_key}"
+
+
+class BrokerUnavailable(SohbetError):
+    """Redis does not answer: one sentence for members, the reason for the operator's log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            "The job queue is unreachable right now, so I can't take this; try again in a minute."
+        )
+        self.reason = reason
+
+
+@contextlib.contextmanager
+def _broker() -> Iterator[None]:
+    try:
+        yield
+    except RedisError as exc:
+        log.warning("job queue: Redis does not answer: %s", exc)
+        raise BrokerUnavailable(str(exc)) from exc
 
 
 class JobFailed(SohbetError):
@@ -156,7 +178,8 @@ class RedisJobs:
             self._metrics = export_job_metrics(default_metrics().registry, self.stats)
 
     async def ping(self) -> None:
-        await self.redis.ping()
+        with _broker():
+            await self.redis.ping()
 
     # ----- the bot side ------------------------------------------------------------------
 
@@ -182,15 +205,25 @@ class RedisJobs:
     async def ingest(
         self, request: IngestRequest, data: bytes, progress: Progress | None = None
     ) -> IngestResult:
-        key = await self.submit(request, data)
+        with _broker():
+            key = await self.submit(request, data)
         return await self.wait(key, request.filename, progress)
 
     async def wait(self, key: str, filename: str, progress: Progress | None = None) -> IngestResult:
         """Poll the job's stored state: relay its progress, return its result, raise its
         refusal (one sentence for the member) or JobFailed once it is dead."""
         shown: tuple[Any, ...] | None = None
+        lost_since: float | None = None
         while True:
-            job = await self.queue.job(key)
+            try:
+                job = await self.queue.job(key)
+                lost_since = None
+            except RedisError:  # a blip: the job goes on; give up after a minute
+                lost_since = lost_since or time.monotonic()
+                if time.monotonic() - lost_since > 60:
+                    raise
+                await asyncio.sleep(1.0)
+                continue
             if job is None:
                 raise SohbetError(f"**{filename}** was lost from the job queue; send it again.")
             state = job.meta.get("progress")
@@ -270,7 +303,8 @@ class RedisJobs:
         from bot.jobs.metrics import stop
 
         await stop(self._metrics)
-        await self.queue.disconnect()
+        with contextlib.suppress(RedisError, OSError):  # nothing to say goodbye to
+            await self.queue.disconnect()
 
 
 def _text(value: bytes | str) -> str:

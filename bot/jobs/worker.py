@@ -27,6 +27,7 @@ from bot.jobs.models import IngestRequest
 from bot.jobs.redis_queue import (
     INGEST,
     RESULT_TTL,
+    BrokerUnavailable,
     RedisJobs,
     blob_key,
     lock_key,
@@ -171,13 +172,27 @@ def jobs_from_config(config: Config) -> RedisJobs:
     )
 
 
+async def check_broker(jobs: RedisJobs, config: Config) -> None:
+    """Raise one sentence for the operator when Redis does not answer."""
+    from bot.config import mask_url
+
+    try:
+        await jobs.ping()
+    except BrokerUnavailable as exc:
+        await jobs.close()
+        raise SohbetError(
+            f"The broker at {mask_url(config.broker_url or '')} does not answer "
+            f"({exc.reason.rstrip('.')}). Check SOHBET_BROKER_URL and that Redis runs."
+        ) from None
+
+
 async def run_worker(config: Config, concurrency: int = 1) -> int:
     """Run jobs until SIGTERM/SIGINT (a running job is given back to the queue on a hard
     stop: its heartbeat ends and it is swept)."""
     from bot.app import build_app
 
     jobs = jobs_from_config(config)
-    await jobs.ping()
+    await check_broker(jobs, config)
     app = await build_app(config)
 
     async def startup(ctx: JobContext) -> None:
