@@ -192,7 +192,8 @@ _llamacpp_lock = threading.Lock()
 def _build_llamacpp(cfg: ModelConfig) -> BaseChatModel:
     try:
         import llama_cpp  # noqa: F401  (only to give a clear error early)
-        from langchain_community.chat_models import ChatLlamaCpp
+
+        from bot.ai.llamacpp_chat import SerialChatLlamaCpp
     except ImportError as exc:
         raise ModelConfigError(
             "llama-cpp-python is not installed",
@@ -211,7 +212,7 @@ def _build_llamacpp(cfg: ModelConfig) -> BaseChatModel:
         base = _llamacpp_models.get(key)
         if base is None:
             try:
-                base = ChatLlamaCpp(
+                base = SerialChatLlamaCpp(
                     model_path=str(path),
                     n_ctx=n_ctx,
                     # The same thread policy as torch (SOHBET_TORCH_THREADS, default half

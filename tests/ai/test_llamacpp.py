@@ -60,3 +60,24 @@ def test_the_loaded_model_is_shared_and_counts_tokens() -> None:
     counter = counter_for(ModelConfig(provider="llamacpp"))
     assert isinstance(counter, LlamaCppCounter)
     assert counter.count_text("Merhaba dünya, nasılsın?") > 3
+
+
+async def test_answers_abandoned_mid_generation_never_overlap_the_next_one() -> None:
+    """Readers that stop early (a timeout, a first-line read) must not leave llama.cpp decoding
+    while the next generation starts on the same model: llama.cpp aborts the process then
+    (LangChain's own ChatLlamaCpp does, in this very sequence)."""
+    cfg = ModelConfig(provider="llamacpp", temperature=0, max_new_tokens=64)
+    model = build_chat_model(cfg)
+    prompt = "Write a long story about a lighthouse keeper and the sea."
+    for _ in range(8):
+        stream = model.astream(prompt)
+        await anext(stream)  # read two pieces (the first is the empty role chunk)...
+        await anext(stream)
+        await stream.aclose()  # ...and walk away
+        with pytest.raises(TimeoutError):  # or give up in the middle of a token
+            async with asyncio.timeout(0.05):
+                async for _chunk in model.astream(prompt):
+                    pass
+    # The model still answers whole, one generation at a time.
+    answers = await asyncio.gather(model.ainvoke("Say hello."), model.ainvoke("Say bye."))
+    assert all(str(a.content).strip() for a in answers)
