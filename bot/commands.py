@@ -145,8 +145,31 @@ async def doctor(config: Config) -> int:
     report(True, "discord token", token)
     report(True, "model", await _model_summary(config))
     report(True, "tasks", await _task_summary(config))
+    if config.broker_url:
+        await _check_broker(config, report)
     print("All good." if problems == 0 else f"{problems} problem(s) found.")
     return 0 if problems == 0 else 1
+
+
+async def _check_broker(config: Config, report: Callable[[bool, str, str], None]) -> None:
+    """SOHBET_BROKER_URL set: Redis answers, and the job queue's numbers (bot.jobs)."""
+    from bot.core.errors import SohbetError
+    from bot.jobs.worker import check_broker, jobs_from_config
+
+    jobs = jobs_from_config(config)
+    try:
+        await check_broker(jobs, config)
+    except SohbetError as exc:
+        report(False, "job queue", exc.user_message)
+        return
+    try:
+        stats = await jobs.stats()
+    finally:
+        await jobs.close()
+    detail = stats.line().removeprefix("Jobs: ")
+    if stats.workers == 0:
+        detail += "; no `sohbet worker` runs, so uploads wait"
+    report(stats.workers > 0, "job queue", detail)
 
 
 async def _task_summary(config: Config) -> str:

@@ -11,6 +11,15 @@ fails (or kills its worker) `attempts` times lands in the dead-letter hash, for
 
 Progress is stored on the job (its `meta`), so whichever process waits for the job, the one
 holding the member's shard, reads it back and edits the member's status message.
+
+Why saq: it has what acknowledged-after-commit delivery of long jobs needs, per job: a
+heartbeat, a sweep that puts a silent job back in the queue, retries with a count, stored
+status, progress and metadata, and a registry of live workers. taskiq-redis's stream broker
+(1.2) reclaims an unacknowledged message only after a fixed idle time (10 minutes by default)
+and only when new messages arrive, and a running task cannot renew its message, so a long
+ingestion would either be delivered twice or wait long after its worker died. saq's own sweep
+is replaced here (`SohbetQueue.sweep`): it also took a job that was just dequeued but not yet
+marked active, aborted through the dead worker, and ran once a minute at most.
 """
 
 from __future__ import annotations
