@@ -30,10 +30,6 @@ class MemberUsage:
     tokens: int
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime | date) else value
-
-
 class DashboardQueries:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -168,75 +164,3 @@ class DashboardQueries:
                     counts[int(server_id)][kind] = int(n)
         return dict(sorted(counts.items()))
 
-    async def member_export(self, user_id: int) -> dict[str, Any]:
-        """Everything stored about the member, as JSON-ready data."""
-        async with self.store.session() as s:
-            messages = await s.execute(
-                select(
-                    Conversation.server_id,
-                    Conversation.scope,
-                    ConversationMessage.role,
-                    ConversationMessage.author_id,
-                    ConversationMessage.content,
-                    ConversationMessage.tokens,
-                    ConversationMessage.created_at,
-                )
-                .join(ConversationMessage, Conversation.id == ConversationMessage.conversation_id)
-                .where(self._mine(user_id))
-                .order_by(ConversationMessage.id)
-            )
-            usage = await s.scalars(
-                select(UsageDaily).where(UsageDaily.user_id == user_id).order_by(UsageDaily.day)
-            )
-            documents = await s.scalars(select(Document).where(Document.uploader_id == user_id))
-            audit = await s.scalars(
-                select(AuditEntry).where(AuditEntry.actor_id == user_id).order_by(AuditEntry.id)
-            )
-            return {
-                "user_id": str(user_id),
-                "exported_at": datetime.now(UTC).isoformat(),
-                "conversation_messages": [
-                    {
-                        "server_id": str(r[0]),
-                        "conversation": r[1],
-                        "role": r[2],
-                        "written_by_you": r[3] == user_id,
-                        "content": r[4],
-                        "tokens": r[5],
-                        "created_at": _iso(r[6]),
-                    }
-                    for r in messages
-                ],
-                "usage": [
-                    {
-                        "server_id": str(u.server_id),
-                        "day": _iso(u.day),
-                        "tokens_in": u.tokens_in,
-                        "tokens_out": u.tokens_out,
-                        "calls": u.calls,
-                    }
-                    for u in usage
-                ],
-                "documents": [
-                    {
-                        "server_id": str(d.server_id),
-                        "name": d.name,
-                        "size": d.size,
-                        "pages": d.pages,
-                        "chunks": d.chunks,
-                        "created_at": _iso(d.created_at),
-                    }
-                    for d in documents
-                ],
-                "audit_entries": [
-                    {
-                        "server_id": str(a.server_id),
-                        "action": a.action,
-                        "target": a.target,
-                        "old_value": a.old_value,
-                        "new_value": a.new_value,
-                        "created_at": _iso(a.created_at),
-                    }
-                    for a in audit
-                ],
-            }

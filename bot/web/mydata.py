@@ -40,8 +40,11 @@ async def my_data(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/me/export.json")
 async def export(request: web.Request) -> web.StreamResponse:
+    from plugins.privacy import export_everything  # the code path of /privacy export
+
     session = require_session(request)
-    data = await dashboard(request).queries.member_export(session.user_id)
+    dash = dashboard(request)
+    data = await export_everything(dash.core.services, dash.core.registry, session.user_id, None)
     return web.Response(
         body=json.dumps(data, ensure_ascii=False, indent=2).encode(),
         content_type="application/json",
