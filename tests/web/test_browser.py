@@ -184,8 +184,11 @@ async def test_an_admin_uses_the_dashboard_in_chromium(
     seen: list[int] = []
 
     def progress() -> bool:
+        # The state first: the page sets the bar before the state, so a "done" read here is
+        # always followed by the bar's final value (the other order raced under load).
+        state = find("#upload-form").get_attribute("data-state")
         seen.append(int(find("#upload-progress").get_attribute("value") or 0))
-        return find("#upload-form").get_attribute("data-state") in ("done", "failed")
+        return state in ("done", "failed")
 
     await wait_for(progress, within=60)
     assert find("#upload-form").get_attribute("data-state") == "done", find("#upload-message").text
