@@ -41,8 +41,8 @@ _BUNDLED: dict[Task, tuple[bool, str]] = {
     "sentiment": (True, "offline multilingual classifier by default; the model is at chance"),
     "documents": (
         False,
-        "its answers from documents contained the answer no more often than without them; "
-        "/ask quotes the closest passage instead",
+        "its answers from documents held the answer 0 % of the time, the closest passage "
+        "87.5 %: /ask quotes the passage instead",
     ),
 }
 
