@@ -11,7 +11,6 @@ is gone, so a new generation starts only after the previous one has really stopp
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator, Generator
 from typing import Any
@@ -23,6 +22,8 @@ from langchain_core.callbacks import (
 )
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from bot.ai.thread_bridge import LoopBridge
 
 __all__ = ["SerialChatLlamaCpp"]
 
@@ -67,15 +68,8 @@ class SerialChatLlamaCpp(ChatLlamaCpp):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        reader_gone = threading.Event()
-
-        def put(item: Any) -> None:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-            except RuntimeError:  # the loop is closed: nobody is reading any more
-                reader_gone.set()
+        bridge: LoopBridge[Any] = LoopBridge()
+        reader_gone, put = bridge.cancel, bridge.put
 
         def work() -> None:
             try:
@@ -98,7 +92,7 @@ class SerialChatLlamaCpp(ChatLlamaCpp):
         threading.Thread(target=work, name="llamacpp-generate", daemon=True).start()
         try:
             while True:
-                item = await queue.get()
+                item = await bridge.get()
                 if item is _DONE:
                     return
                 if isinstance(item, BaseException):

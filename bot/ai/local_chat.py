@@ -10,7 +10,6 @@ Stopping the iteration (or a timeout cancelling it) ends the generation at the n
 
 from __future__ import annotations
 
-import asyncio
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -39,6 +38,7 @@ from pydantic import ConfigDict, Field
 
 from bot.ai.errors import ContextTooLongError
 from bot.ai.local_engine import LocalEngine
+from bot.ai.thread_bridge import LoopBridge
 
 if TYPE_CHECKING:
     import torch
@@ -159,20 +159,11 @@ class LocalChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        loop = asyncio.get_running_loop()
-        items: asyncio.Queue[_Item] = asyncio.Queue()
-        cancel = threading.Event()
-
-        def sink(item: _Item) -> None:
-            try:
-                loop.call_soon_threadsafe(items.put_nowait, item)
-            except RuntimeError:  # the loop is gone: nobody is listening any more
-                cancel.set()
-
-        self._start_worker(messages, stop, sink, cancel)
+        bridge: LoopBridge[_Item] = LoopBridge()
+        self._start_worker(messages, stop, bridge.put, bridge.cancel)
         try:
             while True:
-                item = await items.get()
+                item = await bridge.get()
                 if isinstance(item, _Failed):
                     raise item.error
                 chunk = self._to_chunk(item)
@@ -182,7 +173,7 @@ class LocalChatModel(BaseChatModel):
                 if isinstance(item, _Done):
                     return
         finally:
-            cancel.set()  # the reader stopped (done, error, timeout, cancel): stop generating
+            bridge.cancel.set()  # the reader stopped (done, error, timeout, cancel): stop
 
     # -- generation ---------------------------------------------------------------------------
 
