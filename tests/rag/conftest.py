@@ -209,3 +209,7 @@ async def start_world(
 @pytest.fixture
 async def world(start_world: StartWorld) -> World:
     return await start_world()
+
+
+# A loopback server speaking the OpenAI embeddings API (tests/ai/test_embeddings_remote.py).
+from tests.ai.test_embeddings_remote import server as embeddings_server  # noqa: E402, F401

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +11,8 @@ from bot import commands
 from bot.app import build_app
 from bot.providers import AIProviders
 from plugins.rag import RagPlugin
-from tests.ai.test_embeddings_remote import _handler, _Server
+from tests.ai.test_embeddings_remote import _Server
 from tests.rag.conftest import GARDEN_TEXT, SERVER_A, Member, config_on_disk
-
-
-@pytest.fixture
-def embeddings_server() -> Iterator[tuple[_Server, str]]:
-    state = _Server(dimension=6)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 async def serving(config: Any) -> tuple[str, int]:
@@ -47,6 +33,7 @@ async def test_reindex_switches_only_when_complete(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     state, url = embeddings_server
+    state.dimension = 6
     old = config_on_disk(
         tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name="Seven [1]."
     )
