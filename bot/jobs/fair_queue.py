@@ -21,6 +21,7 @@ from collections.abc import Hashable
 from redis import asyncio as aioredis
 
 from bot.ai.fair_queue import FairQueue, Who
+from bot.jobs.reply import reply
 
 __all__ = ["RedisFairQueue"]
 
@@ -113,7 +114,7 @@ class RedisFairQueue(FairQueue):
         server, user = (_label(part) for part in who)
         seq = await self.redis.incr(self._keys[4])
         await self.redis.set(self._alive + ticket, 1, px=ALIVE_TTL_MS)
-        await self.redis.hset(self._keys[1], ticket, f"{server}{SEP}{user}{SEP}{seq}")
+        await reply(self.redis.hset(self._keys[1], ticket, f"{server}{SEP}{user}{SEP}{seq}"))
         try:
             polls = 0
             while True:
@@ -133,7 +134,7 @@ class RedisFairQueue(FairQueue):
         self._renewer = asyncio.get_running_loop().create_task(self._keep(ticket))
 
     async def _give_up(self, ticket: str) -> None:
-        await self.redis.hdel(self._keys[1], ticket)
+        await reply(self.redis.hdel(self._keys[1], ticket))
         await self._release_global(ticket)  # granted just as we gave up: pass it on
 
     async def _keep(self, ticket: str) -> None:

@@ -41,6 +41,7 @@ from saq.queue.redis import RedisQueue
 
 from bot.core.errors import SohbetError
 from bot.jobs.models import DeadJob, IngestRequest, QueueStats
+from bot.jobs.reply import reply
 from bot.knowledge import IngestResult, Progress
 
 __all__ = ["INGEST", "BrokerUnavailable", "JobFailed", "RedisJobs", "SohbetQueue"]
@@ -111,10 +112,10 @@ class SohbetQueue(RedisQueue):
         if not await self.redis.set(self._sweep, 1, ex=self.sweep_lock, nx=True):
             return []
         swept = []
-        for job_id in await self.redis.lrange(self._active, 0, -1):
+        for job_id in await reply(self.redis.lrange(self._active, 0, -1)):
             job = await self._get_job_by_id(job_id)
             if job is None:
-                await self.redis.lrem(self._active, 0, _text(job_id))
+                await reply(self.redis.lrem(self._active, 0, _text(job_id)))
                 continue
             if job.status != Status.ACTIVE:  # just dequeued? its worker marks it in a moment
                 await asyncio.sleep(1.0)
@@ -150,7 +151,7 @@ class SohbetQueue(RedisQueue):
                 "error": (error or "")[-2000:],
                 "failed_at": time.time(),
             }
-            await self.redis.hset(DEAD_KEY, job.key, json.dumps(record))
+            await reply(self.redis.hset(DEAD_KEY, job.key, json.dumps(record)))
             log.error(
                 "job %s (%s) is dead after %d attempt(s)", job.key, job.function, job.attempts
             )
@@ -188,7 +189,7 @@ class RedisJobs:
 
     async def ping(self) -> None:
         with _broker():
-            await self.redis.ping()
+            await reply(self.redis.ping())
 
     # ----- the bot side ------------------------------------------------------------------
 
@@ -254,13 +255,13 @@ class RedisJobs:
         info = await self.queue.info()
         now_ms = time.time() * 1000
         oldest_queued = 0.0
-        head = await self.redis.lindex(self.queue._queued, 0)
+        head = await reply(self.redis.lindex(self.queue._queued, 0))
         if head is not None:
             job = self.queue.deserialize(await self.redis.get(head))
             if job is not None and job.queued:
                 oldest_queued = max(0.0, (now_ms - job.queued) / 1000)
         oldest_running = 0.0
-        for job_id in await self.redis.lrange(self.queue._active, 0, 99):
+        for job_id in await reply(self.redis.lrange(self.queue._active, 0, 99)):
             job = self.queue.deserialize(await self.redis.get(job_id))
             if job is not None and job.started:
                 oldest_running = max(oldest_running, (now_ms - job.started) / 1000)
@@ -271,12 +272,12 @@ class RedisJobs:
             oldest_queued_s=oldest_queued,
             oldest_running_s=oldest_running,
             workers=len(info["workers"]),
-            dead=int(await self.redis.hlen(DEAD_KEY)),
+            dead=int(await reply(self.redis.hlen(DEAD_KEY))),
         )
 
     async def dead(self) -> list[DeadJob]:
         jobs = []
-        for raw in (await self.redis.hgetall(DEAD_KEY)).values():
+        for raw in (await reply(self.redis.hgetall(DEAD_KEY))).values():
             record = json.loads(raw)
             request = record["kwargs"].get("request", {})
             what = f"{request.get('filename', '?')} (server {request.get('server_id', '?')})"
@@ -295,17 +296,18 @@ class RedisJobs:
     async def retry(self, key: str) -> bool:
         """Queue a dead job again with fresh attempts; False when no dead job has that key
         (or a unique prefix of it)."""
-        keys = [_text(k) for k in await self.redis.hkeys(DEAD_KEY)]
+        keys = [_text(k) for k in await reply(self.redis.hkeys(DEAD_KEY))]
         matches = [k for k in keys if k == key] or [k for k in keys if k.startswith(key)]
         if len(matches) != 1:
             return False
-        record = json.loads(await self.redis.hget(DEAD_KEY, matches[0]) or b"{}")
+        raw = await reply(self.redis.hget(DEAD_KEY, matches[0]))
+        record = json.loads(raw or "{}")
         if record["function"] == INGEST and not await self.redis.exists(blob_key(record["key"])):
             raise SohbetError(f"The upload of job {record['key']} has expired; send it again.")
         await self.redis.delete(result_key(record["key"]))
         job = self._job(record["function"], record["kwargs"], record["key"])
         await self.queue.enqueue(job)
-        await self.redis.hdel(DEAD_KEY, record["key"])
+        await reply(self.redis.hdel(DEAD_KEY, record["key"]))
         return True
 
     async def close(self) -> None:

@@ -1,5 +1,5 @@
 """Jobs and shared limits against the real Redis on 127.0.0.1:6379 (skipped, with the reason,
-where none answers). Each test gets database 11, emptied first; worker and bot processes are
+where none answers). Each test gets one of databases 8-15, emptied first; worker and bot processes are
 real `sohbet` processes started with SOHBET_BROKER_URL pointing at it."""
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from redis import asyncio as aioredis
 
+from bot.jobs.reply import reply
 from tests.rag.conftest import fast_dir, start_world, world  # noqa: F401  (fixtures)
 
-REDIS_URL = os.environ.get("SOHBET_TEST_REDIS", "redis://127.0.0.1:6379/11")
+# A database of 8-15 picked by process id: two test runs on one machine rarely share one.
+REDIS_URL = os.environ.get("SOHBET_TEST_REDIS", f"redis://127.0.0.1:6379/{8 + os.getpid() % 8}")
 SOHBET = str(Path(sys.executable).with_name("sohbet"))
 
 
@@ -25,7 +27,7 @@ SOHBET = str(Path(sys.executable).with_name("sohbet"))
 async def redis_url() -> AsyncIterator[str]:
     client = aioredis.from_url(REDIS_URL)
     try:
-        await asyncio.wait_for(client.ping(), 2)
+        await asyncio.wait_for(reply(client.ping()), 2)
     except Exception as exc:  # no server: say so instead of failing
         await client.aclose()
         pytest.skip(f"no Redis at {REDIS_URL} ({type(exc).__name__}); start redis-server")

@@ -19,6 +19,7 @@ from redis import asyncio as aioredis
 from bot.app import App, build_app
 from bot.config import Config
 from bot.jobs.redis_queue import DEAD_KEY, INGEST, JobFailed, RedisJobs, blob_key
+from bot.jobs.reply import reply
 from bot.providers import AIProviders
 from plugins.admin import AdminPlugin
 from plugins.rag import RagPlugin
@@ -74,7 +75,7 @@ async def test_a_job_survives_its_worker_killed_mid_upload(
     try:
 
         async def embedding() -> bool:
-            for key in await jobs.redis.lrange(jobs.queue._active, 0, -1):
+            for key in await reply(jobs.redis.lrange(jobs.queue._active, 0, -1)):
                 job = jobs.queue.deserialize(await jobs.redis.get(key))
                 state = job.meta.get("progress") if job else None
                 if state and state[0] == "embedding" and state[1] >= 64:
@@ -135,7 +136,8 @@ async def test_a_job_failing_three_times_is_dead_and_can_be_retried(
     with pytest.raises(JobFailed) as failed:
         await asyncio.wait_for(jobs.wait(key, "old.txt"), 60)
     assert f"sohbet jobs retry {key}" in failed.value.user_message
-    record = json.loads(await redis.hget(DEAD_KEY, key) or b"{}")
+    raw = await reply(redis.hget(DEAD_KEY, key))
+    record = json.loads(raw or "{}")
     assert record["attempts"] == 3 and "TypeError" in record["error"]
     assert (await jobs.stats()).dead == 1
 
@@ -146,9 +148,40 @@ async def test_a_job_failing_three_times_is_dead_and_can_be_retried(
     assert f"Job {key[:8]} is queued again." in jobs_cli(workers, "retry", key[:8])
 
     async def dead_again() -> bool:
-        return bool(await redis.hexists(DEAD_KEY, key))
+        return bool(await reply(redis.hexists(DEAD_KEY, key)))
 
     await wait_for(dead_again, 60, "the retried job to fail its three new attempts")
-    record = json.loads(await redis.hget(DEAD_KEY, key) or b"{}")
+    raw = await reply(redis.hget(DEAD_KEY, key))
+    record = json.loads(raw or "{}")
     assert record["attempts"] == 3  # fresh attempts, not a fourth one
+    await jobs.close()
+
+
+async def test_a_stopped_worker_gives_its_job_back_at_once(workers: Workers) -> None:
+    """SIGTERM (docker compose stop, a deploy): the running upload is cancelled, cleaned up
+    and queued again at once, without waiting for the heartbeat; the next worker adds it."""
+    from bot.jobs.models import IngestRequest
+    from bot.store.database import Store
+
+    jobs = RedisJobs(workers.broker, heartbeat_s=2, sweep_s=1)
+    first = workers.start()
+    key = await jobs.submit(IngestRequest("big.txt", SERVER_A, 7), big_text(300))
+
+    async def embedding() -> bool:
+        job = await jobs.queue.job(key)
+        state = job.meta.get("progress") if job else None
+        return bool(state and state[0] == "embedding" and state[1] >= 64)
+
+    await wait_for(embedding, 60, "the worker to be embedding")
+    first.terminate()
+    assert first.wait(10) == 0
+    job = await jobs.queue.job(key)
+    assert job is not None and job.status == "queued" and job.error == "cancelled"
+    store = Store(f"sqlite+aiosqlite:///{workers.data_dir / 'sohbet.db'}")
+    assert await store.documents.list(SERVER_A) == []  # the cancelled attempt cleaned up
+    workers.start()
+    result = await asyncio.wait_for(jobs.wait(key, "big.txt"), 60)
+    rows = await store.documents.list(SERVER_A)
+    assert [(r.status, r.chunks) for r in rows] == [("ready", result.chunks)]
+    await store.close()
     await jobs.close()
