@@ -4,10 +4,15 @@ processes have) never both hold a turn, and turns go round-robin by server acros
 from __future__ import annotations
 
 import asyncio
+import itertools
+import subprocess
+import sys
+from pathlib import Path
 
 from redis import asyncio as aioredis
 
 from bot.jobs.fair_queue import RedisFairQueue
+from bot.jobs.reply import reply
 
 
 async def test_turns_are_shared_and_fair_across_processes(redis_url: str) -> None:
@@ -59,3 +64,71 @@ async def test_a_waiter_that_gives_up_leaves_the_line(redis_url: str) -> None:
     await second.drain()
     await second.redis.aclose()
     await redis.aclose()
+
+
+# One bot process's requests at the shared model: each holds its turn 0.3 s and records when.
+ASKER = """
+import asyncio, sys, time
+from redis import asyncio as aioredis
+from bot.jobs.fair_queue import RedisFairQueue
+
+async def main(url, server, names):
+    redis = aioredis.from_url(url)
+    queue = RedisFairQueue(redis, "shared-model")
+    await redis.incr("ready")
+    while not await redis.get("go"):
+        await asyncio.sleep(0.01)
+
+    async def ask(name):
+        await queue.acquire((server, name))
+        start = time.time()
+        await asyncio.sleep(0.3)
+        await redis.rpush("trace", f"{name} {start} {time.time()}")
+        queue.release()
+
+    tasks = []
+    for name in names.split(","):
+        tasks.append(asyncio.create_task(ask(name)))
+        await asyncio.sleep(0.05)  # asked in this order
+    await asyncio.gather(*tasks)
+    await queue.drain()
+    await redis.aclose()
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_askers(url: str, who: list[tuple[str, str]]) -> list[subprocess.Popen[bytes]]:
+    return [
+        subprocess.Popen([sys.executable, "-c", ASKER, url, server, names], cwd=ROOT)
+        for server, names in who
+    ]
+
+
+async def test_two_processes_take_turns_fairly(redis_url: str) -> None:
+    """Real processes: server A's member asks three times in one, server B's once in the
+    other. Never two answers at once, and B's one question doesn't wait behind A's three."""
+    redis = aioredis.from_url(redis_url)
+    askers = start_askers(redis_url, [("A", "a0,a1,a2"), ("B", "b0")])
+    try:
+        for _ in range(200):
+            if int(await reply(redis.get("ready")) or 0) == 2:
+                break
+            await asyncio.sleep(0.05)
+        await redis.set("go", 1)
+        for process in askers:
+            assert await asyncio.to_thread(process.wait, 30) == 0
+    finally:
+        for process in askers:
+            process.kill()
+    rows = [row.decode().split() for row in await reply(redis.lrange("trace", 0, -1))]
+    await redis.aclose()
+    turns = sorted((float(start), float(end), name) for name, start, end in rows)
+    for (_, end, _), (start, _, _) in itertools.pairwise(turns):
+        assert start >= end, f"two turns overlapped: {turns}"
+    order = [name for _, _, name in turns]
+    assert order.index("b0") <= 1, order  # first or second, not behind all of A's
+    assert [n for n in order if n != "b0"] == ["a0", "a1", "a2"]
