@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from bot.providers import AIProviders
     from bot.store.database import Store
 
-__all__ = ["InProcessJobs", "build_ingestor"]
+__all__ = ["InProcessJobs", "build_ingestor", "run_ingest"]
 
 
 async def build_ingestor(store: Store, ai: AIProviders, request: IngestRequest) -> Ingestor:
@@ -21,6 +21,29 @@ async def build_ingestor(store: Store, ai: AIProviders, request: IngestRequest) 
         await ai.embedder(),
         limits=request.limits,
         budget=request.budget,
+    )
+
+
+async def run_ingest(
+    store: Store,
+    ai: AIProviders,
+    request: IngestRequest,
+    data: bytes,
+    progress: Progress | None,
+    attempt_of: str | None = None,
+) -> IngestResult:
+    """One upload through the Ingestor: here, or on a worker (`attempt_of`: its job id)."""
+    ingestor = await build_ingestor(store, ai, request)
+    return await ingestor.ingest(
+        data,
+        request.filename,
+        server_id=request.server_id,
+        uploader_id=request.uploader_id,
+        channel_id=request.channel_id,
+        source_url=request.source_url,
+        content_type=request.content_type,
+        progress=progress,
+        attempt_of=attempt_of,
     )
 
 
@@ -36,17 +59,7 @@ class InProcessJobs:
     async def ingest(
         self, request: IngestRequest, data: bytes, progress: Progress | None = None
     ) -> IngestResult:
-        ingestor = await build_ingestor(self.store, self.ai, request)
-        return await ingestor.ingest(
-            data,
-            request.filename,
-            server_id=request.server_id,
-            uploader_id=request.uploader_id,
-            channel_id=request.channel_id,
-            source_url=request.source_url,
-            content_type=request.content_type,
-            progress=progress,
-        )
+        return await run_ingest(self.store, self.ai, request, data, progress)
 
     async def stats(self) -> QueueStats:
         return QueueStats(self.backend)

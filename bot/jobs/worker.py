@@ -22,7 +22,7 @@ from saq import Job, Worker
 from saq.types import Context
 
 from bot.core.errors import SohbetError
-from bot.jobs.inprocess import build_ingestor
+from bot.jobs.inprocess import run_ingest
 from bot.jobs.models import IngestRequest
 from bot.jobs.redis_queue import (
     INGEST,
@@ -141,19 +141,8 @@ async def _ingest(
     from bot.providers import AIProviders
 
     ai = app.services.get("ai", AIProviders)
-    ingestor = await build_ingestor(app.store, ai, upload)
     try:
-        result = await ingestor.ingest(
-            data,
-            upload.filename,
-            server_id=upload.server_id,
-            uploader_id=upload.uploader_id,
-            channel_id=upload.channel_id,
-            source_url=upload.source_url,
-            content_type=upload.content_type,
-            progress=tracker.report,
-            attempt_of=key,
-        )
+        result = await run_ingest(app.store, ai, upload, data, tracker.report, attempt_of=key)
     except SohbetError as exc:  # a refusal (too big, a duplicate, unreadable): not retried
         return {"refused": exc.user_message}
     return result_json(result)
