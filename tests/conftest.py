@@ -12,6 +12,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -66,6 +67,17 @@ def migrated_sqlite(template: Path, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, path)
     return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def fast_dir(tmp_path: Path) -> Iterator[Path]:
+    """tmpfs when available: the embedded vector store fsyncs each write, and on a busy disk
+    that alone made tests slow."""
+    if not os.access("/dev/shm", os.W_OK):
+        yield tmp_path
+        return
+    with tempfile.TemporaryDirectory(prefix="sohbet-test-", dir="/dev/shm") as folder:
+        yield Path(folder)
 
 
 @pytest.fixture

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
-import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,16 +169,6 @@ def config_on_disk(
     data = tmp_path / "data"
     migrated_sqlite(sqlite_template, data / "sohbet.db")
     return Config(data_dir=data, **settings)
-
-
-@pytest.fixture
-def fast_dir(tmp_path: Path) -> Iterator[Path]:
-    """tmpfs when available: the embedded store fsyncs each write."""
-    if not os.access("/dev/shm", os.W_OK):
-        yield tmp_path
-        return
-    with tempfile.TemporaryDirectory(prefix="sohbet-rag-", dir="/dev/shm") as folder:
-        yield Path(folder)
 
 
 @pytest.fixture

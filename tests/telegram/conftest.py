@@ -38,19 +38,6 @@ StartWorld = Callable[..., Awaitable[World]]
 
 
 @pytest.fixture
-def fast_dir(tmp_path: Path) -> AsyncIterator[Path]:  # type: ignore[misc]
-    """tmpfs when available: the embedded vector store fsyncs each write."""
-    import os
-    import tempfile
-
-    if not os.access("/dev/shm", os.W_OK):
-        yield tmp_path
-        return
-    with tempfile.TemporaryDirectory(prefix="sohbet-tg-", dir="/dev/shm") as folder:
-        yield Path(folder)
-
-
-@pytest.fixture
 async def start_world(
     fast_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path
 ) -> AsyncIterator[StartWorld]:

@@ -3,10 +3,8 @@ loopback, with Discord played by `FakeDiscord` on another loopback port."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,16 +55,6 @@ def fresh_discord() -> FakeDiscord:
     fake.add_user(FakeUser(ADMIN, "Ada", {GUILD_A: MANAGE, GUILD_B: 0, GUILD_C: MANAGE}))
     fake.add_user(FakeUser(MEMBER, "Mo", {GUILD_A: 0}))
     return fake
-
-
-@pytest.fixture
-def fast_dir(tmp_path: Path) -> Iterator[Path]:
-    """tmpfs when available: the embedded vector store fsyncs each write."""
-    if not os.access("/dev/shm", os.W_OK):
-        yield tmp_path
-        return
-    with tempfile.TemporaryDirectory(prefix="sohbet-web-", dir="/dev/shm") as folder:
-        yield Path(folder)
 
 
 @pytest.fixture

@@ -20,14 +20,13 @@ import discord
 
 from bot.core.events import ConversationKey, ConversationMode, Location
 from bot.core.router import Router
+from bot.platforms.conversation_mode import configured_mode
 from bot.platforms.discord.ratelimit import DISCORD_ERRORS
 from bot.platforms.discord.settings import DiscordSettings
 
 __all__ = ["ConversationResolver", "conversation_key", "is_bot_thread"]
 
 log = logging.getLogger(__name__)
-CHAT_PLUGIN = "chat"
-MODE_SETTING = "conversation_mode"
 
 
 def conversation_key(
@@ -57,22 +56,8 @@ class ConversationResolver:
         self.settings = settings
 
     async def mode(self, location: Location) -> ConversationMode:
-        """An admin's `conversation_mode` for the chat plugin (channel, then server) when set,
-        else the adapter's configured default."""
-        chat = self.router.registry.plugins.get(CHAT_PLUGIN)
-        if chat is None or MODE_SETTING not in type(chat).Settings.model_fields:
-            return self.settings.conversation_mode
-        snapshot = await self.router.services.settings.snapshot(location.server_id)
-        for channel in (location.effective_channel_id, location.channel_id, 0):
-            value = snapshot.overrides.get((channel, CHAT_PLUGIN), {}).get(MODE_SETTING)
-            if value is None:
-                continue
-            try:
-                return ConversationMode(str(getattr(value, "value", value)))
-            except ValueError:
-                log.warning("chat plugin has an unknown conversation_mode %r", value)
-                break
-        return self.settings.conversation_mode
+        """An admin's `conversation_mode` for the chat plugin here, else the adapter's."""
+        return await configured_mode(self.router, location, self.settings.conversation_mode)
 
     async def for_command(
         self, location: Location, user_id: int, interaction_id: int

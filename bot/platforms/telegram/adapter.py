@@ -51,6 +51,7 @@ from bot.core.events import (
 from bot.core.identity import Platform, core_id, native_id
 from bot.core.plugin import CommandSpec
 from bot.maintenance.shutdown import InFlight, ShuttingDown
+from bot.platforms.conversation_mode import configured_mode
 from bot.platforms.telegram.parser import (
     addressed_elsewhere,
     command_menu_name,
@@ -64,8 +65,6 @@ from bot.platforms.text import as_typed
 __all__ = ["TelegramAdapter", "command_menu"]
 
 log = logging.getLogger(__name__)
-CHAT_PLUGIN = "chat"
-MODE_SETTING = "conversation_mode"
 BROKEN = "Sorry, something went wrong on my side. The details are logged."
 WELCOME = (
     "Hi, I'm Sohbet. Write to me here, or mention me (or reply to me) in a group. "
@@ -446,18 +445,7 @@ class TelegramAdapter:
 
     async def mode(self, location: Location) -> ConversationMode:
         """The chat plugin's `conversation_mode` here (topic, chat), else the adapter's."""
-        chat = self.router.registry.plugins.get(CHAT_PLUGIN)
-        if chat is None or MODE_SETTING not in type(chat).Settings.model_fields:
-            return self.settings.conversation_mode
-        snapshot = await self.router.services.settings.snapshot(location.server_id)
-        for channel in (location.effective_channel_id, location.channel_id, 0):
-            value = snapshot.overrides.get((channel, CHAT_PLUGIN), {}).get(MODE_SETTING)
-            if value is None:
-                continue
-            with contextlib.suppress(ValueError):
-                return ConversationMode(str(getattr(value, "value", value)))
-            break
-        return self.settings.conversation_mode
+        return await configured_mode(self.router, location, self.settings.conversation_mode)
 
     async def _conversation(self, message: TgMessage, location: Location) -> ConversationKey:
         mode = await self.mode(location)
