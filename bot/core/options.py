@@ -14,7 +14,13 @@ from typing import Any, Literal, Union, get_args, get_origin
 from bot.core.errors import BadOption
 from bot.core.events import Attachment
 
-__all__ = ["OptionKind", "OptionSpec", "convert_option", "options_from_signature"]
+__all__ = [
+    "OptionKind",
+    "OptionSpec",
+    "convert_option",
+    "options_from_signature",
+    "unwrap_optional",
+]
 
 OptionKind = Literal["str", "int", "float", "bool", "attachment"]
 
@@ -61,7 +67,8 @@ class Option:
     name: str | None = None  # the user-facing name when it can't be a parameter (e.g. "from")
 
 
-def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    """`X | None` -> (X, True); anything else -> (it, False)."""
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
@@ -78,7 +85,7 @@ def _spec_for(name: str, annotation: Any, default: Any, doc: str) -> OptionSpec:
             base, *extras = get_args(annotation)
             meta = next((e for e in extras if isinstance(e, Option)), meta)
             annotation = base
-        annotation, was_optional = _unwrap_optional(annotation)
+        annotation, was_optional = unwrap_optional(annotation)
         optional = optional or was_optional
     choices: tuple[Any, ...] = ()
     enum: type[Enum] | None = None

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import enum
 import json
-import types
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
 from pydantic.fields import FieldInfo
 
+from bot.core.options import unwrap_optional
 from bot.core.plugin import PluginSettings
 
 __all__ = ["FormField", "display", "form_fields", "submitted_value"]
@@ -55,18 +55,8 @@ def display(value: Any) -> str:
     return str(value)
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """`X | None` -> (X, True)."""
-    origin = get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if len(args) == 1 and len(get_args(annotation)) == 2:
-            return args[0], True
-    return annotation, False
-
-
 def _field(name: str, info: FieldInfo, value: Any) -> FormField:
-    annotation, optional = _unwrap(info.annotation)
+    annotation, optional = unwrap_optional(info.annotation)
     field = FormField(
         name=name,
         label=name.replace("_", " ").capitalize(),
