@@ -316,7 +316,7 @@ class RagPlugin(Plugin):
         self, ctx: Context, question: str, sources: list[Source], *, quiet: bool
     ) -> bool:
         """The model can't write answers from documents: the closest passage, cited."""
-        passage = best_passage(question, sources)
+        passage = await asyncio.to_thread(best_passage, question, sources)  # sentence splitting
         if passage is None:
             if not quiet:
                 await ctx.reply(await not_found_message(question))
