@@ -8,7 +8,7 @@ documented function/class, as in the retrieval bench): a first question names an
 Topic switches are the control: the second question names another entry; searching it with the
 previous question must not lose it. Methods: the follow-up alone; the fallback (searched
 together with the question it follows); and /ask's query step with a chat model rewriting the
-follow-up to stand alone (plugins/rag/followup.py), for each model given: the fake echo model
+follow-up to stand alone (plugins/docs/followup.py), for each model given: the fake echo model
 (its rewrite is never accepted: the fallback path), the bundled model, and any GGUF passed with
 `--gguf`. Each model row also says how often its rewrite was accepted and how long it took.
 """
@@ -31,7 +31,7 @@ from bench.retrieval_quality import chunks_of, fetch, technical
 from bot.ai.embeddings import EmbeddingConfig, load_embedder
 from bot.vectors import ChunkRecord, SearchScope
 from bot.vectors.edge import EdgeVectorStore
-from plugins.rag.followup import Ask, retrieval_query, standalone_query
+from plugins.docs.followup import Ask, retrieval_query, standalone_query
 
 RESULTS = Path(__file__).parent / "results"
 FOLLOW_UPS = [

@@ -239,7 +239,7 @@ def _markdown(results: dict[str, Any]) -> str:
         "budget (30 s of CPU, 512 MB): wall seconds (including starting the process server "
         "once, about 0.5 s, on 2 shared cores) and the parsing process's peak resident set "
         "(when accepted). A file past its budget stops with one sentence and nothing stored "
-        "(tests/documents/test_hostile.py, tests/rag/test_upload_budget.py).",
+        "(tests/documents/test_hostile.py, tests/docs/test_upload_budget.py).",
         "",
         "Regenerate: see `python -m bench.hostile_uploads --help` and the module docstring.",
         "",

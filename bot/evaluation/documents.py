@@ -76,9 +76,9 @@ async def documents_task(
     from bot.vectors import SearchScope
     from bot.vectors.edge import EdgeVectorStore
     from bot.vectors.retriever import HybridRetriever
-    from plugins.rag import RagSettings
-    from plugins.rag.answer import build_messages, number_sources, used_citations
-    from plugins.rag.passage import best_passage
+    from plugins.docs import DocsSettings
+    from plugins.docs.answer import build_messages, number_sources, used_citations
+    from plugins.docs.passage import best_passage
 
     rows = disfl_qa()
     rng = random.Random(17)
@@ -89,7 +89,7 @@ async def documents_task(
     asked = paragraphs[:limit]
     distractors = paragraphs[limit : limit * (1 + DISTRACTORS_PER_QUESTION)]
     names = {p: f"wiki-{i:04d}.txt" for i, p in enumerate(asked + distractors)}
-    settings = RagSettings()
+    settings = DocsSettings()
     started = time.perf_counter()
     embedder = await load_embedder()
     with tempfile.TemporaryDirectory() as tmp:

@@ -134,8 +134,8 @@ async def test_the_bot_uses_the_server_it_is_configured_with(
     into a collection of that embedder (name and dimension), never the default one."""
     from bot.app import build_app
     from bot.providers import AIProviders
-    from plugins.rag import RagPlugin
-    from tests.rag.conftest import GARDEN_TEXT, SERVER_A, Member, config_on_disk
+    from plugins.docs import DocsPlugin
+    from tests.docs.conftest import GARDEN_TEXT, SERVER_A, Member, config_on_disk
 
     state, url = server
     state.dimension = 6
@@ -148,7 +148,7 @@ async def test_the_bot_uses_the_server_it_is_configured_with(
         embedding_model="openai:nomic-embed-text",
         embedding_base_url=url,
     )
-    app = await build_app(config, plugins=[RagPlugin()])
+    app = await build_app(config, plugins=[DocsPlugin()])
     try:
         ai = app.services.get("ai", AIProviders)
         embedder = await ai.embedder()

@@ -16,7 +16,7 @@ import pytest
 from redis import asyncio as aioredis
 
 from bot.jobs.reply import reply
-from tests.rag.conftest import start_world, world  # noqa: F401  (fixtures)
+from tests.docs.conftest import start_world, world  # noqa: F401  (fixtures)
 
 # A database of 8-15 picked by process id: two test runs on one machine rarely share one.
 REDIS_URL = os.environ.get("SOHBET_TEST_REDIS", f"redis://127.0.0.1:6379/{8 + os.getpid() % 8}")

@@ -11,9 +11,9 @@ from bot.app import build_app
 from bot.config import Config
 from bot.jobs.cooldowns import RedisCooldowns
 from plugins.admin import AdminPlugin
-from plugins.rag import RagPlugin
+from plugins.docs import DocsPlugin
 from tests.conftest import isolate_environment, migrated_sqlite
-from tests.rag.conftest import SERVER_A, Member, kettle_pdf
+from tests.docs.conftest import SERVER_A, Member, kettle_pdf
 
 NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -24,7 +24,7 @@ async def test_uploads_are_refused_and_cooldowns_fall_back(
     isolate_environment(monkeypatch, tmp_path)
     migrated_sqlite(sqlite_template, tmp_path / "data" / "sohbet.db")
     config = Config(data_dir=tmp_path / "data", broker_url=NOWHERE, model_provider="fake")
-    app = await build_app(config, plugins=[RagPlugin(), AdminPlugin()])
+    app = await build_app(config, plugins=[DocsPlugin(), AdminPlugin()])
     try:
         assert isinstance(app.router.cooldowns, RedisCooldowns)
         alice = Member(app, 100, "alice", SERVER_A, 11, admin=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.router import Cooldowns
 from bot.jobs import InProcessJobs, shared_cooldowns
-from tests.rag.conftest import SERVER_A, World, kettle_pdf
+from tests.docs.conftest import SERVER_A, World, kettle_pdf
 
 
 async def test_without_a_broker_uploads_run_in_this_process(world: World) -> None:

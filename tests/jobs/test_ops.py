@@ -16,8 +16,8 @@ from bot.jobs.models import IngestRequest
 from bot.jobs.redis_queue import RedisJobs
 from plugins.ai import AIPlugin
 from tests.conftest import isolate_environment, migrated_sqlite
+from tests.docs.conftest import SERVER_A, Member
 from tests.jobs.conftest import Workers
-from tests.rag.conftest import SERVER_A, Member
 
 
 async def test_status_and_metrics_show_the_queue(

@@ -22,10 +22,10 @@ from bot.jobs.redis_queue import DEAD_KEY, INGEST, JobFailed, RedisJobs, blob_ke
 from bot.jobs.reply import reply
 from bot.providers import AIProviders
 from plugins.admin import AdminPlugin
-from plugins.rag import RagPlugin
+from plugins.docs import DocsPlugin
 from tests.conftest import isolate_environment, migrated_sqlite
+from tests.docs.conftest import SERVER_A, Member
 from tests.jobs.conftest import SOHBET, Workers, process_env
-from tests.rag.conftest import SERVER_A, Member
 
 PARAGRAPH = (
     "Paragraph {i}: the Zephyr kettle's warranty covers {i} months of boiling water, "
@@ -49,7 +49,7 @@ async def bot_app(workers: Workers, monkeypatch: pytest.MonkeyPatch, template: P
         job_heartbeat_s=2,
         job_sweep_s=1,
     )
-    return await build_app(config, plugins=[RagPlugin(), AdminPlugin()])
+    return await build_app(config, plugins=[DocsPlugin(), AdminPlugin()])
 
 
 async def wait_for(condition: object, seconds: float, what: str) -> None:

@@ -31,8 +31,8 @@ from bot.maintenance import Operations
 from bot.observability import Metrics
 from bot.store.database import HUNG_BACKOFF_S, Store
 from plugins.chat import ChatPlugin
+from plugins.docs import DocsPlugin
 from plugins.help import HelpPlugin
-from plugins.rag import RagPlugin
 from tests.chat.helpers import Talk, echo_config
 from tests.conftest import POSTGRES_ADMIN_URL, _admin, skip_without_postgres
 from tests.ops.outage import LockHolder, TcpProxy, free_port
@@ -356,7 +356,7 @@ async def test_a_database_renamed_away_mid_run_is_reported_then_recovered(
 
 async def rag_app(config: Config) -> App:
     return await build_app(
-        echo_config(config), plugins=[HelpPlugin(), ChatPlugin(), RagPlugin()], migrate=False
+        echo_config(config), plugins=[HelpPlugin(), ChatPlugin(), DocsPlugin()], migrate=False
     )
 
 

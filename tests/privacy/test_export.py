@@ -15,8 +15,8 @@ from bot.core.events import Attachment, Author, Location, Message
 from bot.core.router import Cooldowns
 from plugins.ai import AIPlugin
 from plugins.chat import ChatPlugin
+from plugins.docs import DocsPlugin
 from plugins.privacy import PrivacyPlugin
-from plugins.rag import RagPlugin
 from tests.chat.helpers import PlatformResponder, Talk, echo_config
 
 SERVER, OTHER = 100, 200
@@ -27,7 +27,7 @@ NOTES = "\n\n".join(f"Section {i}. The lighthouse keeper logs the weather." * 4 
 @pytest.fixture
 async def app(make_app: Any, config: Config) -> App:
     app: App = await make_app(
-        AIPlugin(), ChatPlugin(), RagPlugin(), PrivacyPlugin(), config=echo_config(config)
+        AIPlugin(), ChatPlugin(), DocsPlugin(), PrivacyPlugin(), config=echo_config(config)
     )
     return app
 

@@ -9,9 +9,9 @@ import pytest
 from bot.app import build_app
 from plugins.admin import AdminPlugin
 from plugins.chat import ChatPlugin
+from plugins.docs import DocsPlugin
 from plugins.privacy import PrivacyPlugin
-from plugins.rag import RagPlugin
-from tests.rag.conftest import GARDEN_TEXT, Member, config_on_disk
+from tests.docs.conftest import GARDEN_TEXT, Member, config_on_disk
 
 MARKER = "Zq7Marker-Kumquat"  # appears nowhere else
 SERVER, CHANNEL, ADMIN_ID = 7001, 71, 4242
@@ -28,7 +28,7 @@ async def test_forget_leaves_no_trace_of_the_members_text_on_disk(
         tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name="echo"
     )
     data = config.data_dir
-    plugins = [RagPlugin(), AdminPlugin(), PrivacyPlugin(), ChatPlugin()]
+    plugins = [DocsPlugin(), AdminPlugin(), PrivacyPlugin(), ChatPlugin()]
     app = await build_app(config, plugins=plugins)
     try:
         me = Member(app, ADMIN_ID, "mod", SERVER, CHANNEL, True)

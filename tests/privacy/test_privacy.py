@@ -18,8 +18,8 @@ from bot.providers import AIProviders
 from bot.store.models import AuditEntry, Conversation, ConversationMessage, UsageDaily
 from plugins.ai import AIPlugin
 from plugins.chat import ChatPlugin
+from plugins.docs import DocsPlugin
 from plugins.privacy import PrivacyPlugin
-from plugins.rag import RagPlugin
 from tests.chat.helpers import Talk, echo_config
 
 A, B = 100, 200  # two servers
@@ -87,7 +87,7 @@ class World:
 @pytest.fixture
 async def world(make_app: Any, config: Config) -> World:
     privacy = PrivacyPlugin()
-    app = await make_app(AIPlugin(), ChatPlugin(), RagPlugin(), privacy, config=echo_config(config))
+    app = await make_app(AIPlugin(), ChatPlugin(), DocsPlugin(), privacy, config=echo_config(config))
     world = World(app, privacy)
     for user in (ALICE, BOB):
         for server in (A, B):
@@ -251,7 +251,7 @@ async def test_forget_works_while_the_vector_store_is_down_for_non_uploaders(
     # A Qdrant server on a port where nothing listens: members who never uploaded a
     # document can still delete their conversations.
     down = echo_config(config).model_copy(update={"qdrant_url": "http://127.0.0.1:9"})
-    app = await make_app(AIPlugin(), ChatPlugin(), RagPlugin(), PrivacyPlugin(), config=down)
+    app = await make_app(AIPlugin(), ChatPlugin(), DocsPlugin(), PrivacyPlugin(), config=down)
     world = World(app, PrivacyPlugin())
     await world.talk(BOB, A).say("hello")
     answer = await world.talk(BOB, A).command("privacy forget", confirm=True)

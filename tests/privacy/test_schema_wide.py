@@ -23,18 +23,18 @@ from bot.providers import AIProviders
 from plugins.admin import AdminPlugin
 from plugins.ai import AIPlugin
 from plugins.chat import ChatPlugin
+from plugins.docs import DocsPlugin
 from plugins.help import HelpPlugin
 from plugins.privacy import AUDIT_EXCEPTION, PrivacyPlugin, export_everything
-from plugins.rag import RagPlugin
 from plugins.summarize import SummarizePlugin
 from tests.conftest import isolate_environment
+from tests.docs.conftest import GARDEN_TEXT, Member
 from tests.privacy.schema_walk import (
     files_holding,
     is_kept_audit_record,
     table_traces,
     vector_traces,
 )
-from tests.rag.conftest import GARDEN_TEXT, Member
 
 SERVER, OTHER_SERVER, CHANNEL = 7001, 7002, 71
 MEMBER = 7_340_519_927  # an id that appears nowhere else
@@ -57,7 +57,7 @@ async def app(
     plugins = [
         AIPlugin(),
         ChatPlugin(),
-        RagPlugin(),
+        DocsPlugin(),
         PrivacyPlugin(),
         AdminPlugin(),
         SummarizePlugin(),

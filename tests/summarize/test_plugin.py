@@ -22,8 +22,8 @@ from bot.providers import AIProviders
 from bot.vectors import SearchHit
 from plugins.admin import AdminPlugin
 from plugins.ai import AIPlugin
+from plugins.docs import DocsPlugin
 from plugins.privacy import PrivacyPlugin
-from plugins.rag import RagPlugin
 from plugins.summarize import SummarizePlugin
 from plugins.summarize.since import parse_since
 from plugins.summarize.sources import document_text, join_chunks
@@ -69,7 +69,7 @@ def summary_of(out: str) -> tuple[str, str, str]:
 
 @pytest.fixture
 async def console(make_app: Any) -> Console:
-    app: App = await make_app(SummarizePlugin(), AdminPlugin(), RagPlugin())
+    app: App = await make_app(SummarizePlugin(), AdminPlugin(), DocsPlugin())
     return Console(app)
 
 
@@ -428,6 +428,6 @@ async def test_chat_engine_errors_at_run_time_fall_back(make_app: Any, config: C
 
 
 async def test_privacy_lists_nothing_stored_by_summaries(make_app: Any) -> None:
-    app: App = await make_app(SummarizePlugin(), RagPlugin(), PrivacyPlugin())
+    app: App = await make_app(SummarizePlugin(), DocsPlugin(), PrivacyPlugin())
     out = await Console(app).say("/privacy info")
     assert "• docs: Documents you upload" in out and "summarize" not in out

@@ -8,9 +8,9 @@ from pathlib import Path
 from bot.core.identity import core_id
 from plugins.admin import AdminPlugin
 from plugins.chat import ChatPlugin
+from plugins.docs import DocsPlugin
 from plugins.privacy import PrivacyPlugin
-from plugins.rag import RagPlugin
-from tests.rag.conftest import ANSWER, Member, kettle_pdf
+from tests.docs.conftest import ANSWER, Member, kettle_pdf
 from tests.telegram.conftest import ALICE, BOB, GROUP_ID, StartWorld
 from tests.telegram.fakeapi import private_chat, supergroup
 
@@ -19,7 +19,7 @@ DISCORD_GUILD = 1234567890  # the digits of the Telegram group's id, as a Discor
 
 
 async def test_upload_then_ask_with_a_citation(start_world: StartWorld, tmp_path: Path) -> None:
-    world = await start_world(RagPlugin(), AdminPlugin(), PrivacyPlugin(), model=ANSWER)
+    world = await start_world(DocsPlugin(), AdminPlugin(), PrivacyPlugin(), model=ANSWER)
     api = world.api
     group = supergroup(GROUP_ID)
 
@@ -69,7 +69,7 @@ async def test_upload_then_ask_with_a_citation(start_world: StartWorld, tmp_path
 
 
 async def test_reply_with_docs_add_and_the_download_limit(start_world: StartWorld) -> None:
-    world = await start_world(RagPlugin(), model=ANSWER)
+    world = await start_world(DocsPlugin(), model=ANSWER)
     api = world.api
     group = supergroup(GROUP_ID)
     posted = api.send(group, BOB, "", document=("kettle-manual.pdf", kettle_pdf()))

@@ -21,9 +21,9 @@ from bot.web.base import DASHBOARD, Dashboard
 from plugins.admin import AdminPlugin
 from plugins.ai import AIPlugin
 from plugins.chat import ChatPlugin
+from plugins.docs import DocsPlugin
 from plugins.help import HelpPlugin
 from plugins.privacy import PrivacyPlugin
-from plugins.rag import RagPlugin
 from tests.conftest import isolate_environment, migrated_sqlite
 from tests.web.fake_discord import (
     BOT_TOKEN,
@@ -76,7 +76,7 @@ async def core(
             AIPlugin(),
             ChatPlugin(),
             PrivacyPlugin(),
-            RagPlugin(),
+            DocsPlugin(),
         ],
     )
     yield app

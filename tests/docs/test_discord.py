@@ -13,10 +13,10 @@ from simcord import Env
 from bot.app import build_app
 from bot.config import Config
 from bot.platforms.discord import DiscordSettings, SohbetClient
-from plugins.rag import RagPlugin
-from plugins.rag.answer import NOT_FOUND
+from plugins.docs import DocsPlugin
+from plugins.docs.answer import NOT_FOUND
 from tests.conftest import isolate_environment, migrated_sqlite
-from tests.rag.conftest import ANSWER, kettle_pdf
+from tests.docs.conftest import ANSWER, kettle_pdf
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ async def env(
     isolate_environment(monkeypatch, tmp_path)
     migrated_sqlite(sqlite_template, fast_dir / "sohbet.db")
     config = Config(data_dir=fast_dir, model_provider="fake", model_name=ANSWER)
-    app = await build_app(config, plugins=[RagPlugin()])
+    app = await build_app(config, plugins=[DocsPlugin()])
     client = SohbetClient(app, DiscordSettings(stream_edit_interval=1.0))
     env = Env(client, settle_timeout=30.0)
     await env.start()

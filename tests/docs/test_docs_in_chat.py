@@ -9,8 +9,8 @@ import pytest
 from bot.app import build_app
 from plugins.admin import AdminPlugin
 from plugins.chat import ChatPlugin
-from plugins.rag import RagPlugin
-from tests.rag.conftest import SERVER_A, Member, config_on_disk, kettle_pdf
+from plugins.docs import DocsPlugin
+from tests.docs.conftest import SERVER_A, Member, config_on_disk, kettle_pdf
 
 
 async def test_mentions_answer_from_documents_when_the_setting_is_on(
@@ -19,7 +19,7 @@ async def test_mentions_answer_from_documents_when_the_setting_is_on(
     config = config_on_disk(
         tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name="echo"
     )
-    app = await build_app(config, plugins=[RagPlugin(), AdminPlugin(), ChatPlugin()])
+    app = await build_app(config, plugins=[DocsPlugin(), AdminPlugin(), ChatPlugin()])
     try:
         mod = Member(app, 1, "mod", SERVER_A, 11, True)
         manual = tmp_path / "kettle-manual.pdf"

@@ -12,7 +12,7 @@ import pytest
 from bot.knowledge import Ingestor
 from bot.store.models import Document
 from bot.vectors import ChunkRecord, VectorStoreUnavailable
-from tests.rag.conftest import SERVER_A, World, kettle_pdf
+from tests.docs.conftest import SERVER_A, World, kettle_pdf
 
 TOPICS = ["kettle", "garden", "bicycle", "library", "museum", "bakery", "harbour", "orchard"]
 

@@ -27,8 +27,8 @@ from bot.platforms.console.parser import file_attachment
 from bot.providers import AIProviders
 from bot.vectors import VectorStore
 from plugins.admin import AdminPlugin
+from plugins.docs import DocsPlugin
 from plugins.privacy import PrivacyPlugin
-from plugins.rag import RagPlugin
 from tests.conftest import isolate_environment, migrated_sqlite
 from tests.documents.builders import make_pdf
 
@@ -183,7 +183,7 @@ async def start_world(
         data_dir = fast_dir / f"data{len(apps)}"
         migrated_sqlite(sqlite_template, data_dir / "sohbet.db")
         config = Config(data_dir=data_dir, model_provider="fake", model_name=reply, **settings)
-        app = await build_app(config, plugins=[RagPlugin(), AdminPlugin(), PrivacyPlugin()])
+        app = await build_app(config, plugins=[DocsPlugin(), AdminPlugin(), PrivacyPlugin()])
         apps.append(app)
         files = tmp_path / f"files{len(apps)}"
         files.mkdir()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.nlp.sentences import split_sentences
 from bot.nlp.words import STOPWORDS, words
-from plugins.rag.answer import Source
+from plugins.docs.answer import Source
 
 __all__ = ["Passage", "best_passage"]
 

@@ -12,9 +12,9 @@ from bot.app import build_app
 from bot.knowledge.reconcile import reconcile
 from bot.providers import AIProviders
 from plugins.admin import AdminPlugin
+from plugins.docs import DocsPlugin
 from plugins.privacy import PrivacyPlugin
-from plugins.rag import RagPlugin
-from tests.rag.conftest import SERVER_A, Member, config_on_disk, kettle_pdf
+from tests.docs.conftest import SERVER_A, Member, config_on_disk, kettle_pdf
 
 WARRANTY = "How long is the warranty?"
 
@@ -29,7 +29,7 @@ async def test_a_damaged_store_is_explained_found_by_doctor_and_reset(
         tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name="Two years [1]."
     )
     data = config.data_dir
-    plugins = [RagPlugin(), AdminPlugin(), PrivacyPlugin()]
+    plugins = [DocsPlugin(), AdminPlugin(), PrivacyPlugin()]
     manual = tmp_path / "kettle-manual.pdf"
     manual.write_bytes(kettle_pdf())
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.docs.conftest import SERVER_A, StartWorld
 from tests.documents.hostile import pdf_file
-from tests.rag.conftest import SERVER_A, StartWorld
 
 SLOW_PDF = pdf_file(["BT /F1 10 Tf 40 760 Td " + "(w) Tj " * 300_000 + "ET"])  # ~3 s of CPU
 

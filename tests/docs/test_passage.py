@@ -7,9 +7,9 @@ import json
 
 from bot.ai.models import ModelConfig
 from bot.ai.readiness import eval_file
-from plugins.rag.answer import Source
-from plugins.rag.passage import best_passage
-from tests.rag.conftest import GARDEN_TEXT, StartWorld
+from plugins.docs.answer import Source
+from plugins.docs.passage import best_passage
+from tests.docs.conftest import GARDEN_TEXT, StartWorld
 
 
 def source(number: int, text: str) -> Source:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core.events import CommandCall
 from bot.store.models import Document
-from plugins.rag.answer import NOT_FOUND
-from tests.rag.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf
+from plugins.docs.answer import NOT_FOUND
+from tests.docs.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf
 
 
 async def _two_documents(world: World) -> tuple[Document, Document]:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.knowledge import DuplicateDocument, Ingestor
+from tests.docs.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf, posted
 from tests.documents.builders import make_pdf
-from tests.rag.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf, posted
 
 
 def png() -> bytes:

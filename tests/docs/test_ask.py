@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.core.events import CommandCall
-from plugins.rag.answer import NOT_FOUND
+from plugins.docs.answer import NOT_FOUND
 from tests.core.helpers import RecordingResponder
-from tests.rag.conftest import (
+from tests.docs.conftest import (
     ANSWER,
     GARDEN_TEXT,
     SERVER_A,

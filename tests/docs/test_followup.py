@@ -7,15 +7,15 @@ from collections.abc import AsyncIterator
 
 from langchain_core.messages import BaseMessage
 
-from plugins.rag.answer import NOT_FOUND
-from plugins.rag.followup import (
+from plugins.docs.answer import NOT_FOUND
+from plugins.docs.followup import (
     FollowUps,
     accept_rewrite,
     is_follow_up,
     retrieval_query,
     standalone_query,
 )
-from tests.rag.conftest import GARDEN_TEXT, World, kettle_pdf
+from tests.docs.conftest import GARDEN_TEXT, World, kettle_pdf
 
 FOLLOW_UP = "and how long does it last?"
 

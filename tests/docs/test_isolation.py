@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from plugins.rag.answer import NOT_FOUND
-from tests.rag.conftest import (
+from plugins.docs.answer import NOT_FOUND
+from tests.docs.conftest import (
     GARDEN_TEXT,
     GENERAL,
     RANDOM,

@@ -10,13 +10,13 @@ import pytest
 from bot import commands
 from bot.app import build_app
 from bot.providers import AIProviders
-from plugins.rag import RagPlugin
+from plugins.docs import DocsPlugin
 from tests.ai.test_embeddings_remote import _Server
-from tests.rag.conftest import GARDEN_TEXT, SERVER_A, Member, config_on_disk
+from tests.docs.conftest import GARDEN_TEXT, SERVER_A, Member, config_on_disk
 
 
 async def serving(config: Any) -> tuple[str, int]:
-    app = await build_app(config, plugins=[RagPlugin()])
+    app = await build_app(config, plugins=[DocsPlugin()])
     try:
         ai = app.services.get("ai", AIProviders)
         embedder = await ai.embedder()
@@ -37,7 +37,7 @@ async def test_reindex_switches_only_when_complete(
     old = config_on_disk(
         tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name="Seven [1]."
     )
-    app = await build_app(old, plugins=[RagPlugin()])
+    app = await build_app(old, plugins=[DocsPlugin()])
     try:
         notes = tmp_path / "garden.txt"
         notes.write_text(GARDEN_TEXT)

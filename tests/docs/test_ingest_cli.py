@@ -18,9 +18,9 @@ from bot.config import Config
 from bot.core.events import Location
 from bot.platforms.console import ConsoleAdapter
 from bot.providers import AIProviders
-from plugins.rag import RagPlugin
+from plugins.docs import DocsPlugin
 from tests.conftest import isolate_environment
-from tests.rag.conftest import GARDEN_TEXT, kettle_pdf
+from tests.docs.conftest import GARDEN_TEXT, kettle_pdf
 
 SERVER = 4242
 
@@ -82,7 +82,7 @@ async def test_ingest_command_adds_files_and_folders(
         model_name="Gardens open at seven [1].",
         plugins=["docs"],
     )
-    app = await build_app(config, plugins=[RagPlugin()])
+    app = await build_app(config, plugins=[DocsPlugin()])
     try:
         rows = await app.store.documents.list(SERVER)
         assert sorted((d.name, d.status, d.uploader_id) for d in rows) == [
@@ -132,7 +132,7 @@ async def test_a_folder_names_documents_by_relative_path_and_reports_what_it_ski
     assert f"✗ {docs / 'up'}: skipped: a link to a folder (not followed)" in out
     if os.geteuid() == 0:
         assert f"✗ {docs / 'zero'}: skipped: a device, not a file" in out
-    app = await build_app(config, plugins=[RagPlugin()])
+    app = await build_app(config, plugins=[DocsPlugin()])
     try:
         names = sorted(d.name for d in await app.store.documents.list(SERVER))
         assert names == ["howto/index.txt", "library/index.txt"]

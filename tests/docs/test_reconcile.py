@@ -17,10 +17,10 @@ from bot.config import Config
 from bot.knowledge import Ingestor
 from bot.knowledge.reconcile import reconcile
 from bot.vectors import ChunkRecord, SearchScope
-from plugins.rag import RagPlugin
+from plugins.docs import DocsPlugin
 from tests.conftest import isolate_environment
-from tests.rag.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf
-from tests.rag.test_ingest_cli import _environment, _sohbet
+from tests.docs.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf
+from tests.docs.test_ingest_cli import _environment, _sohbet
 
 GARDEN = "When does the community garden open?"
 
@@ -151,7 +151,7 @@ async def test_a_killed_ingest_leaves_nothing_served_and_the_file_can_be_sent_ag
         model_name="Routers restart [1].",
         plugins=["docs"],
     )
-    app = await build_app(config, plugins=[RagPlugin()])
+    app = await build_app(config, plugins=[DocsPlugin()])
     try:
         from bot.providers import AIProviders
 

@@ -27,7 +27,7 @@ from bot.jobs import IngestRequest, InProcessJobs
 from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
-from plugins.rag.answer import (
+from plugins.docs.answer import (
     Source,
     build_messages,
     format_sources,
@@ -36,13 +36,13 @@ from plugins.rag.answer import (
     number_sources,
     used_citations,
 )
-from plugins.rag.followup import FollowUps, standalone_query
-from plugins.rag.passage import best_passage
+from plugins.docs.followup import FollowUps, standalone_query
+from plugins.docs.passage import best_passage
 
-__all__ = ["RagPlugin"]
+__all__ = ["DocsPlugin"]
 
 
-class RagSettings(PluginSettings):
+class DocsSettings(PluginSettings):
     top_k: int = Field(5, ge=1, le=20, description="How many chunks to read per question")
     min_score: float = Field(
         0.25, ge=-1, le=1, description="Below this similarity, say the documents don't know"
@@ -84,7 +84,7 @@ class RagSettings(PluginSettings):
     )
 
 
-def upload_budget(ctx: Context, settings: RagSettings) -> UploadBudget:
+def upload_budget(ctx: Context, settings: DocsSettings) -> UploadBudget:
     """The server's budget per upload, within the operator's ceiling."""
     config = ctx.services.config
     ceiling = UploadBudget(config.upload_max_cpu_s, config.upload_max_memory_mb)
@@ -114,14 +114,14 @@ class _ProgressMessage:
             self.last = now
 
 
-class RagPlugin(Plugin):
+class DocsPlugin(Plugin):
     name = "docs"
     description = "Answers from documents uploaded to this server, with sources"
     stored_data = (
         "Documents you upload (their text, split into chunks and vectors) and who uploaded them."
     )
     uses_model = True  # /ask streams a model answer: the server's token budgets apply
-    Settings = RagSettings
+    Settings = DocsSettings
 
     def __init__(self) -> None:
         super().__init__()
@@ -132,7 +132,7 @@ class RagPlugin(Plugin):
 
     async def _ingestor(self, ctx: Context) -> Ingestor:
         ai = self._ai(ctx)
-        settings: RagSettings = ctx.settings
+        settings: DocsSettings = ctx.settings
         limits = DocumentLimits(
             max_bytes=int(settings.max_file_mb * 1_000_000), max_pages=settings.max_pages
         )
@@ -177,7 +177,7 @@ class RagPlugin(Plugin):
     ) -> None:
         if ctx.location.is_dm:
             raise SohbetError("Documents belong to a server: upload them in a server channel.")
-        settings: RagSettings = ctx.settings
+        settings: DocsSettings = ctx.settings
         await ctx.defer()
         data = await file.read(max_bytes=int(settings.max_file_mb * 1_000_000))
         status = _ProgressMessage(ctx)
@@ -236,7 +236,7 @@ class RagPlugin(Plugin):
             raise SohbetError("Ask in a server channel: documents belong to a server.")
         if not question.strip():
             raise SohbetError("Write a question for me to look up in this server's documents.")
-        settings: RagSettings = ctx.settings
+        settings: DocsSettings = ctx.settings
         await ctx.defer()
         await self._answer(ctx, question, settings, this_channel=this_channel)
 
@@ -247,10 +247,10 @@ class RagPlugin(Plugin):
         if ctx.location.is_dm or not text.strip():
             return False
         services = ctx.services
-        if not await services.settings.is_enabled(ctx.server_id, RagPlugin):
+        if not await services.settings.is_enabled(ctx.server_id, DocsPlugin):
             return False
-        settings: RagSettings = await services.settings.resolve(
-            RagPlugin, ctx.server_id, ctx.location.effective_channel_id
+        settings: DocsSettings = await services.settings.resolve(
+            DocsPlugin, ctx.server_id, ctx.location.effective_channel_id
         )
         if not settings.answer_in_chat:
             return False
@@ -260,7 +260,7 @@ class RagPlugin(Plugin):
         self,
         ctx: Context,
         question: str,
-        settings: RagSettings,
+        settings: DocsSettings,
         *,
         this_channel: bool = False,
         quiet: bool = False,
