@@ -21,7 +21,7 @@ from bot.web.security import RateLimiter, Session, SessionStore, Signer
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.store.dashboard import DashboardQueries
+    from bot.store.activity import ActivityQueries
     from bot.web.uploads import UploadJobs
 
 __all__ = [
@@ -56,7 +56,7 @@ class Dashboard:
     settings: WebSettings
     access: Access
     api: DiscordAPI | None
-    queries: DashboardQueries
+    queries: ActivityQueries
     jobs: UploadJobs
     sessions: SessionStore
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)

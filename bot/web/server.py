@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.core.errors import SohbetError
-from bot.store.dashboard import DashboardQueries
+from bot.store.activity import ActivityQueries
 from bot.web.access import Access, BotView, LocalBotView, RestBotView
 from bot.web.base import DASHBOARD, HERE, Dashboard, headers_middleware, session_middleware
 from bot.web.config import WebSettings
@@ -59,7 +59,7 @@ def create_dashboard(
         settings=settings,
         access=Access(api, view, settings.permission_cache_s),
         api=api,
-        queries=DashboardQueries(core.store),
+        queries=ActivityQueries(core.store),
         jobs=UploadJobs(core.router),
         sessions=SessionStore(settings.session_hours * 3600),
         local_mode=local,

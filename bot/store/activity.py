@@ -1,4 +1,5 @@
-"""Read-only queries for the web dashboard: usage series, audit filters, a member's own data."""
+"""Read-only activity queries: token use over time, top members, audit entries, what is stored
+about a member. The dashboard and reports read these; nothing here writes."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from bot.store.models import (
 if TYPE_CHECKING:
     from bot.store.database import Store
 
-__all__ = ["DashboardQueries", "MemberUsage"]
+__all__ = ["ActivityQueries", "MemberUsage"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class MemberUsage:
     tokens: int
 
 
-class DashboardQueries:
+class ActivityQueries:
     def __init__(self, store: Store) -> None:
         self.store = store
 
