@@ -9,7 +9,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.config import Config, load_config
+from pydantic import ValidationError
+
+from bot.config import Config, config_error_text, load_config
 from bot.core.errors import SohbetError
 
 __all__ = ["main"]
@@ -77,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         config = load_config()
+    except ValidationError as exc:  # its own text would repeat the values (a URL's password)
+        print(f"Configuration error:\n{config_error_text(exc)}", file=sys.stderr)
+        return 2
     except Exception as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2

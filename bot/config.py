@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -15,7 +15,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["Config", "load_config"]
+__all__ = ["Config", "config_error_text", "load_config"]
 
 
 class Config(BaseSettings):
@@ -69,6 +69,15 @@ class Config(BaseSettings):
     # Secrets: only from the environment, never from sohbet.toml, never logged.
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker(cls, value: str | None) -> str | None:
+        """Parsed once here, as the jobs will parse it: a misread URL stops the start with a
+        sentence that names no part of the password."""
+        if value:
+            check_redis_url(value)
+        return value
 
     @field_validator("plugins", mode="before")
     @classmethod
@@ -145,6 +154,59 @@ def mask_url(url: str) -> str:
     userinfo, _, after = rest.rpartition("@")
     user = userinfo.split(":", 1)[0]
     return f"{scheme}://{user}:***@{after}"
+
+
+# What the operator must write instead of each character that ends a URL's password early.
+PERCENT_ENCODE_HINT = (
+    "percent-encode the password: `/` as `%2F`, `@` as `%40`, `:` as `%3A`, `#` as `%23`, "
+    "`?` as `%3F`, `%` as `%25` (Python: urllib.parse.quote(password, safe=''))"
+)
+
+
+# Why a URL's password was misread, and how to write it (for any URL setting).
+PASSWORD_MISREAD = (
+    "its password holds a character that ends it early, so part of it would be taken for "
+    f"the host or port. Please {PERCENT_ENCODE_HINT}"
+)
+
+
+def password_misread(url: str, parsed_password: str | None) -> bool:
+    """True when a parser's password isn't the one written between `user:` and the last `@`."""
+    from urllib.parse import unquote
+
+    written = url_password(url)
+    return written is not None and unquote(written) != (parsed_password or "")
+
+
+def check_redis_url(url: str) -> None:
+    """Raise ValueError, naming no part of the password, unless redis-py reads `url` whole."""
+    from redis.connection import parse_url
+
+    try:
+        parsed = parse_url(url)
+    except ValueError:  # its reason may quote a piece of the password ("Port ... as 'se'")
+        parsed = None
+    written = url_password(url) or ""
+    if (parsed is None and any(c in written for c in "/?#@[]")) or (
+        parsed is not None and password_misread(url, parsed.get("password"))
+    ):
+        raise ValueError(f"`{mask_url(url)}` can't be read: {PASSWORD_MISREAD}.") from None
+    if parsed is None:
+        raise ValueError(
+            f"`{mask_url(url)}` is not a Redis URL. Write it as "
+            "redis://[:password@]host[:port][/database], e.g. redis://localhost:6379/0."
+        ) from None
+
+
+def config_error_text(error: ValidationError) -> str:
+    """pydantic's errors without the values given (a URL's password, a token)."""
+    lines = []
+    for err in error.errors():
+        name = "_".join(str(part) for part in err["loc"])
+        where = name if name.isupper() else f"SOHBET_{name.upper()}"  # DISCORD_TOKEN as is
+        message = str(err["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if name else message)
+    return "\n".join(lines)
 
 
 def load_config(**overrides: Any) -> Config:

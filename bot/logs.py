@@ -148,7 +148,7 @@ def _secrets_from_environment() -> list[str]:
 
     values = [os.environ.get(name, "") for name in SECRET_ENV_VARS]
     # The database password, wherever it shows up (a driver's error quoting it, say).
-    for name in ("SOHBET_DATABASE_URL", "SOHBET_QDRANT_URL"):
+    for name in ("SOHBET_DATABASE_URL", "SOHBET_QDRANT_URL", "SOHBET_BROKER_URL"):
         password = url_password(os.environ.get(name, ""))
         if password:
             values.append(password)

@@ -13,11 +13,12 @@ from langchain_core.messages import BaseMessage
 
 from bot.ai.base import Embedder
 from bot.ai.errors import ModelTimeoutError
-from bot.ai.model_policy import check_loadable, check_task_model
+from bot.ai.model_policy import check_loadable, check_model_name, check_task_model
 from bot.ai.models import ModelConfig, Provider, local_runtime
 from bot.ai.runner import ChatRunner, Completion, MessagesLike
 from bot.config import Config
 from bot.core.errors import SohbetError
+from bot.core.settings import quoted
 from bot.vectors import VectorStore, open_vector_store
 
 if TYPE_CHECKING:
@@ -87,13 +88,14 @@ class ModelChoice:
         prefix, _, rest = model.partition(":")
         if rest.strip() and prefix in _PROVIDERS:  # "openai:gpt-4o-mini" names its provider
             provider, model = prefix, rest.strip()
+        check_model_name(model)
         if not provider:  # the operator's provider; "auto" picks the runtime for this model
             provider = self.concrete(self.config.model_provider, model)
         if (provider, model) != (base.provider, base.model):
             allowed = self.allowed()
             if (provider, model) not in allowed:
                 listing = ", ".join(f"`{self._label(p, m)}`" for p, m in allowed)
-                what = f"`{self._label(provider, model)}`"
+                what = quoted(self._label(provider, model), 120)
                 raise SohbetError(
                     f"The model {what} isn't allowed here. Allowed besides the default: "
                     f"{listing or 'none (the operator allows no others)'}."

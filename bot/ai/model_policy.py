@@ -12,8 +12,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.errors import SohbetError
+from bot.core.settings import quoted
 
-__all__ = ["DisallowedModel", "check_loadable", "check_task_model", "is_hub_id"]
+__all__ = [
+    "DisallowedModel",
+    "check_loadable",
+    "check_model_name",
+    "check_task_model",
+    "is_hub_id",
+]
+
+# Hub ids have at most 96 characters; a longer value is a paste gone wrong, and would reach the
+# file system (a stat of a 100 KB name fails) and every refusal that names it.
+MAX_MODEL_NAME = 300  # as the task model settings (max_length=300)
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -22,8 +33,19 @@ class DisallowedModel(SohbetError):
     """The configured task model is empty or not allowed on this bot."""
 
 
+def check_model_name(model: str) -> None:
+    """Refuse a model name too long to be one, before anything looks it up."""
+    if len(model) > MAX_MODEL_NAME:
+        raise DisallowedModel(
+            f"That model name has {len(model):,} characters; a model id or path has at most "
+            f"{MAX_MODEL_NAME}."
+        )
+
+
 def is_hub_id(model: str) -> bool:
-    return bool(_HUB_ID.match(model)) and ".." not in model and not Path(model).exists()
+    if len(model) > MAX_MODEL_NAME or not _HUB_ID.match(model) or ".." in model:
+        return False
+    return not Path(model).exists()
 
 
 def check_task_model(model: str, allowed: Sequence[str], *, what: str) -> str:
@@ -31,10 +53,11 @@ def check_task_model(model: str, allowed: Sequence[str], *, what: str) -> str:
     model = model.strip()
     if not model:
         raise DisallowedModel(f"No {what} model is set.")
+    check_model_name(model)
     if model in allowed or is_hub_id(model):
         return model
     raise DisallowedModel(
-        f"The {what} model `{model}` isn't allowed here. Use a Hugging Face model id "
+        f"The {what} model {quoted(model, 120)} isn't allowed here. Use a Hugging Face model id "
         "(`organisation/name`), or ask the operator to add the path to `allowed_models`."
     )
 

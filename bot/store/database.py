@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.config import mask_url
+from bot.config import PASSWORD_MISREAD, mask_url, password_misread
 from bot.core.errors import SohbetError
 from bot.store import migrations
 
@@ -108,6 +108,8 @@ def normalize_database_url(url: str) -> URL:
         parsed = make_url(url)
     except ArgumentError:
         raise InvalidDatabaseUrl(url, "it is not a database URL") from None
+    if password_misread(url, parsed.password):  # an unencoded `@`: the rest became the host
+        raise InvalidDatabaseUrl(url, PASSWORD_MISREAD)
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
     if driver is not None:
         parsed = parsed.set(drivername=driver)

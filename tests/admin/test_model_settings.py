@@ -74,3 +74,22 @@ async def test_task_model_paths_need_the_allow_list(
         out = await console.say(hub)
         assert 'is now `"Helsinki-NLP/opus-mt-tr-en"`' in out, out
         monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "plugin:ai key:model",
+        "plugin:chat key:model",
+        "plugin:summarize key:model",
+        "plugin:translate key:seq2seq_model",
+    ],
+)
+async def test_a_huge_model_value_is_not_echoed_back(console: Console, setting: str) -> None:
+    out = await console.say(f"/plugins config set {setting} value:{'m' * 100_000}")
+    assert "at most 300" in out  # the chat model check, or the task fields' max_length
+    assert len(out) < 300, len(out)
+    out = await console.say(f"/plugins config set {setting} value:{'m' * 250}")
+    assert "isn't allowed here" in out and "m" * 119 + "…`" in out
+    assert len(out) < 600, len(out)
+    assert await console.audit() == []

@@ -18,6 +18,11 @@ from pathlib import Path
 import pytest
 
 UNREACHABLE = "postgresql+asyncpg://nobody:pw@127.0.0.1:1/x"
+# Passwords written without percent-encoding: `/` ends a Redis URL's host part for urllib,
+# `@` ends a database URL's password for SQLAlchemy. No piece of either may be printed.
+SLASHED_BROKER = "redis://:first6/second7@127.0.0.1:6379/0"
+AT_DATABASE = "postgresql://postgres:first6@second7@127.0.0.1:5432/postgres"
+BROKER_COMMANDS = {"worker": ["worker"], "jobs": ["jobs", "status"], "doctor": ["doctor"]}
 CHAT_INPUT = "\n".join(
     [
         "/ping",
@@ -102,6 +107,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
             root / "down2", ["chat"], "/ping\n", SOHBET_DATABASE_URL=UNREACHABLE
         ),
     }
+    for name, args in BROKER_COMMANDS.items():
+        jobs[f"broker_{name}"] = lambda args=args: _run(
+            root / "broker", args, SOHBET_BROKER_URL=SLASHED_BROKER
+        )
+    jobs["broker_chat"] = lambda: _run(
+        root / "broker", ["chat"], "/ping\n", SOHBET_BROKER_URL=SLASHED_BROKER
+    )
+    for name, args in {"db": ["db", "current"], "doctor": ["doctor"]}.items():
+        jobs[f"at_{name}"] = lambda name=name, args=args: _run(
+            root / f"at_{name}", args, SOHBET_DATABASE_URL=AT_DATABASE
+        )
     results: dict[str, Run] = {}
     with ThreadPoolExecutor(max_workers=4) as pool:
         ordered = pool.submit(fresh_install)
@@ -176,3 +192,24 @@ def test_chat_with_the_database_down(runs: dict[str, Run]) -> None:
     no_traceback(run)
     assert "is unreachable" in run.stderr and "sohbet doctor" in run.stderr
     assert "pw@" not in run.stderr
+
+
+@pytest.mark.parametrize("command", [*BROKER_COMMANDS, "chat"])
+def test_a_broker_password_with_a_slash(runs: dict[str, Run], command: str) -> None:
+    run = runs[f"broker_{command}"]
+    assert run.code == 2, run.output
+    no_traceback(run)
+    assert "first6" not in run.output and "second7" not in run.output
+    assert "SOHBET_BROKER_URL: `redis://:***@127.0.0.1:6379/0` can't be read" in run.stderr
+    assert "percent-encode the password: `/` as `%2F`" in run.stderr
+
+
+@pytest.mark.parametrize("command", ["db", "doctor"])
+def test_a_database_password_with_an_at_sign(runs: dict[str, Run], command: str) -> None:
+    run = runs[f"at_{command}"]
+    assert run.code == 1, run.output
+    no_traceback(run)
+    assert "first6" not in run.output and "second7" not in run.output
+    assert "Name or service not known" not in run.output
+    assert "`postgresql://postgres:***@127.0.0.1:5432/postgres` can't be used" in run.output
+    assert "`@` as `%40`" in run.output

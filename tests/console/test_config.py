@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Config, load_config, mask_url
+from bot.config import Config, config_error_text, load_config, mask_url
 from tests.conftest import isolate_environment
 
 
@@ -114,3 +114,46 @@ def test_safe_dict_masks_secrets(env: pytest.MonkeyPatch) -> None:
 )
 def test_mask_url(url: str, masked: str) -> None:
     assert mask_url(url) == masked
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:first6/second7@127.0.0.1:6379/0",  # urllib: port "first6"
+        "redis://:123/4567@127.0.0.1:6379/0",  # urllib: port 123 on localhost, no error
+        "redis://:first6#second7@127.0.0.1:6379/0",
+        "redis://:first6?second7@127.0.0.1:6379/0",
+    ],
+)
+def test_a_misread_broker_password_is_refused_unprinted(env: pytest.MonkeyPatch, url: str) -> None:
+    env.setenv("SOHBET_BROKER_URL", url)
+    with pytest.raises(ValidationError) as caught:
+        load_config()
+    text = config_error_text(caught.value)
+    assert text.startswith("SOHBET_BROKER_URL: `redis://:***@127.0.0.1:6379/0` can't be read")
+    assert "percent-encode" in text
+    for piece in url.removeprefix("redis://:").partition("@")[0].replace("/", " ").split():
+        assert piece.strip("#?") not in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:first6%2Fsecond7@127.0.0.1:6379/0",  # encoded: fine
+        "redis://:p@ss@127.0.0.1:6379/0",  # redis-py reads `@` in a password whole
+        "redis://user:pass@localhost:6379/2",
+        "redis://localhost",
+        "unix:///run/redis.sock?db=1",
+    ],
+)
+def test_broker_urls_read_whole_are_accepted(env: pytest.MonkeyPatch, url: str) -> None:
+    env.setenv("SOHBET_BROKER_URL", url)
+    assert load_config().broker_url == url
+
+
+def test_a_broker_url_that_is_not_redis(env: pytest.MonkeyPatch) -> None:
+    env.setenv("SOHBET_BROKER_URL", "amqp://guest:guest@localhost:5672/")
+    with pytest.raises(ValidationError) as caught:
+        load_config()
+    text = config_error_text(caught.value)
+    assert "is not a Redis URL" in text and "guest:guest" not in text
