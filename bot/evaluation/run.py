@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import random
 import time
 from collections import Counter
@@ -42,11 +43,14 @@ from tqdm import tqdm
 
 from bot.ai.models import ModelConfig, build_chat_model
 from bot.ai.readiness import eval_file
+from bot.evaluation.packaged_data import DataUnavailable
 from bot.nlp.langdetect import detect_language
 from bot.nlp.reply_language import reply_language_instruction
 from plugins.chat import DEFAULT_PERSONA
 
 __all__ = ["TASK_NAMES", "EvalReport", "evaluate", "render"]
+
+log = logging.getLogger(__name__)
 
 TASK_NAMES = ("documents", "translation", "summarization", "sentiment", "chat")
 MARGIN = 2.0  # points (chrF, ROUGE-L, percent) a task must beat its baseline by to be "ready"
@@ -89,6 +93,7 @@ class TaskResult:
 class EvalReport:
     model: str
     results: list[TaskResult]
+    skipped: dict[str, str] = field(default_factory=dict)  # task -> why it wasn't measured
 
     def as_dict(self) -> dict[str, Any]:
         extra = {}
@@ -98,6 +103,7 @@ class EvalReport:
         return {
             "model": self.model,
             "results": [{**r.__dict__, "ready": r.ready} for r in self.results],
+            "skipped": self.skipped,
             "readiness": {
                 **{
                     _READINESS_TASK.get(r.task, r.task): {
@@ -377,12 +383,34 @@ async def evaluate(
         for task in tasks:
             bar.set_postfix_str(task)
             run, _ = _TASKS[task]
-            report.results.append(await run(model, limit, bar))
+            try:
+                report.results.append(await run(model, limit, bar))
+            except DataUnavailable as exc:  # this task only: the others still run and count
+                report.skipped[task] = f"its data can't be had here: {exc}"
+            except Exception as exc:
+                log.warning("sohbet eval: the %s task failed", task, exc_info=True)
+                first = str(exc).splitlines()[0][:200] if str(exc) else "no details"
+                report.skipped[task] = f"it failed: {type(exc).__name__}: {first}"
     if data_dir is not None:
-        path = eval_file(data_dir, cfg)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        _save(eval_file(data_dir, cfg), report)
     return report
+
+
+def _save(path: Path, report: EvalReport) -> None:
+    """The verdicts measured now, beside earlier ones for tasks not measured in this run (a
+    skipped task keeps its last measurement with this model)."""
+    data = report.as_dict()
+    try:
+        earlier = json.loads(path.read_text())
+        kept = {k: v for k, v in earlier["readiness"].items() if k not in data["readiness"]}
+        measured = {r.task for r in report.results}
+        old = [r for r in earlier["results"] if r.get("task") not in measured]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        kept, old = {}, []
+    data["readiness"] = kept | data["readiness"]
+    data["results"] = old + data["results"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def render(report: EvalReport) -> str:
@@ -398,6 +426,8 @@ def render(report: EvalReport) -> str:
             f"| {r.task} | {r.metric} | {r.score:.1f} | {r.baseline:.1f} ({r.baseline_name}) "
             f"| {r.n} | {r.seconds:.0f} | {verdict} |"
         )
+    for task, reason in report.skipped.items():
+        lines.append(f"| {task} | skipped | | | | | {reason} |")
     for r in report.results:
         for key, value in r.details.items():
             lines.append(f"- {r.task} {key}: {value}")

