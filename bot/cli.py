@@ -57,6 +57,19 @@ def _parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", help="the job queue: status, dead jobs, retry one")
     jobs.add_argument("action", choices=["status", "dead", "retry"])
     jobs.add_argument("id", nargs="?", default=None, help="job id (retry)")
+    models = sub.add_parser(
+        "models", help="local models: list, pull (download), use (make the default), remove"
+    )
+    models.add_argument("action", choices=["list", "pull", "use", "remove"])
+    models.add_argument(
+        "name", nargs="?", default=None, help="catalog name (pull: default model if omitted)"
+    )
+    models.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="pull: only when the model isn't here and none is configured; a failed pull "
+        "exits 0 (the demo model answers), as `make chat` uses it",
+    )
     vectors = sub.add_parser("vectors", help="maintenance of the document vector store")
     vectors.add_argument("action", choices=["optimize", "info", "reset", "reindex"])
     return parser
@@ -74,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         _parser().print_help()
         return 0
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if args.command != "models":  # a pull honours only the operator's own HF_HUB_OFFLINE
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         config = load_config()
@@ -87,8 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _setup_logging(
         config,
-        quiet=args.command in {"chat", "plugins", "doctor", "db", "ingest", "eval", "web", "jobs"},
+        quiet=args.command
+        in {"chat", "plugins", "doctor", "db", "ingest", "eval", "web", "jobs", "models"},
     )
+    if args.command == "models":  # blocking downloads; Ctrl-C keeps what was fetched
+        from bot.models_command import models_command
+
+        try:
+            return models_command(config, args.action, args.name, if_missing=args.if_missing)
+        except KeyboardInterrupt:
+            return 130
     try:
         return asyncio.run(_dispatch(args, config))
     except SohbetError as exc:

@@ -45,14 +45,24 @@ class ModelChoice:
         self.config = config
 
     def default(self) -> ModelConfig:
+        model = self.config.model_name or self.local_default_name()
         return ModelConfig(
-            provider=self.concrete(self.config.model_provider, self.config.model_name),
-            model=self.config.model_name,
+            provider=self.concrete(self.config.model_provider, model),
+            model=model,
             base_url=self.config.model_base_url,
             timeout_s=self.config.model_timeout_s,
             queue_timeout_s=self.config.model_queue_timeout_s,
             temperature=self.config.model_temperature,
         )
+
+    def local_default_name(self) -> str:
+        """The model when none is configured: for a local provider, the pulled default or the
+        `sohbet models use` choice (`bot.ai.local_default`); "" (the provider's own) else."""
+        if self.config.model_base_url or self.config.model_provider not in _LOCAL_CHOICES:
+            return ""
+        from bot.ai.local_default import local_default
+
+        return local_default(self.config.data_dir).model
 
     @staticmethod
     def concrete(provider: str, model: str) -> Provider:
@@ -104,6 +114,9 @@ class ModelChoice:
 
 
 _PROVIDERS = frozenset(get_args(Provider))
+# Providers that get the pulled default model when none is named; `transformers` keeps the
+# demo (it would dequantize a large GGUF to float32: slow and memory-hungry).
+_LOCAL_CHOICES = frozenset({"auto", "llamacpp"})
 
 
 # bot_state key: the embedding setting the stored vectors were made with.

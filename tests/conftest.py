@@ -27,6 +27,9 @@ from bot.store.models import Base
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Pulled models (`sohbet models pull`) of the developer or of CI's end-to-end check must not
+# change which model the other tests talk to: an empty models folder for this run.
+os.environ["SOHBET_MODELS_DIR"] = tempfile.mkdtemp(prefix="sohbet-test-models-")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SOHBET_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -39,7 +42,7 @@ AppFactory = Callable[..., Awaitable[App]]
 def isolate_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No SOHBET_* variable, secret or sohbet.toml from the developer's shell leaks in."""
     for name in list(os.environ):
-        if name.startswith("SOHBET_") and name != "SOHBET_TEST_POSTGRES":
+        if name.startswith("SOHBET_") and name not in ("SOHBET_TEST_POSTGRES", "SOHBET_MODELS_DIR"):
             monkeypatch.delenv(name)
     for name in ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)

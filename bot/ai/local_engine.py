@@ -118,6 +118,18 @@ def resolve_gguf_path(model: str) -> Path | None:
     name = model.strip() or DEFAULT_MODEL
     if name.lower() in BUNDLED_MODELS:
         return bundled_gguf_path(name.lower())
+    from bot.ai.catalog import find, installed_path
+
+    entry = find(name)
+    if entry is not None:  # a catalog name: its pulled (or bundled) file
+        path = installed_path(entry)
+        if path is None:
+            raise ModelNotFoundError(
+                f"model {entry.name} is not downloaded",
+                user_message=f"The model {entry.name} isn't downloaded on this machine yet. "
+                f"The operator can run `sohbet models pull {entry.name}`.",
+            )
+        return path
     path = Path(name).expanduser()
     if name.lower().endswith(".gguf"):
         if not path.is_file():

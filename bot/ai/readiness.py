@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bot.ai.models import DEFAULT_MODEL, LOCAL_PROVIDERS, ModelConfig
+from bot.ai.models import LOCAL_PROVIDERS, ModelConfig
 
 __all__ = [
     "TASKS",
@@ -61,7 +61,10 @@ class Readiness:
 
 def is_bundled(cfg: ModelConfig) -> bool:
     """The small offline demo model that ships with Sohbet."""
-    return cfg.provider in (*LOCAL_PROVIDERS, "auto") and cfg.model == DEFAULT_MODEL
+    from bot.ai.catalog import DEMO, find
+
+    entry = find(cfg.model)
+    return cfg.provider in (*LOCAL_PROVIDERS, "auto") and entry is not None and entry.name == DEMO
 
 
 def eval_folder(data_dir: Path) -> Path:

@@ -28,7 +28,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_auto_runs_the_bundled_gguf_through_llamacpp() -> None:
     assert local_runtime("smollm2") == "llamacpp"
     cfg = ModelChoice(Config()).default()
-    assert (cfg.provider, cfg.model) == ("llamacpp", "smollm2")
+    assert (cfg.provider, cfg.model) == ("llamacpp", "demo")  # the bundled demo model
     # An explicit choice of transformers is kept.
     assert ModelChoice(Config(model_provider="transformers")).default().provider == "transformers"
 

@@ -30,7 +30,7 @@ def test_the_default_is_the_operators() -> None:
     bundled = choice().resolve({"provider": "", "model": "", "temperature": None})
     # "auto": llama.cpp for the bundled GGUF when llama-cpp-python is installed.
     fastest = "llamacpp" if llamacpp_available() else "transformers"
-    assert (bundled.provider, bundled.model) == (fastest, "smollm2")
+    assert (bundled.provider, bundled.model) == (fastest, "demo")
     explicit = choice(model_provider="transformers").resolve({})
     assert explicit.provider == "transformers"
 
@@ -67,7 +67,7 @@ def test_another_provider_needs_an_entry_naming_it() -> None:
     models = choice(allowed_models=["HuggingFaceTB/SmolLM2-360M-Instruct"])
     with pytest.raises(SohbetError) as refused:
         models.resolve({"provider": "openai"})
-    assert "`openai:smollm2` isn't allowed" in refused.value.user_message
+    assert "`openai:demo` isn't allowed" in refused.value.user_message
     with pytest.raises(SohbetError):
         models.resolve({"provider": "openai", "model": "gpt-4o"})
     hub = models.resolve({"model": "HuggingFaceTB/SmolLM2-360M-Instruct"})
