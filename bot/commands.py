@@ -42,7 +42,9 @@ async def chat(config: Config) -> int:
     ops: Operations | None = None
     try:
         ops = await Operations.start(app)
-        adapter = ConsoleAdapter(app.router, admin=config.console_admin)
+        adapter = ConsoleAdapter(
+            app.router, admin=config.console_admin, files_dir=config.data_dir / "files"
+        )
         await adapter.run()
     finally:
         if ops is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from bot.app import App
 from bot.core import Context, Message, Plugin, command, listener
 from bot.core.events import ConversationKey
 from bot.platforms.console import CONSOLE_SERVER_ID, ConsoleAdapter
+from bot.platforms.console.adapter import save_private_file
 from plugins.admin import AdminPlugin
 from plugins.help import HelpPlugin
 from tests.core.demo_plugin import DemoPlugin
@@ -114,3 +116,13 @@ async def test_a_piped_script_waits_for_cooldowns_instead_of_being_refused(
     await console.handle_line("/count")
     await console.handle_line("/count")
     assert "(only you)" in out.getvalue().splitlines()[-1]
+
+
+def test_a_sent_file_name_cannot_leave_the_files_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "files"
+    first = save_private_file(folder, "../../escape.json", b"{}")
+    again = save_private_file(folder, "../../escape.json", b"[]")
+    assert first == (folder / "escape.json").resolve() and first.read_bytes() == b"{}"
+    assert again.name == "escape-2.json" and again.read_bytes() == b"[]"
+    assert not (tmp_path / "escape.json").exists()
+    assert save_private_file(folder, "", b"x").name == "file"

@@ -6,7 +6,9 @@ tests check their results. Cheaper paths of the same code run in-process in test
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,6 +109,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
             root / "down2", ["chat"], "/ping\n", SOHBET_DATABASE_URL=UNREACHABLE
         ),
     }
+    jobs["export"] = lambda: _run(
+        root / "export", ["chat"], "/privacy export\n/privacy export\n",
+        SOHBET_PLUGINS="admin,help,privacy",
+    )
     for name, args in BROKER_COMMANDS.items():
         jobs[f"broker_{name}"] = lambda args=args: _run(
             root / "broker", args, SOHBET_BROKER_URL=SLASHED_BROKER
@@ -213,3 +219,20 @@ def test_a_database_password_with_an_at_sign(runs: dict[str, Run], command: str)
     assert "Name or service not known" not in run.output
     assert "`postgresql://postgres:***@127.0.0.1:5432/postgres` can't be used" in run.output
     assert "`@` as `%40`" in run.output
+
+
+def test_files_the_console_is_sent_are_saved_in_the_data_folder(
+    runs: dict[str, Run], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    run = runs["export"]
+    assert run.code == 0, run.output
+    saved = re.findall(r"sohbet> \[file saved: (\S+) \(([\d,]+) bytes\)\]", run.stdout)
+    assert len(saved) == 2, run.stdout
+    first, second = (Path(path) for path, _ in saved)
+    assert first.name == "sohbet-data-1.json" and second.name == "sohbet-data-1-2.json"
+    assert first.parent.name == "files" and first.parent.parent.name == "data"
+    for path, size in saved:
+        data = Path(path).read_bytes()
+        assert len(data) == int(size.replace(",", ""))
+        assert json.loads(data)["member_id"] == "1"
+        assert Path(path).stat().st_mode & 0o777 == 0o600  # personal data: the owner only

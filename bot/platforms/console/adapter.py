@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import getpass
 import itertools
+import os
 import sys
 import time
 from collections import deque
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.core.errors import SohbetError
@@ -56,7 +58,7 @@ class _ConsoleResponder:
         prefix = BOT_PREFIX + ("(only you) " if reply.ephemeral else "")
         self.adapter.write(prefix + reply.text + "\n")
         for name, data in reply.files:
-            self.adapter.write(f"{BOT_PREFIX}[file {name}, {len(data)} bytes]\n")
+            self.adapter.write(BOT_PREFIX + await self.adapter.save_file(name, data) + "\n")
         self._sent(reply.text)
         return _ConsoleMessage(self.adapter)
 
@@ -91,8 +93,11 @@ class ConsoleAdapter:
         out: TextIO | None = None,
         user_name: str | None = None,
         admin: bool = True,
+        files_dir: Path | None = None,
     ) -> None:
         self.router = router
+        # Where files the bot sends (a /privacy export) are saved; None: not kept.
+        self.files_dir = files_dir
         self.out = out or sys.stdout
         name = user_name or _user_name()
         permissions = frozenset({"administrator", ADMIN_PERMISSION}) if admin else frozenset()
@@ -105,6 +110,16 @@ class ConsoleAdapter:
     def write(self, text: str) -> None:
         self.out.write(text)
         self.out.flush()
+
+    async def save_file(self, name: str, data: bytes) -> str:
+        """Keep a file the bot sent under files_dir; returns the line that says where."""
+        if self.files_dir is None:
+            return f"[file {name}, {len(data):,} bytes: not saved (no folder for files)]"
+        try:
+            path = await asyncio.to_thread(save_private_file, self.files_dir, name, data)
+        except OSError as exc:
+            return f"[file {name}, {len(data):,} bytes: could not be saved ({exc.strerror})]"
+        return f"[file saved: {path} ({len(data):,} bytes)]"
 
     def remember(self, text: str, *, is_bot: bool) -> Message:
         message = Message(
@@ -187,6 +202,24 @@ def _valid_text(line: str) -> str:
         return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:  # surrogates that are not escaped bytes
         return line.encode("utf-8", "replace").decode("utf-8")
+
+
+def save_private_file(folder: Path, name: str, data: bytes) -> Path:
+    """Write `data` as `name` in `folder`, readable by this user only (an export holds personal
+    data), never over an earlier file: `sohbet-data-1-2.json` when the name is taken."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    safe = Path(name).name.strip() or "file"  # a name can't point elsewhere ("../x")
+    stem, suffix = Path(safe).stem, Path(safe).suffix
+    for n in itertools.count(1):
+        path = folder / (safe if n == 1 else f"{stem}-{n}{suffix}")
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        return path.resolve()
+    raise AssertionError("unreachable")
 
 
 def _user_name() -> str:
