@@ -7,12 +7,26 @@ starts another generation on the same llama.cpp context: llama.cpp then aborts t
 process (seen here: `GGML_ASSERT(i1 >= 0 && i1 < ne1)`). Here one worker thread runs each whole
 generation while holding the loaded model's lock, and checks between tokens whether its reader
 is gone, so a new generation starts only after the previous one has really stopped.
+
+`load_llamacpp` builds it with llama.cpp's own settings rather than LangChain's defaults, which
+made the same GGUF slower and worse in process than behind llama.cpp's server
+(bench/results/llamacpp_runtime.md): LangChain evaluates prompts 8 tokens at a time
+(``n_batch=8``) and passes ``rope_freq_base=10000``, overriding the model's own RoPE base
+(1,000,000 for Qwen2.5: the positions of a long prompt blur and the model may continue the
+sources' text instead of answering). Here prompts are read in batches of 512 with every core,
+tokens are generated with `generation_threads`, RoPE comes from the GGUF, and the chat template
+is the GGUF's own (llama-cpp-python's Jinja handler reads ``tokenizer.chat_template``).
+llama.cpp keeps the previous prompt's evaluated tokens and reuses the longest shared prefix,
+so the fixed instructions of a prompt (system message first) are read once per run of
+same-kind requests.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import AsyncIterator, Generator
+from pathlib import Path
 from typing import Any
 
 from langchain_community.chat_models import ChatLlamaCpp
@@ -25,12 +39,65 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from bot.ai.thread_bridge import LoopBridge
 
-__all__ = ["SerialChatLlamaCpp"]
+__all__ = [
+    "PROMPT_BATCH",
+    "SerialChatLlamaCpp",
+    "generation_threads",
+    "load_llamacpp",
+    "prompt_threads",
+]
+
+PROMPT_BATCH = 512  # llama.cpp's (and its server's) default; LangChain's is 8
+THREADS_ENV = "SOHBET_LLAMACPP_THREADS"
 
 # Reentrant: ChatLlamaCpp's _generate streams through _stream in the same thread.
 _locks: dict[int, threading.RLock] = {}
 _locks_guard = threading.Lock()
 _DONE = object()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def generation_threads() -> int:
+    """Threads that generate tokens: ``SOHBET_LLAMACPP_THREADS`` when set (a number), else
+    the torch policy (``SOHBET_TORCH_THREADS``, default half the CPUs, as llama.cpp's server
+    does): generating is memory-bound, a second thread gains little and a busy core makes
+    every token wait for it."""
+    from bot.ai.local_engine import torch_threads_setting
+
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return torch_threads_setting() or max(1, _cpus() // 2)
+
+
+def prompt_threads() -> int:
+    """Threads that read the prompt: every CPU (llama.cpp's server default), unless
+    ``SOHBET_LLAMACPP_THREADS`` caps them too. Reading a prompt is compute-bound: it is where
+    an /ask spends its time (bench/results/llamacpp_runtime.md)."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, _cpus())
+
+
+def load_llamacpp(path: Path, n_ctx: int) -> SerialChatLlamaCpp:
+    """The GGUF at `path` with llama.cpp's own settings (see the module docstring)."""
+    return SerialChatLlamaCpp(
+        model_path=str(path),
+        n_ctx=n_ctx,
+        n_batch=min(PROMPT_BATCH, n_ctx),
+        n_threads=generation_threads(),
+        rope_freq_base=0.0,  # 0: the GGUF's own (LangChain passes 10000)
+        rope_freq_scale=0.0,
+        model_kwargs={"n_threads_batch": prompt_threads(), "n_ubatch": min(PROMPT_BATCH, n_ctx)},
+        verbose=False,
+    )
 
 
 def _model_lock(client: Any) -> threading.RLock:

@@ -40,7 +40,6 @@ from bot.ai.local_engine import (
     clear_engine_cache,
     load_engine,
     resolve_gguf_path,
-    torch_threads_setting,
 )
 
 __all__ = [
@@ -193,7 +192,7 @@ def _build_llamacpp(cfg: ModelConfig) -> BaseChatModel:
     try:
         import llama_cpp  # noqa: F401  (only to give a clear error early)
 
-        from bot.ai.llamacpp_chat import SerialChatLlamaCpp
+        from bot.ai.llamacpp_chat import load_llamacpp
     except ImportError as exc:
         raise ModelConfigError(
             "llama-cpp-python is not installed",
@@ -212,14 +211,7 @@ def _build_llamacpp(cfg: ModelConfig) -> BaseChatModel:
         base = _llamacpp_models.get(key)
         if base is None:
             try:
-                base = SerialChatLlamaCpp(
-                    model_path=str(path),
-                    n_ctx=n_ctx,
-                    # The same thread policy as torch (SOHBET_TORCH_THREADS, default half
-                    # the CPUs): spare cores keep the event loop and database responsive.
-                    n_threads=torch_threads_setting(),
-                    verbose=False,
-                )
+                base = load_llamacpp(path, n_ctx)
             except Exception as exc:
                 raise ModelConfigError(f"llama.cpp could not load {path}: {exc}") from exc
             _llamacpp_models[key] = base
