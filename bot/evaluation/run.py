@@ -26,7 +26,6 @@ bot.ai.readiness reads them: `/ai status`, `sohbet doctor` and the plugins follo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from tqdm import tqdm
 
 from bot.ai.models import ModelConfig, build_chat_model
@@ -82,11 +81,21 @@ class TaskResult:
     n: int
     seconds: float
     details: dict[str, Any] = field(default_factory=dict)
+    checks: dict[str, bool] = field(default_factory=dict)  # more a ready task must pass
 
     @property
     def ready(self) -> bool:
         # A clear margin, not a tie within noise (small samples move by a point or two).
-        return self.score >= self.baseline + MARGIN
+        return self.score >= self.baseline + MARGIN and all(self.checks.values())
+
+    @property
+    def reason(self) -> str:
+        failed = [name for name, ok in self.checks.items() if not ok]
+        missed = f"; not met: {', '.join(failed)}" if failed else ""
+        return (
+            f"{self.metric} {self.score:.1f} vs {self.baseline_name} {self.baseline:.1f}"
+            f"{missed} (sohbet eval, n={self.n})"
+        )
 
 
 @dataclass
@@ -108,8 +117,7 @@ class EvalReport:
                 **{
                     _READINESS_TASK.get(r.task, r.task): {
                         "ready": r.ready,
-                        "reason": f"{r.metric} {r.score:.1f} vs {r.baseline_name} "
-                        f"{r.baseline:.1f} (sohbet eval, n={r.n})",
+                        "reason": r.reason,
                     }
                     for r in self.results
                 },
@@ -330,35 +338,40 @@ async def _sentiment(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
 
 
 async def _chat(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
-    questions = CHAT_QUESTIONS[: max(2, limit)]
-    started = time.perf_counter()
+    from bot.evaluation.chat_facts import PASS_MARK, chat_task
 
-    def ask(question: str) -> Callable[[], Awaitable[Any]]:
-        async def job() -> str:
-            instruction = await reply_language_instruction(question)
-            # The chat plugin's own default persona and language instruction.
-            system = f"{DEFAULT_PERSONA}\n\n{instruction}" if instruction else DEFAULT_PERSONA
-            reply = await model.ainvoke([SystemMessage(system), HumanMessage(question)])
-            return str(reply.content)
+    async def prompt(question: str) -> list[BaseMessage]:
+        # The chat plugin's own default persona and language instruction.
+        instruction = await reply_language_instruction(question)
+        system = f"{DEFAULT_PERSONA}\n\n{instruction}" if instruction else DEFAULT_PERSONA
+        return [SystemMessage(system), HumanMessage(question)]
 
-        return job
+    async def language_of(text: str) -> str:
+        try:
+            return (await detect_language(text)).code
+        except Exception:  # no letters: not in any language
+            return ""
 
-    answers = await _gather_bounded([ask(q) for q in questions], bar)
-    matches, english = 0, 0
-    for question, answer in zip(questions, answers, strict=True):
-        asked = (await detect_language(question)).code
-        english += asked == "en"
-        if isinstance(answer, str) and answer.strip():
-            with contextlib.suppress(Exception):  # no letters: not in any language
-                matches += (await detect_language(answer)).code == asked
+    numbers = await chat_task(
+        model, limit, bar, _gather_bounded, prompt, CHAT_QUESTIONS[: max(2, limit)], language_of
+    )
+    details = numbers["details"]
+    in_language = details["open questions answered in their language %"]
+    always_english = details["always English %"]
     return TaskResult(
         "chat",
-        "answers in the question's language %",
-        round(100 * matches / len(questions), 1),
-        round(100 * english / len(questions), 1),
-        "always English %",
-        len(questions),
-        round(time.perf_counter() - started, 1),
+        "answers right %",
+        numbers["right"],
+        numbers["echo"],
+        "question repeated back %",
+        numbers["n"],
+        numbers["seconds"],
+        details,
+        checks={
+            f"English right >= {PASS_MARK:g} %": details["English right %"] >= PASS_MARK,
+            f"Turkish right >= {PASS_MARK:g} %": details["Turkish right %"] >= PASS_MARK,
+            "answers in the question's language": in_language >= always_english + MARGIN,
+        },
     )
 
 
@@ -367,7 +380,7 @@ _TASKS: dict[str, tuple[Callable[[BaseChatModel, int, tqdm], Awaitable[TaskResul
     "translation": (_translation, 4),  # items per --limit unit: four directions
     "summarization": (_summarization, 1),
     "sentiment": (_sentiment, 2),  # English and Turkish
-    "chat": (_chat, 1),
+    "chat": (_chat, 3.4),  # facts in two languages, reading questions, open questions
 }
 
 
@@ -376,8 +389,7 @@ async def evaluate(
 ) -> EvalReport:
     """Run `tasks` on the model `cfg`; save the verdicts for readiness under `data_dir`."""
     model = await asyncio.to_thread(build_chat_model, cfg)
-    total = round(sum(_TASKS[t][1] * (len(CHAT_QUESTIONS[:limit]) if t == "chat" else limit)
-                      for t in tasks))  # fmt: skip
+    total = round(sum(_TASKS[t][1] * limit for t in tasks))
     report = EvalReport(f"{cfg.provider}:{cfg.model}", [])
     with tqdm(total=total, desc="sohbet eval", unit="item") as bar:
         for task in tasks:
@@ -430,5 +442,8 @@ def render(report: EvalReport) -> str:
         lines.append(f"| {task} | skipped | | | | | {reason} |")
     for r in report.results:
         for key, value in r.details.items():
-            lines.append(f"- {r.task} {key}: {value}")
+            if key != "examples":  # in the JSON report
+                lines.append(f"- {r.task} {key}: {value}")
+        for name, ok in r.checks.items():
+            lines.append(f"- {r.task} {'passes' if ok else 'fails'}: {name}")
     return "\n".join(lines)
