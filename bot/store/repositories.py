@@ -529,6 +529,19 @@ class DocumentRepository(_Repository):
         async with self.store.session() as s:
             return list(await s.scalars(stmt.order_by(Document.created_at.desc())))
 
+    async def ready_ids(self, server_id: int, document_ids: Collection[str]) -> set[str]:
+        """Which of these documents of the server are listed and ready: the only ones whose
+        chunks search may serve (a chunk without such a row is an orphan or half-written)."""
+        if not document_ids:
+            return set()
+        stmt = select(Document.id).where(
+            Document.server_id == server_id,
+            Document.id.in_(set(document_ids)),
+            Document.status == "ready",
+        )
+        async with self.store.session() as s:
+            return set(await s.scalars(stmt))
+
     async def states(self) -> builtins.list[tuple[str, int, str]]:
         """(id, server id, status) of every document, for reconciling vectors."""
         stmt = select(Document.id, Document.server_id, Document.status)

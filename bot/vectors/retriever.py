@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain_core.callbacks import (
@@ -19,6 +20,8 @@ from bot.vectors.fusion import is_relevant
 from bot.vectors.models import SearchHit, SearchMode, SearchScope, VectorStore
 
 __all__ = ["HybridRetriever", "hit_to_document"]
+
+MAX_CANDIDATES = 100  # the most hits asked for when unservable ones crowd the top
 
 
 def hit_to_document(hit: SearchHit) -> Document:
@@ -64,6 +67,11 @@ class HybridRetriever(BaseRetriever):
     min_dense_score: float | None = None
     min_keyword_coverage: float = 1.01  # > 1: keyword evidence off
     mode: SearchMode = "hybrid"
+    # Which of the hits' documents may be served (listed and ready in SQL): chunks of any
+    # other (an orphan after the database was lost, an upload still being written) are
+    # dropped before anything is returned, so no answer cites them, even before the
+    # reconciler has run. None: every chunk in the store (evaluation stores have no rows).
+    ready_documents: Callable[[set[str]], Awaitable[set[str]]] | None = None
 
     def model_post_init(self, context: Any, /) -> None:
         if not isinstance(self.store, VectorStore):
@@ -77,9 +85,7 @@ class HybridRetriever(BaseRetriever):
         vector = await self.embedder.embed_query(query) if self.mode != "sparse" else None
         if vector is None and self.min_dense_score is not None:
             vector = await self.embedder.embed_query(query)  # needed for the threshold
-        hits: list[SearchHit] = await self.store.search(
-            query, vector, self.scope, limit=self.k, mode=self.mode
-        )
+        hits = await self._servable_hits(query, vector)
         if self.min_dense_score is not None and not any(
             is_relevant(
                 hit.dense_score,
@@ -91,6 +97,22 @@ class HybridRetriever(BaseRetriever):
         ):
             return []
         return [hit_to_document(hit) for hit in hits]
+
+    async def _servable_hits(self, query: str, vector: list[float] | None) -> list[SearchHit]:
+        """The best `k` hits whose documents may be served; asks the store for more while
+        unservable ones took places (rare: between a lost database and the reconciler)."""
+        limit = self.k
+        while True:
+            hits: list[SearchHit] = await self.store.search(
+                query, vector, self.scope, limit=limit, mode=self.mode
+            )
+            if self.ready_documents is None:
+                return hits
+            ready = await self.ready_documents({h.document_id for h in hits})
+            servable = [h for h in hits if h.document_id in ready]
+            if len(servable) >= self.k or len(hits) < limit or limit >= MAX_CANDIDATES:
+                return servable[: self.k]
+            limit = min(limit * 4, MAX_CANDIDATES)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from typing import Annotated, Any
 
 from langchain_core.documents import Document as LCDocument
@@ -277,6 +278,8 @@ class DocsPlugin(Plugin):
             k=settings.top_k,
             min_dense_score=settings.min_score,
             min_keyword_coverage=settings.min_keyword_coverage,
+            # Only chunks of documents listed as ready here, from the first request on.
+            ready_documents=partial(ctx.services.store.documents.ready_ids, ctx.server_id),
         )
         key = (ctx.server_id, channel, ctx.author.id)
         previous = self.followups.previous(key)

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,17 @@ from bot.config import Config
 from bot.knowledge import Ingestor
 from bot.knowledge.reconcile import reconcile
 from bot.vectors import ChunkRecord, SearchScope
+from plugins.admin import AdminPlugin
 from plugins.docs import DocsPlugin
-from tests.conftest import isolate_environment
-from tests.docs.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf
+from tests.conftest import isolate_environment, migrated_sqlite
+from tests.docs.conftest import (
+    ANSWER,
+    GARDEN_TEXT,
+    SERVER_A,
+    World,
+    config_on_disk,
+    kettle_pdf,
+)
 from tests.docs.test_ingest_cli import _environment, _sohbet
 
 GARDEN = "When does the community garden open?"
@@ -45,13 +54,57 @@ async def test_vectors_without_a_document_row_are_removed(world: World) -> None:
     vectors = await world.vectors()
     await vectors.upsert([await _chunk(world, "orphan", GARDEN_TEXT)])  # e.g. the database was lost
     alice = world.member("alice")
-    assert "garden.txt" in await alice.say(f"/ask {GARDEN}")  # served but not listed: wrong
+    assert "garden.txt" not in await alice.say(f"/ask {GARDEN}")  # never served, even now
 
     report = await reconcile(world.app.store, vectors)
 
     assert report.orphans_removed == ["orphan"]
     assert await vectors.count() == 0
     assert "garden.txt" not in await alice.say(f"/ask {GARDEN}")
+
+
+async def test_the_first_ask_after_the_database_was_recreated_cites_no_orphan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path
+) -> None:
+    """The vectors were kept, the database recreated: nothing of the old documents is served
+    from the first request on, before the reconciler has run; documents added since are."""
+    config = config_on_disk(
+        tmp_path, monkeypatch, sqlite_template, model_provider="fake", model_name=ANSWER
+    )
+    plugins = [DocsPlugin(), AdminPlugin()]
+    first = await build_app(config, plugins=plugins)
+    try:
+        kettle = World(first, tmp_path).file("kettle-manual.pdf", kettle_pdf())
+        alice = World(first, tmp_path).member("alice", admin=True)
+        assert "Added **kettle-manual.pdf**" in await alice.say(f"/docs upload file:{kettle}")
+        assert "kettle-manual.pdf" in await alice.say("/ask How long is the kettle's warranty?")
+    finally:
+        await first.close()
+    migrated_sqlite(sqlite_template, config.data_dir / "sohbet.db")  # a new, empty database
+
+    second = await build_app(config, plugins=[DocsPlugin(), AdminPlugin()])
+    try:
+        world = World(second, tmp_path)
+        assert await world.chunks(SERVER_A) == 3  # the old chunks are still in the store
+        alice = world.member("alice", admin=True)
+        answer = await alice.say("/ask How long is the kettle's warranty?")
+        assert "kettle-manual.pdf" not in answer and ANSWER not in answer
+        garden = world.file("garden.txt", GARDEN_TEXT)
+        assert "Added **garden.txt**" in await alice.say(f"/docs upload file:{garden}")
+        assert "garden.txt" in await alice.say(f"/ask {GARDEN}")  # ready rows are served
+    finally:
+        await second.close()
+
+
+async def test_orphans_crowding_the_top_hits_do_not_hide_a_ready_document(world: World) -> None:
+    vectors = await world.vectors()
+    orphans = [await _chunk(world, f"orphan{i}", GARDEN_TEXT) for i in range(12)]
+    await vectors.upsert([replace(c, document_name="old-garden.txt") for c in orphans])
+    alice = world.member("alice", admin=True)
+    garden = world.file("garden.txt", GARDEN_TEXT + "\nThe gate code is 4711.")
+    assert "Added **garden.txt**" in await alice.say(f"/docs upload file:{garden}")
+    answer = await alice.say(f"/ask {GARDEN}")
+    assert "garden.txt" in answer and "old-garden.txt" not in answer
 
 
 async def test_a_ready_document_whose_chunks_are_pending_is_published(world: World) -> None:
