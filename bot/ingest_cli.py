@@ -104,7 +104,7 @@ async def ingest_paths(app: App, paths: list[Path], server_id: int, channel_id: 
                 server_id=server_id,
                 uploader_id=0,
                 channel_id=channel_id,
-                source_url=path.resolve().as_uri(),
+                # No link: the file's place on the operator's machine is not for members.
                 progress=progress,
             )
             bar.close()

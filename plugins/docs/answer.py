@@ -98,11 +98,17 @@ def number_sources(documents: list[Document], max_chars_each: int = 1200) -> lis
                 number=number,
                 name=str(chunks[0].metadata.get("document_name") or "document"),
                 pages=tuple(pages),
-                link=chunks[0].metadata.get("source_url"),
+                link=_public_link(chunks[0].metadata.get("source_url")),
                 text="\n[…]\n".join(d.page_content[:max_chars_each] for d in chunks),
             )
         )
     return sources
+
+
+def _public_link(url: object) -> str | None:
+    """Only web links are shown: a `file:` address (documents added from the operator's disk
+    before links were dropped, console uploads) would show members the operator's folders."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
 def _quoted(text: str) -> str:

@@ -16,11 +16,12 @@ from bot import commands
 from bot.app import build_app
 from bot.config import Config
 from bot.core.events import Location
+from bot.knowledge import Ingestor
 from bot.platforms.console import ConsoleAdapter
 from bot.providers import AIProviders
 from plugins.docs import DocsPlugin
 from tests.conftest import isolate_environment
-from tests.docs.conftest import GARDEN_TEXT, kettle_pdf
+from tests.docs.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf
 
 SERVER = 4242
 
@@ -95,7 +96,10 @@ async def test_ingest_command_adds_files_and_folders(
         console = ConsoleAdapter(app.router, out=out)
         console.location = Location(SERVER, 1)
         await console.handle_line("/ask When does the community garden open?")
-        assert f"[1] notes.md — <{notes.as_uri()}>" in out.getvalue()
+        # Members see the document's name, never where the operator keeps the file.
+        assert "[1] notes.md\n" in out.getvalue()
+        assert "file:" not in out.getvalue() and str(tmp_path) not in out.getvalue()
+        assert all(d.source_url is None for d in rows)
     finally:
         await app.close()
 
@@ -138,3 +142,27 @@ async def test_a_folder_names_documents_by_relative_path_and_reports_what_it_ski
         assert names == ["howto/index.txt", "library/index.txt"]
     finally:
         await app.close()
+
+
+async def test_file_addresses_stored_earlier_are_not_shown_to_members(world: World) -> None:
+    """Documents added by older versions kept `file:///<operator's path>` as their link."""
+    ingestor = Ingestor(world.app.store, await world.vectors(), await world.ai.embedder())
+    await ingestor.ingest(
+        GARDEN_TEXT.encode(),
+        "garden.txt",
+        server_id=SERVER_A,
+        uploader_id=0,
+        source_url="file:///home/operator/private/garden.txt",
+    )
+    await ingestor.ingest(
+        kettle_pdf(),
+        "kettle-manual.pdf",
+        server_id=SERVER_A,
+        uploader_id=0,
+        source_url="https://discord.com/channels/1001/11/42",
+    )
+    alice = world.member("alice")
+    garden = await alice.say("/ask When does the community garden open?")
+    assert "garden.txt" in garden and "file:" not in garden and "/home/operator" not in garden
+    kettle = await alice.say("/ask How long is the kettle's warranty?")
+    assert "<https://discord.com/channels/1001/11/42>" in kettle  # web links stay
