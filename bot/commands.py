@@ -182,9 +182,15 @@ async def _task_summary(config: Config) -> str:
 
     cfg = ModelChoice(await use_local_server(config)).default()
     table = readiness_table(cfg, config.data_dir)
-    ready = ", ".join(r.task for r in table if r.ready)
-    missing = "; ".join(f"{r.task} ({r.reason})" for r in table if not r.ready)
-    return f"ready: {ready}" + (f"; not ready: {missing}" if missing else "")
+    passed = ", ".join(f"✅ {r.task}" for r in table if r.ready and r.measured)
+    failed = "; ".join(f"⚠️ {r.task} ({r.reason})" for r in table if not r.ready)
+    unmeasured = ", ".join(f"❔ {r.task}" for r in table if not r.measured)
+    parts = [
+        f"passed: {passed or 'none'}",
+        *([f"not ready: {failed}"] if failed else []),
+        *([f"not measured (`sohbet eval` measures them): {unmeasured}"] if unmeasured else []),
+    ]
+    return "; ".join(parts)
 
 
 async def _model_summary(config: Config) -> str:

@@ -1,25 +1,34 @@
 """Which AI tasks the active chat model does well enough to be shown as that task's answer.
 
 A task whose measured score with a model is below its trivial baseline (copying the source for
-translation, the majority class for sentiment) is not "ready": the plugin says so in one
-sentence and how to set up a model that can, instead of showing garbage as a translation.
+translation, the question repeated back for chat, the closest passage for documents) is not
+"ready": the plugin says so in one sentence and how to set up a model that can, instead of
+showing garbage as a translation.
 
-Measured for the bundled SmolLM2-135M-Instruct by `sohbet eval` (bench/results/eval.md):
-translation level with copying the source, answers from documents no better than without
-them, the LLM sentiment engine below the majority class. Other models count as ready unless
-an operator's evaluation (`sohbet eval`, saved under the data folder) measured otherwise.
+Where a verdict comes from, first found:
+1. the operator's own `sohbet eval` of this model, saved under the data folder;
+2. for the catalog's models (`sohbet models list`), the verdicts measured for them with
+   `sohbet eval` on a 2-core machine (bench/results/default_model.md), shipped as
+   bot/ai/data/catalog_readiness.json;
+3. summarization and sentiment: their default engines don't use the chat model (extractive
+   summaries, the offline classifier), so they are ready with any model;
+4. otherwise the task is *not measured*: it is allowed (the operator chose this model), but
+   `/ai status` and `sohbet doctor` show ❔ instead of ✅ until `sohbet eval` measures it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from bot.ai.models import LOCAL_PROVIDERS, ModelConfig
 
 __all__ = [
+    "NOT_MEASURED",
     "TASKS",
     "Readiness",
     "eval_file",
@@ -33,18 +42,13 @@ __all__ = [
 Task = Literal["chat", "translation", "summarization", "sentiment", "documents"]
 TASKS: tuple[Task, ...] = ("chat", "translation", "summarization", "sentiment", "documents")
 
-# The bundled demo model, measured against each task's baseline (see the module docstring).
-_BUNDLED: dict[Task, tuple[bool, str]] = {
-    "chat": (True, "small demo model: short English replies; weak in Turkish"),
-    "translation": (False, "chrF below copying the source on every pair measured"),
-    "summarization": (True, "extractive engine by default (no model needed)"),
-    "sentiment": (True, "offline multilingual classifier by default; the model is at chance"),
-    "documents": (
-        False,
-        "its answers from documents held the answer 0 % of the time, the closest passage "
-        "87.5 %: /ask quotes the passage instead",
-    ),
+# Tasks whose default engine doesn't use the chat model (measured in bench/results/
+# translate_summarize.md and sentiment.md).
+_ENGINE_TASKS: dict[Task, str] = {
+    "summarization": "extractive engine by default (no model needed)",
+    "sentiment": "offline multilingual classifier by default (no model needed)",
 }
+NOT_MEASURED = "not measured with this model; `sohbet eval` measures it"
 
 SETUP_HINT = (
     "The operator can plug in a real model: Ollama or any OpenAI-compatible server "
@@ -55,8 +59,16 @@ SETUP_HINT = (
 @dataclass(frozen=True)
 class Readiness:
     task: Task
-    ready: bool
+    ready: bool  # plugins may show the model's answer for this task
     reason: str
+    measured: bool = True  # False: allowed, but nobody measured it with this model
+
+    @property
+    def mark(self) -> str:
+        """✅ only for a task this model passed when measured; ⚠️ failed; ❔ not measured."""
+        if not self.measured:
+            return "❔"
+        return "✅" if self.ready else "⚠️"
 
 
 def is_bundled(cfg: ModelConfig) -> bool:
@@ -92,15 +104,32 @@ def llm_sentiment_preferred(cfg: ModelConfig, data_dir: Path) -> bool:
     return isinstance(entry, dict) and entry.get("ready") is True
 
 
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, dict[str, dict[str, object]]]:
+    """Verdicts measured for the catalog's models (see the module docstring, 2.)."""
+    raw = resources.files("bot.ai").joinpath("data/catalog_readiness.json").read_text("utf-8")
+    verdicts: dict[str, dict[str, dict[str, object]]] = json.loads(raw)["models"]
+    return verdicts
+
+
+def _catalog_entry(cfg: ModelConfig) -> dict[str, dict[str, object]]:
+    from bot.ai.catalog import find
+
+    if cfg.provider not in (*LOCAL_PROVIDERS, "auto"):
+        return {}
+    model = find(cfg.model)
+    return _shipped().get(model.name, {}) if model is not None else {}
+
+
 def readiness(cfg: ModelConfig, task: Task, data_dir: Path | None = None) -> Readiness:
-    """Measured readiness of `task` with `cfg`: a saved evaluation first, else what is known."""
-    entry = _saved(data_dir, cfg).get(task) if data_dir is not None else None
-    if isinstance(entry, dict) and "ready" in entry:
-        return Readiness(task, bool(entry["ready"]), str(entry.get("reason", "")))
-    if is_bundled(cfg):
-        ready, reason = _BUNDLED[task]
-        return Readiness(task, ready, reason)
-    return Readiness(task, True, "not measured here; run `sohbet eval` to measure it")
+    """Measured readiness of `task` with `cfg` (see the module docstring for the order)."""
+    for verdicts in (_saved(data_dir, cfg) if data_dir is not None else {}, _catalog_entry(cfg)):
+        entry = verdicts.get(task)
+        if isinstance(entry, dict) and "ready" in entry:
+            return Readiness(task, bool(entry["ready"]), str(entry.get("reason", "")))
+    if task in _ENGINE_TASKS:
+        return Readiness(task, True, _ENGINE_TASKS[task])
+    return Readiness(task, True, NOT_MEASURED, measured=False)
 
 
 def readiness_table(cfg: ModelConfig, data_dir: Path | None = None) -> list[Readiness]:

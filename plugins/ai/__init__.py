@@ -64,7 +64,7 @@ class AIPlugin(Plugin):
         server_limit = settings.daily_server_tokens or "no limit"
         where = "".join(f"{line}\n" for line in ai.status_lines(cfg))
         table = await asyncio.to_thread(readiness_table, cfg, ctx.services.config.data_dir)
-        tasks = "\n".join(f"{'✅' if r.ready else '⚠️'} {r.task}: {r.reason}" for r in table)
+        tasks = "\n".join(f"{r.mark} {r.task}: {r.reason}" for r in table)
         await ctx.reply(
             f"Model: `{cfg.provider}` / `{cfg.model}`\n{where}"
             f"Your tokens today: {mine} (limit: {user_limit})\n"
