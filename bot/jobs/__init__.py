@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from bot.jobs.inprocess import InProcessJobs
-from bot.jobs.models import DeadJob, IngestRequest, QueueStats
+from bot.jobs.models import DeadJob, IngestRequest, QueueStats, UploadPending
 from bot.knowledge import IngestResult, Progress
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ __all__ = [
     "IngestRequest",
     "JobQueue",
     "QueueStats",
+    "UploadPending",
     "make_job_queue",
     "share_limits",
     "shared_cooldowns",
@@ -57,6 +58,7 @@ def make_job_queue(config: Config, store: Store, ai: AIProviders) -> JobQueue:
         heartbeat_s=config.job_heartbeat_s,
         sweep_s=config.job_sweep_s,
         attempts=config.job_attempts,
+        find_document=store.documents.get,
     )
     jobs.export_metrics()
     return jobs

@@ -5,10 +5,30 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot.core.errors import SohbetError
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
 
-__all__ = ["DeadJob", "IngestRequest", "QueueStats"]
+__all__ = ["DeadJob", "IngestRequest", "QueueStats", "UploadPending"]
+
+
+class UploadPending(SohbetError):
+    """The job queue stopped answering while an upload waited: it is neither added nor refused
+    yet, and the member is told which of the two it may still become."""
+
+    def __init__(self, filename: str, *, started: bool) -> None:
+        if started:
+            message = (
+                f"The job queue stopped answering while **{filename}** was being added. A "
+                "worker is still adding it: `/docs list` shows it once it is ready."
+            )
+        else:
+            message = (
+                f"The job queue stopped answering before **{filename}** was picked up, so it "
+                "isn't added yet. It will be added if the queue comes back with it: check "
+                "`/docs list` later, and send it again if it isn't there."
+            )
+        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -40,9 +41,9 @@ from saq import Job, Status
 from saq.queue.redis import RedisQueue
 
 from bot.core.errors import SohbetError
-from bot.jobs.models import DeadJob, IngestRequest, QueueStats
+from bot.jobs.models import DeadJob, IngestRequest, QueueStats, UploadPending
 from bot.jobs.reply import reply
-from bot.knowledge import IngestResult, Progress
+from bot.knowledge import IngestResult, Progress, document_id_for
 
 __all__ = ["INGEST", "BrokerUnavailable", "JobFailed", "RedisJobs", "SohbetQueue"]
 
@@ -53,6 +54,10 @@ QUEUE_NAME = "sohbet"
 DEAD_KEY = "sohbet:jobs:dead"
 BLOB_TTL = 7 * 24 * 3600  # an upload's bytes wait this long for a worker (and a retry)
 RESULT_TTL = 24 * 3600
+
+
+# (server id, document id) -> the document's row (bot.store.models.Document) or None.
+FindDocument = Callable[[int, str], Awaitable[Any]]
 
 
 def blob_key(job_key: str) -> str:
@@ -170,8 +175,14 @@ class RedisJobs:
         sweep_s: int = 5,
         attempts: int = 3,
         poll_s: float = 0.25,
+        find_document: FindDocument | None = None,
+        lost_after_s: float = 60.0,
     ) -> None:
         self.redis: aioredis.Redis = aioredis.from_url(url)
+        # The database's word on an upload when Redis can't give it: the worker writes the
+        # document there whether or not the queue answers (the bot side passes it).
+        self.find_document = find_document
+        self.lost_after_s = lost_after_s  # Redis silent this long: stop waiting, say why
         self.queue = SohbetQueue(self.redis, sweep_lock=sweep_s)
         self.heartbeat_s = heartbeat_s
         self.sweep_s = sweep_s
@@ -217,21 +228,39 @@ class RedisJobs:
     ) -> IngestResult:
         with _broker():
             key = await self.submit(request, data)
-        return await self.wait(key, request.filename, progress)
+        document_id = document_id_for(request.server_id, hashlib.sha256(data).hexdigest())
+        return await self.wait(key, request.filename, progress, (request.server_id, document_id))
 
-    async def wait(self, key: str, filename: str, progress: Progress | None = None) -> IngestResult:
+    async def wait(
+        self,
+        key: str,
+        filename: str,
+        progress: Progress | None = None,
+        document: tuple[int, str] | None = None,
+    ) -> IngestResult:
         """Poll the job's stored state: relay its progress, return its result, raise its
-        refusal (one sentence for the member) or JobFailed once it is dead."""
+        refusal (one sentence for the member) or JobFailed once it is dead.
+
+        While Redis doesn't answer, the database says how far the upload (`document`: server
+        and document id) got: ready there is done, whatever the queue could say."""
         shown: tuple[Any, ...] | None = None
         lost_since: float | None = None
+        started = time.monotonic()
         while True:
             try:
                 job = await self.queue.job(key)
                 lost_since = None
-            except RedisError:  # a blip: the job goes on; give up after a minute
-                lost_since = lost_since or time.monotonic()
-                if time.monotonic() - lost_since > 60:
-                    raise
+            except RedisError as exc:  # a blip: the job goes on; the database may know more
+                if lost_since is None:
+                    lost_since = time.monotonic()
+                    log.warning("job %s: Redis does not answer (%s); asking the database", key, exc)
+                row = await self._recorded(document)
+                if row is not None and row.status == "ready":
+                    return IngestResult(
+                        row.id, row.name, row.pages, row.chunks, time.monotonic() - started
+                    )
+                if time.monotonic() - lost_since > self.lost_after_s:
+                    raise UploadPending(filename, started=row is not None) from None
                 await asyncio.sleep(1.0)
                 continue
             if job is None:
@@ -248,6 +277,15 @@ class RedisJobs:
             if job.status in (Status.FAILED, Status.ABORTED):
                 raise JobFailed(filename, key)
             await asyncio.sleep(self.poll_s)
+
+    async def _recorded(self, document: tuple[int, str] | None) -> Any:
+        """The upload's document row, or None (not written yet, or no way to ask)."""
+        if document is None or self.find_document is None:
+            return None
+        try:
+            return await self.find_document(*document)
+        except SohbetError:  # the database is away too: nothing more is known
+            return None
 
     # ----- operations --------------------------------------------------------------------
 

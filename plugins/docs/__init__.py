@@ -24,7 +24,7 @@ from bot.core import (
 from bot.core.context import SentMessage
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
-from bot.jobs import IngestRequest, InProcessJobs
+from bot.jobs import IngestRequest, InProcessJobs, UploadPending
 from bot.knowledge import Ingestor, is_abandoned
 from bot.providers import AIProviders
 from bot.vectors import HybridRetriever, SearchScope
@@ -216,6 +216,10 @@ class DocsPlugin(Plugin):
                 ctx.services.store, self._ai(ctx)
             )
             result = await jobs.ingest(request, data, progress)
+        except UploadPending:  # the queue went away: neither added nor refused yet
+            relay_task.cancel()
+            await status.show(f"⏳ **{file.name}** is not added yet.", force=True)
+            raise  # the router tells the uploader what may still happen
         except Exception:  # a refusal or a crash: either way the status must not hang
             relay_task.cancel()
             await status.show(f"❌ **{file.name}** was not added.", force=True)
