@@ -21,6 +21,7 @@ chat: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -q
 
 # The fast local runtime: llama.cpp runs GGUF models at ~4x transformers' tokens/s on a small

@@ -607,11 +607,7 @@ def write_results(report: dict[str, Any]) -> None:
                 f"| {o['ttft_ratio_median']} | {o['ttft_added_ms_median']} |"
             )
     lines += ["", *report.get("notes", [])]
-    users = RESULTS / "model_users.json"
-    if users.exists():  # the concurrency table (bench/model_users.py), kept beside these
-        from bench.model_users import markdown
-
-        lines += ["", *markdown(json.loads(users.read_text()))]
+    lines += ["", "Several users at once: bench/results/model_users.md (bench/model_users.py)."]
     (RESULTS / f"{NAME}.md").write_text("\n".join(lines) + "\n")
 
 

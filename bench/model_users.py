@@ -17,7 +17,7 @@ time to the first piece and to the whole answer. A second scenario measures fair
 member sends 6 questions at once, then 3 other members one each; their wait is compared with
 a plain first-come-first-served queue (everyone in one line).
 
-Writes bench/results/model_users.json and .md; bench/results/model_stream.md shows the table.
+Writes bench/results/model_users.json and .md.
 """
 
 from __future__ import annotations
@@ -200,15 +200,10 @@ def write_results(report: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{NAME}.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / f"{NAME}.md").write_text("\n".join(markdown(report)) + "\n")
-    stream = RESULTS / "model_stream.json"
-    if stream.exists():  # model_stream.md shows these tables too: render it again
-        from bench import model_stream
-
-        model_stream.write_results(json.loads(stream.read_text()))
 
 
 def markdown(report: dict[str, Any]) -> list[str]:
-    """The tables (also shown in model_stream.md)."""
+    """The tables of bench/results/model_users.md."""
     m = report["machine"]
     lines = [
         "## Several users at once: answer latency",

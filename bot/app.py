@@ -1,13 +1,15 @@
-"""Wiring: configuration -> store -> settings -> plugins -> router. Shared by every adapter."""
+"""The composition root: configuration -> store -> settings -> plugins -> router, plus the
+services (AI providers, job queue) every adapter shares. `App` itself is a core type
+(bot.core.app), so services can be handed one without importing this module."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config
+from bot.core.app import App
 from bot.core.errors import SohbetError
 from bot.core.plugin import Plugin
 from bot.core.registry import PluginRegistry
@@ -19,32 +21,6 @@ from bot.store.database import Store
 __all__ = ["App", "DataDirUnavailable", "build_app", "ensure_data_dir"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class App:
-    config: Config
-    store: Store
-    registry: PluginRegistry
-    services: Services
-    router: Router
-
-    async def close(self) -> None:
-        for plugin in self.registry.plugins.values():
-            try:
-                await plugin.close()
-            except Exception:
-                log.exception("plugin %s failed to close", type(plugin).name)
-        for name, service in list(self.services.extras.items()):
-            closer = getattr(service, "close", None)
-            if closer is not None:
-                try:
-                    result = closer()
-                    if hasattr(result, "__await__"):
-                        await result
-                except Exception:
-                    log.exception("service %s failed to close", name)
-        await self.store.close()
 
 
 async def build_app(

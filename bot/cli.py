@@ -172,7 +172,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "vectors":
         return await commands.vectors(config, args.action)
     if args.command in ("worker", "jobs"):
-        from bot.jobs.cli import jobs_command, worker_command
+        from bot.jobs_cli import jobs_command, worker_command
 
         if args.command == "worker":
             return await worker_command(config, args.concurrency)

@@ -12,7 +12,7 @@ from bot.store.database import InvalidDatabaseUrl, Store, StoreDamaged, StoreUna
 from bot.store.migrations import current_revision, head_revision
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.app import App
 
 __all__ = ["chat", "database", "doctor", "ingest", "list_plugins", "run_discord"]
 
@@ -27,7 +27,7 @@ async def chat(config: Config) -> int:
     """The console session. Probes and metrics run when SOHBET_METRICS_PORT is set, and so does
     retention; Ctrl-C keeps its usual meaning (the terminal's reader thread can't be drained)."""
     from bot.ai.local_servers import use_local_server
-    from bot.maintenance.runtime import Operations
+    from bot.operations import Operations
     from bot.platforms.console import ConsoleAdapter
 
     config = await use_local_server(config)
@@ -89,19 +89,25 @@ async def run_discord(config: Config) -> int:
         )
         return 2
     from bot.ai.local_servers import use_local_server
+    from bot.operations import Companion
+    from bot.web.run import dashboard_beside_bot
 
     config = await use_local_server(config)
+    companions: list[Companion] = []
+    dashboard = dashboard_beside_bot()  # when SOHBET_WEB_PORT is set
+    if dashboard is not None:
+        companions.append(dashboard)
     if config.discord_token is None:
         from bot.platforms.telegram.runner import run_telegram
 
-        return await run_telegram(config)
+        return await run_telegram(config, companions)
     from bot.platforms.discord.runner import run_bot
 
-    if telegram.token is None:
-        return await run_bot(config)
-    from bot.platforms.telegram.runner import TelegramCompanion
+    if telegram.token is not None:
+        from bot.platforms.telegram.runner import TelegramCompanion
 
-    return await run_bot(config, companions=[TelegramCompanion(telegram)])
+        companions.insert(0, TelegramCompanion(telegram))
+    return await run_bot(config, companions)
 
 
 async def list_plugins(config: Config) -> int:

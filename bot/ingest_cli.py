@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.app import App
+from bot.core.app import App
 from bot.core.errors import SohbetError
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.events import Author, CommandCall, ConversationKey, Location, Message, Reply
-from bot.core.plugin import Plugin
-from bot.core.services import Services
+from bot.core.plugin_types import PluginInfo
+from bot.core.services import TOKEN_BUDGET, Services
 
 __all__ = ["Context", "Responder", "SentMessage"]
 
@@ -46,7 +46,7 @@ class Responder(Protocol):
 
 @dataclass
 class Context:
-    plugin: Plugin
+    plugin: PluginInfo  # the plugin whose handler runs
     event: Message | CommandCall
     settings: Any  # the plugin's resolved PluginSettings instance
     services: Services
@@ -100,6 +100,16 @@ class Context:
     async def defer(self, *, ephemeral: bool = False) -> None:
         """Tell the platform a slow answer is coming (Discord's 3-second window)."""
         await self.responder.defer(ephemeral=ephemeral)
+
+    async def budget_refusal(self) -> str | None:
+        """Why a model call here would go over a daily token budget; None when it would not,
+        or when no plugin keeps budgets. For handlers that call the model on some paths only
+        (the Router already refuses the handlers of `uses_model` plugins)."""
+        check = self.services.extras.get(TOKEN_BUDGET)
+        if check is None:
+            return None
+        refusal: str | None = await check(self)
+        return refusal
 
     async def may_remember(self, user_id: int | None = None) -> bool:
         """Whether conversation text of `user_id` (default: the author) may be stored on this

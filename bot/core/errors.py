@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.shared.errors import SohbetError
+
 __all__ = [
     "BadOption",
     "CooldownActive",
@@ -14,12 +16,6 @@ __all__ = [
 ]
 
 
-class SohbetError(Exception):
-    """Base error: `user_message` is safe to show to the person who caused it."""
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 class UnknownCommand(SohbetError):

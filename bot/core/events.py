@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.shared.records import ConversationKey
+
 __all__ = [
     "ADMIN_PERMISSION",
     "Attachment",
@@ -55,17 +57,6 @@ class ConversationMode(StrEnum):
     PER_USER = "user"  # each member has a private context per channel
     COLLABORATIVE = "channel"  # the channel or thread shares one context
     REPLY_CHAIN = "reply"  # a reply chain is its own conversation
-
-
-@dataclass(frozen=True)
-class ConversationKey:
-    """Identifies one conversation; never shared across servers."""
-
-    server_id: int
-    scope: str  # e.g. "user:42:chan:7", "thread:9", "reply:123"
-
-    def __str__(self) -> str:
-        return f"{self.server_id}/{self.scope}"
 
 
 def _size(n: int) -> str:

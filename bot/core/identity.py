@@ -20,6 +20,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "CONSOLE_CHANNEL_ID",
+    "CONSOLE_SERVER_ID",
     "TELEGRAM_BASE",
     "Platform",
     "core_id",
@@ -27,6 +29,10 @@ __all__ = [
     "native_id",
     "platform_of",
 ]
+
+# The console's one server and channel (`sohbet chat`; the dashboard's `--local` mode shows it).
+CONSOLE_SERVER_ID = 1
+CONSOLE_CHANNEL_ID = 1
 
 TELEGRAM_BASE = -(1 << 62)
 _TELEGRAM_SPAN = 1 << 53  # Telegram ids have at most 52 significant bits (plus the sign)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.options import OptionSpec, options_from_signature
+from bot.core.plugin_types import PluginInfo, PluginSettings
 
 if TYPE_CHECKING:
     from bot.core.context import Context
@@ -26,12 +25,6 @@ __all__ = [
 
 Handler = Callable[..., Awaitable[None]]
 F = TypeVar("F", bound=Handler)
-
-
-class PluginSettings(BaseModel):
-    """Base for a plugin's typed settings: defaults here, overrides per server and channel."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 @dataclass(frozen=True)
@@ -120,16 +113,9 @@ def listener(*, addressed_only: bool = True) -> Callable[[F], F]:
     return mark
 
 
-class Plugin:
-    """Base class of every plugin. Subclasses set `name` and decorate handlers."""
-
-    name: ClassVar[str] = ""
-    description: ClassVar[str] = ""
-    enabled_by_default: ClassVar[bool] = True
-    uses_model: ClassVar[bool] = False  # token budgets apply to its handlers
-    # What user data the plugin stores, shown by /privacy; empty when it stores none.
-    stored_data: ClassVar[str] = ""
-    Settings: ClassVar[type[PluginSettings]] = PluginSettings
+class Plugin(PluginInfo):
+    """Base class of every plugin. Subclasses set `name` (and the other PluginInfo class
+    attributes) and decorate handlers."""
 
     def __init__(self) -> None:
         self.services: Services | None = None

@@ -21,6 +21,7 @@ from bot.core.errors import (
 from bot.core.events import CommandCall, Message
 from bot.core.options import convert_option
 from bot.core.plugin import CommandSpec, Plugin
+from bot.core.plugin_types import PluginInfo
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
 
@@ -175,7 +176,7 @@ class Router:
             raise PluginDisabled(type(plugin).name)
         await self._check_roles(ctx, plugin)
 
-    async def _check_roles(self, ctx: Context, plugin: Plugin) -> None:
+    async def _check_roles(self, ctx: Context, plugin: PluginInfo) -> None:
         if ctx.author.is_admin or ctx.location.is_dm:
             return
         allowed = await self.services.settings.allowed_roles(ctx.server_id, type(plugin).name)

@@ -10,7 +10,11 @@ if TYPE_CHECKING:
     from bot.core.settings import SettingsService
     from bot.store.database import Store
 
-__all__ = ["Services"]
+__all__ = ["TOKEN_BUDGET", "Services"]
+
+# The extras entry holding `async (ctx) -> str | None`: why a model call would go over a daily
+# token budget (registered by the `ai` plugin; read through `Context.budget_refusal`).
+TOKEN_BUDGET = "token_budget"
 
 T = TypeVar("T")
 

@@ -5,33 +5,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from bot.core.errors import SettingsError, SohbetError
-from bot.core.plugin import Plugin, PluginSettings
+from bot.core.plugin_types import PluginInfo, PluginSettings
+from bot.shared.records import AuditChange, ServerSettingsSnapshot
 
 if TYPE_CHECKING:
     from bot.store.database import Store
-    from bot.store.repositories import ServerSettingsSnapshot
 
 __all__ = ["AuditChange", "SettingsService", "parse_setting_value", "quoted"]
 
 # Plugins that can never be turned off (otherwise nobody could turn anything back on).
 ALWAYS_ENABLED = frozenset({"admin", "help"})
-
-
-@dataclass(frozen=True)
-class AuditChange:
-    """Who changed what; the store writes it in the same transaction as the change."""
-
-    actor_id: int
-    action: str  # "setting.set", "setting.reset", "plugin.enable", "plugin.roles", ...
-    target: str = ""
-    old_value: Any = None
-    new_value: Any = None
 
 
 def parse_setting_value(raw: Any) -> Any:
@@ -55,7 +43,7 @@ def quoted(text: object, limit: int = 60) -> str:
     return f"`{shown}`" if len(shown) <= limit else f"`{shown[: limit - 1]}…`"
 
 
-def _check_kinds(plugin: type[Plugin], key: str, value: Any) -> None:
+def _check_kinds(plugin: type[PluginInfo], key: str, value: Any) -> None:
     """What pydantic's lax mode lets through but a setting must not mean."""
     annotation = plugin.Settings.model_fields[key].annotation
     wants_bool = annotation is bool
@@ -116,7 +104,7 @@ class SettingsService:
         self._generation[server_id] = self._generation.get(server_id, 0) + 1
         self._cache.pop(server_id, None)
 
-    async def is_enabled(self, server_id: int, plugin: type[Plugin]) -> bool:
+    async def is_enabled(self, server_id: int, plugin: type[PluginInfo]) -> bool:
         if plugin.name in ALWAYS_ENABLED:
             return True
         snap = await self.snapshot(server_id)
@@ -125,7 +113,7 @@ class SettingsService:
     async def allowed_roles(self, server_id: int, plugin: str) -> set[int]:
         return (await self.snapshot(server_id)).allowed_roles.get(plugin, set())
 
-    async def resolve(self, plugin: type[Plugin], server_id: int, channel_id: int) -> Any:
+    async def resolve(self, plugin: type[PluginInfo], server_id: int, channel_id: int) -> Any:
         """Defaults <- server values <- channel overrides, as the plugin's Settings model."""
         snap = await self.snapshot(server_id)
         values: dict[str, Any] = {}
@@ -140,7 +128,7 @@ class SettingsService:
             return _best_effort(plugin.Settings, values)
 
     async def values(
-        self, plugin: type[Plugin], server_id: int, channel_id: int = 0
+        self, plugin: type[PluginInfo], server_id: int, channel_id: int = 0
     ) -> dict[str, Any]:
         settings = await self.resolve(plugin, server_id, channel_id)
         dumped: dict[str, Any] = settings.model_dump(mode="json")
@@ -148,7 +136,7 @@ class SettingsService:
 
     async def set(
         self,
-        plugin: type[Plugin],
+        plugin: type[PluginInfo],
         key: str,
         raw_value: Any,
         *,
@@ -198,7 +186,7 @@ class SettingsService:
 
     async def reset(
         self,
-        plugin: type[Plugin],
+        plugin: type[PluginInfo],
         key: str | None,
         *,
         server_id: int,
@@ -223,7 +211,7 @@ class SettingsService:
             self.invalidate(server_id)
 
     async def set_enabled(
-        self, plugin: type[Plugin], enabled: bool, *, server_id: int, actor_id: int
+        self, plugin: type[PluginInfo], enabled: bool, *, server_id: int, actor_id: int
     ) -> bool:
         """Returns whether anything changed."""
         if plugin.name in ALWAYS_ENABLED and not enabled:
@@ -238,7 +226,7 @@ class SettingsService:
         return before != enabled
 
     async def set_allowed_roles(
-        self, plugin: type[Plugin], role_ids: Collection[int], *, server_id: int, actor_id: int
+        self, plugin: type[PluginInfo], role_ids: Collection[int], *, server_id: int, actor_id: int
     ) -> None:
         before = sorted(await self.allowed_roles(server_id, plugin.name))
         change = _change(actor_id, "plugin.roles", plugin.name, before, sorted(set(role_ids)))

@@ -36,8 +36,8 @@ from bot.jobs.redis_queue import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import App
     from bot.config import Config
+    from bot.core.app import App
 
 __all__ = ["ingest_job", "run_worker"]
 
@@ -175,14 +175,10 @@ async def check_broker(jobs: RedisJobs, config: Config) -> None:
         ) from None
 
 
-async def run_worker(config: Config, concurrency: int = 1) -> int:
+async def run_worker(app: App, jobs: RedisJobs, concurrency: int = 1) -> int:
     """Run jobs until SIGTERM/SIGINT (a running job is given back to the queue on a hard
-    stop: its heartbeat ends and it is swept)."""
-    from bot.app import build_app
-
-    jobs = jobs_from_config(config)
-    await check_broker(jobs, config)
-    app = await build_app(config)
+    stop: its heartbeat ends and it is swept). Closes `jobs` and `app` on the way out."""
+    config = app.config
 
     async def startup(ctx: JobContext) -> None:
         ctx["app"] = app

@@ -1,6 +1,6 @@
 """Keep the vector store and the SQL documents table in agreement.
 
-Runs at start-up and then periodically (bot.maintenance.runtime). What it repairs:
+Runs at start-up and then periodically (bot.operations). What it repairs:
 
 - chunks whose document has no row (a crash before the row, a database restored or deleted
   while the vector folder was kept): removed, so `/ask` never cites what `/docs list` doesn't show;
@@ -30,7 +30,7 @@ from bot.store.database import Store
 from bot.vectors import VectorStore
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.app import App
 
 __all__ = ["RECONCILE_INTERVAL", "ReconcileReport", "reconcile", "start_reconciler"]
 

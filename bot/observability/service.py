@@ -29,8 +29,8 @@ from bot.observability.metrics import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import App
-    from bot.maintenance.shutdown import InFlight
+    from bot.core.app import App
+    from bot.core.inflight import InFlight
 
 __all__ = ["Observability", "readiness_checks", "start_observability"]
 

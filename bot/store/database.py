@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.config import PASSWORD_MISREAD, mask_url, password_misread
-from bot.core.errors import SohbetError
+from bot.shared.errors import SohbetError
 from bot.store import migrations
 
 __all__ = [
@@ -167,12 +167,12 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.settings = SettingsRepository(self)
-        self.audit = AuditRepository(self)
-        self.conversations = ConversationRepository(self)
-        self.usage = UsageRepository(self)
-        self.documents = DocumentRepository(self)
-        self.state = StateRepository(self)
+        self.settings = SettingsRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.usage = UsageRepository(self.session)
+        self.documents = DocumentRepository(self.session)
+        self.state = StateRepository(self.session)
 
     @property
     def dialect(self) -> str:

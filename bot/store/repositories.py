@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,8 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.core.events import ConversationKey
-from bot.core.settings import AuditChange
+from bot.shared.records import AuditChange, ConversationKey, ServerSettingsSnapshot
 from bot.store.models import (
     AuditEntry,
     Conversation,
@@ -29,8 +29,8 @@ from bot.store.models import (
     utcnow,
 )
 
-if TYPE_CHECKING:
-    from bot.store.database import Store
+# Store.session: a transaction, committed on success, rolled back on any error.
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 __all__ = [
     "AuditRepository",
@@ -65,22 +65,13 @@ def _rowcount(result: Any) -> int:
 
 
 class _Repository:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-
-@dataclass
-class ServerSettingsSnapshot:
-    """Everything the Router needs about one server, loaded in one go and cached."""
-
-    enabled: dict[str, bool]
-    overrides: dict[tuple[int, str], dict[str, Any]]  # (channel_id or 0, plugin) -> values
-    allowed_roles: dict[str, set[int]]
+    def __init__(self, session: Sessions) -> None:
+        self.session = session
 
 
 class SettingsRepository(_Repository):
     async def snapshot(self, server_id: int) -> ServerSettingsSnapshot:
-        async with self.store.session() as s:
+        async with self.session() as s:
             states = await s.execute(
                 select(PluginState.plugin, PluginState.enabled).where(
                     PluginState.server_id == server_id
@@ -110,7 +101,7 @@ class SettingsRepository(_Repository):
     async def set_enabled(
         self, server_id: int, plugin: str, enabled: bool, audit: AuditChange | None = None
     ) -> None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             _audit(s, server_id, audit)
             await _upsert(
                 s,
@@ -129,7 +120,7 @@ class SettingsRepository(_Repository):
         value: Any,
         audit: AuditChange | None = None,
     ) -> None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             _audit(s, server_id, audit)
             await _upsert(
                 s,
@@ -161,7 +152,7 @@ class SettingsRepository(_Repository):
         )
         if key is not None:
             stmt = stmt.where(PluginSetting.key == key)
-        async with self.store.session() as s:
+        async with self.session() as s:
             _audit(s, server_id, audit)
             result = await s.execute(stmt)
             return _rowcount(result)
@@ -173,7 +164,7 @@ class SettingsRepository(_Repository):
         role_ids: Collection[int],
         audit: AuditChange | None = None,
     ) -> None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             _audit(s, server_id, audit)
             await s.execute(
                 delete(PluginRoleRule).where(
@@ -211,7 +202,7 @@ class AuditRepository(_Repository):
         new_value: Any = None,
     ) -> None:
         change = AuditChange(actor_id, action, target, old_value, new_value)
-        async with self.store.session() as s:
+        async with self.session() as s:
             _audit(s, server_id, change)
 
     async def redact_actor(self, actor_id: int, server_id: int | None = None) -> int:
@@ -223,11 +214,11 @@ class AuditRepository(_Repository):
         stmt = stmt.where(
             (AuditEntry.old_value.is_not(None)) | (AuditEntry.new_value.is_not(None))
         ).values(old_value=None, new_value=None)
-        async with self.store.session() as s:
+        async with self.session() as s:
             return _rowcount(await s.execute(stmt))
 
     async def recent(self, server_id: int, limit: int = 20) -> list[AuditEntry]:
-        async with self.store.session() as s:
+        async with self.session() as s:
             rows = await s.scalars(
                 select(AuditEntry)
                 .where(AuditEntry.server_id == server_id)
@@ -294,7 +285,7 @@ class ConversationRepository(_Repository):
         """Append several turns in one transaction (used by the history write-behind)."""
         ids: list[int] = []
         now = utcnow()
-        async with self.store.session() as s:
+        async with self.session() as s:
             conv_ids: dict[ConversationKey, int] = {}
             for key, role, content, author_id, author_name, tokens, message_id in turns:
                 if key not in conv_ids:
@@ -323,7 +314,7 @@ class ConversationRepository(_Repository):
         self, key: ConversationKey, limit: int = 50, include_summarized: bool = False
     ) -> tuple[str, list[HistoryTurn]]:
         """The running summary and the most recent turns, oldest first."""
-        async with self.store.session() as s:
+        async with self.session() as s:
             conv = await s.scalar(
                 select(Conversation).where(
                     Conversation.server_id == key.server_id, Conversation.scope == key.scope
@@ -345,7 +336,7 @@ class ConversationRepository(_Repository):
 
     async def summarize(self, key: ConversationKey, summary: str, up_to_id: int) -> None:
         """Store a running summary and mark the turns it covers as summarized."""
-        async with self.store.session() as s:
+        async with self.session() as s:
             conv_id = await self._conversation_id(s, key)
             await s.execute(
                 update(Conversation).where(Conversation.id == conv_id).values(summary=summary)
@@ -363,7 +354,7 @@ class ConversationRepository(_Repository):
         self, server_id: int, message_id: int
     ) -> ConversationKey | None:
         """The conversation a bot message belongs to (for reply-chain conversations)."""
-        async with self.store.session() as s:
+        async with self.session() as s:
             row = await s.execute(
                 select(Conversation.server_id, Conversation.scope)
                 .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
@@ -377,7 +368,7 @@ class ConversationRepository(_Repository):
             return ConversationKey(found[0], found[1]) if found else None
 
     async def reset(self, key: ConversationKey) -> int:
-        async with self.store.session() as s:
+        async with self.session() as s:
             result = await s.execute(
                 delete(Conversation).where(
                     Conversation.server_id == key.server_id, Conversation.scope == key.scope
@@ -426,7 +417,7 @@ class ConversationRepository(_Repository):
             row.summarized.is_(True),
             row.conversation_id.in_(conversations),
         )
-        async with self.store.session() as s:
+        async with self.session() as s:
             await s.execute(
                 update(Conversation).where(Conversation.id.in_(summarized)).values(summary="")
             )
@@ -453,7 +444,7 @@ class ConversationRepository(_Repository):
         stmt = delete(Conversation).where(Conversation.updated_at < cutoff)
         if server_id is not None:
             stmt = stmt.where(Conversation.server_id == server_id)
-        async with self.store.session() as s:
+        async with self.session() as s:
             result = await s.execute(stmt)
             return _rowcount(result)
 
@@ -463,7 +454,7 @@ class UsageRepository(_Repository):
         self, server_id: int, user_id: int, tokens_in: int, tokens_out: int, day: date | None = None
     ) -> None:
         day = day or datetime.now(UTC).date()
-        async with self.store.session() as s:
+        async with self.session() as s:
             await _upsert(
                 s,
                 UsageDaily,
@@ -489,31 +480,31 @@ class UsageRepository(_Repository):
         stmt = select(total).where(UsageDaily.server_id == server_id, UsageDaily.day == day)
         if user_id is not None:
             stmt = stmt.where(UsageDaily.user_id == user_id)
-        async with self.store.session() as s:
+        async with self.session() as s:
             return int(await s.scalar(stmt) or 0)
 
     async def delete_user(self, user_id: int, server_id: int | None = None) -> int:
         stmt = delete(UsageDaily).where(UsageDaily.user_id == user_id)
         if server_id is not None:
             stmt = stmt.where(UsageDaily.server_id == server_id)
-        async with self.store.session() as s:
+        async with self.session() as s:
             result = await s.execute(stmt)
             return _rowcount(result)
 
 
 class DocumentRepository(_Repository):
     async def add(self, document: Document) -> None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             s.add(document)
 
     async def get(self, server_id: int, document_id: str) -> Document | None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             return await s.scalar(
                 select(Document).where(Document.server_id == server_id, Document.id == document_id)
             )
 
     async def by_hash(self, server_id: int, sha256: str) -> Document | None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             return await s.scalar(
                 select(Document).where(Document.server_id == server_id, Document.sha256 == sha256)
             )
@@ -526,7 +517,7 @@ class DocumentRepository(_Repository):
             stmt = stmt.where(Document.channel_id == channel_id)
         if uploader_id is not None:
             stmt = stmt.where(Document.uploader_id == uploader_id)
-        async with self.store.session() as s:
+        async with self.session() as s:
             return list(await s.scalars(stmt.order_by(Document.created_at.desc())))
 
     async def ready_ids(self, server_id: int, document_ids: Collection[str]) -> set[str]:
@@ -545,11 +536,11 @@ class DocumentRepository(_Repository):
     async def states(self) -> builtins.list[tuple[str, int, str]]:
         """(id, server id, status) of every document, for reconciling vectors."""
         stmt = select(Document.id, Document.server_id, Document.status)
-        async with self.store.session() as s:
+        async with self.session() as s:
             return [(r[0], r[1], r[2]) for r in await s.execute(stmt)]
 
     async def mark_ready(self, server_id: int, document_id: str, pages: int, chunks: int) -> None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             await s.execute(
                 update(Document)
                 .where(Document.server_id == server_id, Document.id == document_id)
@@ -557,7 +548,7 @@ class DocumentRepository(_Repository):
             )
 
     async def delete(self, server_id: int, document_id: str) -> bool:
-        async with self.store.session() as s:
+        async with self.session() as s:
             result = await s.execute(
                 delete(Document).where(Document.server_id == server_id, Document.id == document_id)
             )
@@ -567,7 +558,7 @@ class DocumentRepository(_Repository):
         stmt = select(func.count()).select_from(Document).where(Document.uploader_id == user_id)
         if server_id is not None:
             stmt = stmt.where(Document.server_id == server_id)
-        async with self.store.session() as s:
+        async with self.session() as s:
             return int(await s.scalar(stmt) or 0)
 
     async def delete_by_uploader(
@@ -576,7 +567,7 @@ class DocumentRepository(_Repository):
         stmt = select(Document).where(Document.uploader_id == user_id)
         if server_id is not None:
             stmt = stmt.where(Document.server_id == server_id)
-        async with self.store.session() as s:
+        async with self.session() as s:
             docs = list(await s.scalars(stmt))
             for doc in docs:
                 await s.delete(doc)
@@ -585,13 +576,13 @@ class DocumentRepository(_Repository):
 
 class StateRepository(_Repository):
     async def get(self, key: str) -> str | None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             return await s.scalar(select(KeyValue.value).where(KeyValue.key == key))
 
     async def set(self, key: str, value: str) -> None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             await _upsert(s, KeyValue, {"key": key, "value": value}, ("key",), {"value": value})
 
     async def delete(self, key: str) -> None:
-        async with self.store.session() as s:
+        async with self.session() as s:
             await s.execute(delete(KeyValue).where(KeyValue.key == key))

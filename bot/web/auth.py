@@ -153,7 +153,7 @@ async def local_login(request: web.Request) -> web.StreamResponse:
             "for a new one.",
         )
     dash.local_token = None  # one time only
-    from bot.platforms.console.adapter import CONSOLE_SERVER_ID
+    from bot.core.identity import CONSOLE_SERVER_ID
 
     admin = dash.core.config.console_admin
     permissions = str(ADMINISTRATOR | MANAGE_GUILD) if admin else "0"

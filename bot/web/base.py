@@ -20,7 +20,7 @@ from bot.web.discord_api import DiscordAPI, DiscordUnavailable, GuildDetails, To
 from bot.web.security import RateLimiter, Session, SessionStore, Signer
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.app import App
     from bot.store.activity import ActivityQueries
     from bot.web.uploads import UploadJobs
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from typing import TYPE_CHECKING
@@ -13,10 +14,13 @@ from bot.web.config import WebSettings
 from bot.web.server import WebServer, create_dashboard
 
 if TYPE_CHECKING:
-    from bot.app import App
     from bot.config import Config
+    from bot.core.app import App
+    from bot.operations import Operations
 
-__all__ = ["serve", "start_beside_bot"]
+__all__ = ["DashboardCompanion", "dashboard_beside_bot", "serve"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8080
 
@@ -75,18 +79,32 @@ async def _until_stopped() -> None:
     await stop.wait()
 
 
-async def start_beside_bot(app: App) -> WebServer | None:
-    """`sohbet run`: serve the dashboard too when SOHBET_WEB_PORT is set (and OAuth is)."""
-    import logging
+class DashboardCompanion:
+    """`sohbet run`: the dashboard served beside the bot, on the bot's App."""
 
+    def __init__(self, settings: WebSettings) -> None:
+        self.settings = settings
+        self.server: WebServer | None = None
+
+    async def start(self, app: App, ops: Operations) -> None:
+        settings = self.settings
+        assert settings.port is not None
+        self.server = WebServer(create_dashboard(app, settings), settings.host, settings.port)
+        await self.server.start()
+        log.info("dashboard on %s (public address %s)", self.server.url, settings.base_url)
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+            self.server = None
+
+
+def dashboard_beside_bot() -> DashboardCompanion | None:
+    """The dashboard to serve beside the bot: when SOHBET_WEB_PORT is set (and OAuth is)."""
     settings = WebSettings()
     if settings.port is None:
         return None
-    log = logging.getLogger(__name__)
     if not settings.oauth_ready:
         log.warning("SOHBET_WEB_PORT is set but the dashboard is off: %s", _not_set_up())
         return None
-    server = WebServer(create_dashboard(app, settings), settings.host, settings.port)
-    await server.start()
-    log.info("dashboard on %s (public address %s)", server.url, settings.base_url)
-    return server
+    return DashboardCompanion(settings)

@@ -18,7 +18,7 @@ from bot.web.security import SessionStore
 from bot.web.uploads import UploadJobs
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.app import App
 
 __all__ = ["WebPortUnavailable", "WebServer", "create_dashboard"]
 
@@ -47,7 +47,7 @@ def create_dashboard(
 
     api: DiscordAPI | None = None
     if local:
-        from bot.platforms.console.adapter import CONSOLE_CHANNEL_ID, CONSOLE_SERVER_ID
+        from bot.core.identity import CONSOLE_CHANNEL_ID, CONSOLE_SERVER_ID
 
         view: BotView = bot_view or LocalBotView(CONSOLE_SERVER_ID, CONSOLE_CHANNEL_ID)
     else:

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from bot.ai.readiness import readiness_table
 from bot.core import Context, Plugin, PluginSettings, Router, Services, SohbetError, command
+from bot.core.services import TOKEN_BUDGET
 from bot.providers import AIProviders
 
 __all__ = ["AIPlugin", "AISettings", "budget_guard", "budget_refusal"]
@@ -52,6 +53,7 @@ class AIPlugin(Plugin):
     async def setup(self, services: Services) -> None:
         await super().setup(services)
         services.get("router", Router).guards.append(budget_guard)
+        services.extras[TOKEN_BUDGET] = budget_refusal  # Context.budget_refusal() asks it
 
     @command("ai status", description="Which model answers here and today's token use")
     async def status(self, ctx: Context) -> None:

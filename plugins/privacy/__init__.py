@@ -2,7 +2,7 @@
 you are remembered at all (`/privacy memory off|on`; bot.core.consent).
 
 The `retention_days` setting is applied by the retention job that long-running adapters start
-(`bot.maintenance.runtime.Operations`, `retention_from_settings`).
+(`bot.operations.Operations`, `retention_from_settings`).
 """
 
 from __future__ import annotations

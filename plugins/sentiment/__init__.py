@@ -216,8 +216,6 @@ class SentimentPlugin(Plugin):
     async def _check_budget(ctx: Context) -> None:
         """The `ai` plugin's daily token budgets apply to the llm engine (the others spend no
         tokens, so the plugin as a whole is not marked ``uses_model``)."""
-        from plugins.ai import budget_refusal
-
-        refusal = await budget_refusal(ctx)
+        refusal = await ctx.budget_refusal()
         if refusal is not None:
             raise SohbetError(refusal)

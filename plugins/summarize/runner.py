@@ -26,7 +26,6 @@ from bot.core.errors import SohbetError
 from bot.nlp.errors import EngineError, EngineTimeout, EngineUnavailable
 from bot.nlp.runtime import TASK_ENGINES, with_timeout
 from bot.providers import AIProviders
-from plugins.ai import budget_refusal
 from plugins.summarize.engines import (
     ChatModelSummarizer,
     ExtractiveSummarizer,
@@ -129,7 +128,7 @@ class Engines:
 
     async def _run_chat(self, ctx: Context, job: Job) -> Outcome:
         ai = ctx.services.get("ai", AIProviders)
-        if await budget_refusal(ctx) is not None:
+        if await ctx.budget_refusal() is not None:
             return await self._extractive_with(ctx, job, "today's AI token budget is used up")
         try:
             cfg = await ai.model_for(ctx)

@@ -27,7 +27,6 @@ from bot.core import (
 from bot.nlp import Detected, EmptyText, detect_language, normalize_language
 from bot.nlp.errors import TextTooLong
 from bot.providers import AIProviders, check_model_setting
-from plugins.ai import budget_refusal
 from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
 from plugins.translate.model import ProviderChatModel
 from plugins.translate.pipeline import LimitedTranslator, Seq2SeqPool, check_seq2seq_model
@@ -158,7 +157,7 @@ class TranslatePlugin(Plugin):
             except SohbetError:
                 if not settings.fallback:
                     raise
-        refusal = await budget_refusal(ctx)  # only the chat model spends tokens
+        refusal = await ctx.budget_refusal()  # only the chat model spends tokens
         if refusal is not None and not engines:
             raise SohbetError(refusal)
         if (settings.engine == "chat" or settings.fallback) and refusal is None:

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_app
 from bot.config import Config
-from bot.maintenance import InFlight
+from bot.core.inflight import InFlight
 from bot.observability import (
     Metrics,
     MetricsPortUnavailable,

@@ -27,8 +27,8 @@ from bot.config import Config
 from bot.core import Context, Plugin, command
 from bot.core.events import Attachment
 from bot.core.router import Cooldowns
-from bot.maintenance import Operations
 from bot.observability import Metrics
+from bot.operations import Operations
 from bot.store.database import HUNG_BACKOFF_S, Store
 from plugins.chat import ChatPlugin
 from plugins.docs import DocsPlugin

@@ -14,8 +14,9 @@ import pytest
 from bot.config import Config
 from bot.core import Context, Option, Plugin, command
 from bot.core.events import Author, CommandCall, Location
-from bot.maintenance import RESTART_MESSAGE, Operations, ShuttingDown
+from bot.core.inflight import RESTART_MESSAGE, ShuttingDown
 from bot.observability import Metrics
+from bot.operations import Operations
 from plugins.ai import AIPlugin
 from plugins.privacy import PrivacyPlugin
 from tests.conftest import AppFactory

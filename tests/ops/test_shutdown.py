@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 
-from bot.maintenance import RESTART_MESSAGE, InFlight, ShuttingDown, on_signals
+from bot.core.inflight import RESTART_MESSAGE, InFlight, ShuttingDown, on_signals
 from tests.conftest import AppFactory
 from tests.ops.helpers import OpsPlugin, RecordingResponder, call
 

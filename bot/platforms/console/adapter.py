@@ -24,13 +24,12 @@ from bot.core.events import (
     Message,
     Reply,
 )
+from bot.core.identity import CONSOLE_CHANNEL_ID, CONSOLE_SERVER_ID
 from bot.core.router import Router
 from bot.platforms.console.parser import parse_command_line
 
 __all__ = ["CONSOLE_SERVER_ID", "ConsoleAdapter"]
 
-CONSOLE_SERVER_ID = 1
-CONSOLE_CHANNEL_ID = 1
 BOT_PREFIX = "sohbet> "
 # Message ids, shared by every adapter of the process. They start at the start-up time in
 # microseconds, so ids stored with a conversation never collide with a later session's.

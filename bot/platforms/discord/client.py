@@ -9,12 +9,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.app import App
+from bot.core.app import App
 from bot.core.errors import SohbetError
 from bot.core.events import Attachment, CommandCall, Location, Reply
+from bot.core.inflight import InFlight, ShuttingDown
 from bot.core.options import OptionSpec
 from bot.core.plugin import CommandSpec
-from bot.maintenance.shutdown import InFlight, ShuttingDown
 from bot.platforms.discord.attachments import to_attachment
 from bot.platforms.discord.commands import CommandSync, TreeBuild, build_tree
 from bot.platforms.discord.conversations import ConversationResolver, is_bot_thread

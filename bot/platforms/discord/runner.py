@@ -9,34 +9,24 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Protocol
 
 import discord
 from pydantic import ValidationError
 
-from bot.app import App, build_app
+from bot.app import build_app
 from bot.config import Config
-from bot.maintenance.runtime import Operations
+from bot.operations import Companion, Operations
 from bot.platforms.discord.client import create_client
 from bot.platforms.discord.settings import DiscordSettings
-from bot.web.run import start_beside_bot
-from bot.web.server import WebServer
 
-__all__ = ["Companion", "run_bot"]
+__all__ = ["run_bot"]
 
 log = logging.getLogger(__name__)
 
 
-class Companion(Protocol):
-    """Another platform's adapter running in the same process (e.g. Telegram)."""
-
-    async def start(self, app: App, ops: Operations) -> None: ...
-
-    async def close(self) -> None: ...
-
-
 async def run_bot(config: Config, companions: Sequence[Companion] = ()) -> int:
-    """Run until stopped. Returns the process exit code."""
+    """Run until stopped, with `companions` (Telegram, the dashboard) beside the client.
+    Returns the process exit code."""
     if config.discord_token is None:
         print("DISCORD_TOKEN is not set.", file=sys.stderr)
         return 2
@@ -48,10 +38,8 @@ async def run_bot(config: Config, companions: Sequence[Companion] = ()) -> int:
         return 2
     app = await build_app(config)
     ops: Operations | None = None
-    dashboard: WebServer | None = None
     try:
         ops = await Operations.start(app)
-        dashboard = await start_beside_bot(app)  # when SOHBET_WEB_PORT is set
         client = create_client(app, settings, inflight=ops.inflight)
         for name, reason in sorted(client.build.skipped.items()):
             log.warning("command %r is not available on Discord: %s", name, reason)
@@ -80,8 +68,6 @@ async def run_bot(config: Config, companions: Sequence[Companion] = ()) -> int:
     finally:
         for companion in companions:
             await companion.close()
-        if dashboard is not None:
-            await dashboard.close()
         if ops is not None:
             await ops.close()
         await app.close()

@@ -35,7 +35,7 @@ from aiogram.types import (
 )
 from aiogram.types import Message as TgMessage
 
-from bot.app import App
+from bot.core.app import App
 from bot.core.errors import SohbetError
 from bot.core.events import (
     ADMIN_PERMISSION,
@@ -49,8 +49,8 @@ from bot.core.events import (
     Reply,
 )
 from bot.core.identity import Platform, core_id, native_id
+from bot.core.inflight import InFlight, ShuttingDown
 from bot.core.plugin import CommandSpec
-from bot.maintenance.shutdown import InFlight, ShuttingDown
 from bot.platforms.conversation_mode import configured_mode
 from bot.platforms.telegram.parser import (
     addressed_elsewhere,

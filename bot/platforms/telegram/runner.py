@@ -10,18 +10,18 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Sequence
 
 from aiogram.exceptions import TelegramUnauthorizedError
 from pydantic import ValidationError
 
-from bot.app import App, build_app
+from bot.app import build_app
 from bot.config import Config
+from bot.core.app import App
 from bot.core.errors import SohbetError
-from bot.maintenance.runtime import Operations
+from bot.operations import Companion, Operations
 from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.platforms.telegram.settings import TelegramSettings
-from bot.web.run import start_beside_bot
-from bot.web.server import WebServer
 
 __all__ = [
     "TOKEN_REJECTED",
@@ -86,8 +86,9 @@ class TelegramCompanion:
                 await self._task
 
 
-async def run_telegram(config: Config) -> int:
-    """Telegram only: run until stopped. Returns the process exit code."""
+async def run_telegram(config: Config, companions: Sequence[Companion] = ()) -> int:
+    """Telegram as the only platform (with `companions`, e.g. the dashboard): run until
+    stopped. Returns the process exit code."""
     settings = load_settings()
     if settings is None:
         return 2
@@ -97,22 +98,22 @@ async def run_telegram(config: Config) -> int:
     app = await build_app(config)
     ops: Operations | None = None
     adapter: TelegramAdapter | None = None
-    dashboard: WebServer | None = None
     try:
         ops = await Operations.start(app)
-        dashboard = await start_beside_bot(app)  # when SOHBET_WEB_PORT is set
         adapter = TelegramAdapter(app, settings, inflight=ops.inflight)
         ops.on_stop(adapter.stop)  # once drained: ends run() below
+        for companion in companions:
+            await companion.start(app, ops)
         ops.install_signals()
         await adapter.run()
     except TelegramUnauthorizedError:
         print(TOKEN_REJECTED, file=sys.stderr)
         return 2
     finally:
+        for companion in companions:
+            await companion.close()
         if adapter is not None:
             await adapter.close()
-        if dashboard is not None:
-            await dashboard.close()
         if ops is not None:
             await ops.close()
         await app.close()

@@ -23,16 +23,16 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from bot.core.inflight import DrainReport, InFlight, on_signals
 from bot.maintenance.retention import PeriodicJob, retention_from_settings, start_retention
-from bot.maintenance.shutdown import DrainReport, InFlight, on_signals
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.app import App
     from bot.observability import Metrics, Observability
 
-__all__ = ["DEFAULT_GRACE", "RETENTION_INTERVAL", "Operations"]
+__all__ = ["DEFAULT_GRACE", "RETENTION_INTERVAL", "Companion", "Operations"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,15 @@ RETENTION_INTERVAL = 6 * 3600.0
 RETENTION_FIRST_DELAY = 60.0  # let start-up (models, gateway) settle before the first pass
 
 StopCallback = Callable[[], Awaitable[object]]
+
+
+class Companion(Protocol):
+    """Something a runner starts beside its platform client in the same process, once the App
+    and its Operations are up (another platform's adapter, the dashboard), and closes first."""
+
+    async def start(self, app: App, ops: Operations) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Operations:

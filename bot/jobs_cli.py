@@ -15,9 +15,18 @@ __all__ = ["jobs_command", "worker_command"]
 
 
 async def worker_command(config: Config, concurrency: int) -> int:
-    from bot.jobs.worker import run_worker
+    """Build the same App as the bot and run queued jobs until SIGTERM/SIGINT."""
+    from bot.app import build_app
+    from bot.jobs.worker import check_broker, jobs_from_config, run_worker
 
-    return await run_worker(config, concurrency)
+    jobs = jobs_from_config(config)
+    await check_broker(jobs, config)
+    try:
+        app = await build_app(config)
+    except BaseException:
+        await jobs.close()
+        raise
+    return await run_worker(app, jobs, concurrency)
 
 
 async def jobs_command(config: Config, action: str, key: str | None) -> int:

@@ -1,0 +1,29 @@
+"""A plugin's class-level declaration (name, settings model, whether it spends model tokens),
+kept apart from the plugin API so the settings service and the context can name it without
+importing bot.core.plugin (which imports them for its method signatures)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["PluginInfo", "PluginSettings"]
+
+
+class PluginSettings(BaseModel):
+    """Base for a plugin's typed settings: defaults here, overrides per server and channel."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PluginInfo:
+    """What every plugin declares on its class; `bot.core.plugin.Plugin` adds the behaviour."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    enabled_by_default: ClassVar[bool] = True
+    uses_model: ClassVar[bool] = False  # token budgets apply to its handlers
+    # What user data the plugin stores, shown by /privacy; empty when it stores none.
+    stored_data: ClassVar[str] = ""
+    Settings: ClassVar[type[PluginSettings]] = PluginSettings

@@ -1,0 +1,1 @@
+"""`sohbet eval`: each task measured with the configured model beside a trivial baseline."""
