@@ -71,8 +71,9 @@ def gguf_default() -> Path:
 
 def faq_prompts(count: int) -> list[tuple[list[BaseMessage], int]]:
     """(/ask messages, number of the right source) for `count` FAQ questions."""
-    from bench.retrieval_quality import debian_faq, fetch, python_faq
     from plugins.rag.answer import build_messages, number_sources
+
+    from bench.retrieval_quality import debian_faq, fetch, python_faq
 
     root, _ = fetch(Path.home() / ".cache" / "sohbet" / "bench-retrieval")
     items = python_faq(root) + debian_faq(root)[0]

@@ -30,8 +30,10 @@ def diagram_layers() -> list[str]:
     text = DOC.read_text(encoding="utf-8")
     block = re.search(r"<!-- layers:.*?-->\n```text\n(.*?)```", text, re.S)
     assert block, "docs/architecture.md lost its layer diagram"
-    # Each line: the layer (names joined by " | " or " : "), then its description.
-    return [re.split(r"\s{2,}", line.strip())[0] for line in block.group(1).splitlines()]
+    # Each line: the layer (names joined by " | " or " : "), then its description; an indented
+    # line continues the description above it.
+    lines = block.group(1).splitlines()
+    return [re.split(r"\s{2,}", line)[0] for line in lines if line and not line[0].isspace()]
 
 
 def layer_members(layer: str) -> set[str]:

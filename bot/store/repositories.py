@@ -530,7 +530,7 @@ class DocumentRepository(_Repository):
             Document.id.in_(set(document_ids)),
             Document.status == "ready",
         )
-        async with self.store.session() as s:
+        async with self.session() as s:
             return set(await s.scalars(stmt))
 
     async def states(self) -> builtins.list[tuple[str, int, str]]:
