@@ -17,6 +17,7 @@ import os
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.ai.base import Embedder
 from bot.core.errors import SohbetError
-from bot.documents import DocumentLimits
+from bot.documents import DocumentLimits, ParsedDocument, TextChunk
 from bot.documents.budget import OPERATOR_LIMIT, UploadBudget, parse_and_split
 from bot.store.database import Store
 from bot.store.models import Document
@@ -75,6 +76,11 @@ def is_stale(document: Document, now: datetime | None = None) -> bool:
 # STALE_AFTER.
 LEASE_EXPIRES = timedelta(minutes=2)
 _HOST = socket.gethostname()
+# Documents this process is adding right now. A lease naming this very process is only alive
+# while its document is here: an upload that failed (its database went away mid-upload, so
+# neither the row nor the lease could be removed) is known dead at once, not after
+# LEASE_EXPIRES, so the file can be sent again and the entry deleted.
+_ADDING_HERE: Counter[str] = Counter()
 
 
 def _lease_key(document_id: str) -> str:
@@ -104,6 +110,8 @@ async def is_abandoned(store: Store, document: Document, now: datetime | None = 
     renewed = datetime.fromisoformat(at)
     if (now or datetime.now(UTC)) - renewed > LEASE_EXPIRES:
         return True
+    if host == _HOST and int(pid) == os.getpid():
+        return document.id not in _ADDING_HERE
     return host == _HOST and not _process_alive(int(pid))
 
 
@@ -200,8 +208,33 @@ class Ingestor:
             )
         document_id = document_id_for(server_id, parsed.sha256)
         self._owner = attempt_of
-        if attempt_of is not None:  # the job's lease before its row: a retry knows the row
-            await self._renew_lease(document_id)
+        _ADDING_HERE[document_id] += 1  # counted: the same file may be sent twice at once
+        try:
+            return await self._store(
+                parsed, chunks, document_id, server_id, uploader_id, channel_id, source_url,
+                report, started,
+            )  # fmt: skip
+        finally:
+            _ADDING_HERE[document_id] -= 1
+            if _ADDING_HERE[document_id] <= 0:
+                del _ADDING_HERE[document_id]
+
+    async def _store(
+        self,
+        parsed: ParsedDocument,
+        chunks: list[TextChunk],
+        document_id: str,
+        server_id: int,
+        uploader_id: int,
+        channel_id: int | None,
+        source_url: str | None,
+        report: Progress,
+        started: float,
+    ) -> IngestResult:
+        """The row, the chunks (pending), the row ready, the chunks published; undone on any
+        failure."""
+        # The lease before the row: a row is never seen without one while it's being added.
+        await self._renew_lease(document_id)
         await self._add_row_or_undo(
             Document(
                 id=document_id,

@@ -518,3 +518,54 @@ def test_a_damaged_sqlite_file_is_one_clear_line_and_doctor_says_how_to_repair(
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     doctor = sohbet(["doctor"], env)
     assert "[FAIL] database: damaged" in doctor.stdout + doctor.stderr
+
+
+@pytest.mark.postgres
+async def test_an_upload_cut_by_a_database_failure_can_be_sent_again_and_deleted(
+    config: Config, postgres_url: str, proxy: TcpProxy
+) -> None:
+    """PostgreSQL goes away mid-upload in a running bot: the upload fails and its row (and
+    lease) can't be removed then. Once the database is back, the entry it left is not "being
+    added right now": it can be deleted, and the file sent again, at once."""
+    from plugins.admin import AdminPlugin
+    from tests.docs.conftest import SERVER_A, Member
+    from tests.jobs.test_worker import big_text
+
+    config = config.model_copy(
+        update={"database_url": through(postgres_url, proxy), "model_provider": "fake"}
+    )
+    app = await build_app(config, plugins=[DocsPlugin(), AdminPlugin()], migrate=False)
+    watcher = Store(postgres_url)  # sees the database directly, not through the proxy
+    alice = Member(app, 100, "alice", SERVER_A, 11, admin=True)
+
+    async def cut(name: str) -> str:
+        path = config.data_dir / name
+        path.write_bytes(big_text() + name.encode())
+        upload = asyncio.create_task(alice.say(f"/docs upload file:{path}"))
+        deadline = time.monotonic() + 60
+        while not [d for d in await watcher.documents.list(SERVER_A) if d.name == name]:
+            assert time.monotonic() < deadline and not upload.done(), "no row was written"
+            await asyncio.sleep(0.05)
+        await proxy.stop()  # mid-upload: the row is written, the chunks are being embedded
+        out = await asyncio.wait_for(upload, 60)
+        await proxy.start()
+        return out
+
+    try:
+        out = await cut("first.txt")
+        assert "❌ **first.txt** was not added." in out and DB_DOWN in out
+        (left,) = await watcher.documents.list(SERVER_A)
+        assert left.status == "ingesting"  # what the failed upload couldn't remove
+        again = await alice.say(f"/docs upload file:{config.data_dir / 'first.txt'}")
+        assert "✅ Added **first.txt**" in again, again
+        assert "being added right now" not in again
+
+        out = await cut("second.txt")
+        assert "❌ **second.txt** was not added." in out
+        deleted = await alice.say("/docs delete document:second.txt")
+        assert deleted.startswith("sohbet> (only you) Deleted **second.txt**"), deleted
+        names = [(d.name, d.status) for d in await watcher.documents.list(SERVER_A)]
+        assert names == [("first.txt", "ready")]
+    finally:
+        await watcher.close()
+        await app.close()
