@@ -15,7 +15,12 @@ $(BIN)/sohbet: pyproject.toml
 
 setup: $(BIN)/sohbet
 
+# First run: builds the llama.cpp runtime (~8 min on 2 cores) and pulls the default model
+# (`sohbet models pull`, 1.1 GB); both happen once. Without them the demo model answers.
 chat: setup
+	@$(MAKE) --no-print-directory llamacpp || \
+	echo "The llama.cpp runtime could not be built (above); the demo model will answer."
+	$(BIN)/sohbet models pull --if-missing
 	$(BIN)/sohbet chat
 
 test: setup
@@ -33,9 +38,10 @@ LLAMACPP_AVX512 := $(if $(shell grep -m1 -o avx512f /proc/cpuinfo 2>/dev/null),O
 LLAMACPP_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON \
 	-DGGML_F16C=ON -DGGML_AVX512=$(LLAMACPP_AVX512) -DLLAVA_BUILD=OFF
 llamacpp: setup
-	$(BIN)/python -c "import llama_cpp" 2>/dev/null || \
+	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || { \
+	echo "Building the llama.cpp runtime for this CPU (once; about 8 min on 2 cores)..."; \
 	CMAKE_ARGS="$(LLAMACPP_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
-	$(BIN)/pip install --quiet 'llama-cpp-python[server]>=0.3,<0.4'
+	$(BIN)/pip install --quiet 'llama-cpp-python[server]>=0.3,<0.4'; }
 
 bench: setup
 	$(BIN)/python -m bench.router

