@@ -195,7 +195,7 @@ def installed_path(model: CatalogModel) -> Path | None:
     bundled = model.bundled
     if bundled is not None:
         from bot.ai.errors import ModelNotFoundError
-        from bot.ai.local_engine import find_packaged_file
+        from bot.ai.packaged_files import find_packaged_file
 
         try:
             return find_packaged_file(bundled.distribution, bundled.filename)

