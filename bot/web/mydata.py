@@ -54,7 +54,7 @@ async def export(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/me/delete")
 async def delete(request: web.Request) -> web.StreamResponse:
-    from plugins.privacy import forget_everywhere
+    from plugins.privacy import PartlyForgotten, forget_everywhere
 
     session = require_session(request)
     form = await checked_form(request, session)
@@ -73,9 +73,13 @@ async def delete(request: web.Request) -> web.StreamResponse:
     if form.get("confirm") != "yes":
         flash(request, "Nothing was deleted: tick the box to confirm.")
         raise web.HTTPSeeOther("/me")
-    counts = await forget_everywhere(
-        dash.core.services, dash.core.registry, session.user_id, server_id
-    )
+    try:
+        counts = await forget_everywhere(
+            dash.core.services, dash.core.registry, session.user_id, server_id
+        )
+    except PartlyForgotten as partly:  # what was deleted, what is left, when it goes
+        flash(request, partly.user_message)
+        raise web.HTTPSeeOther("/me") from None
     detail = ", ".join(_plural(n, kind) for kind, n in counts.items() if n)
     flash(request, f"Deleted: {detail or 'nothing was stored'}.")
     raise web.HTTPSeeOther("/me")

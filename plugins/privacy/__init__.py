@@ -22,8 +22,15 @@ from bot.core.identity import member_id
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
 from bot.store.member_data import member_counts, member_export
+from plugins.privacy.pending import PendingForgets
 
-__all__ = ["AUDIT_EXCEPTION", "PrivacyPlugin", "export_everything", "forget_everywhere"]
+__all__ = [
+    "AUDIT_EXCEPTION",
+    "PartlyForgotten",
+    "PrivacyPlugin",
+    "export_everything",
+    "forget_everywhere",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +67,58 @@ async def forget_everywhere(
     consent = services.extras.get("memory")
     if isinstance(consent, MemoryConsent):  # their choice goes too: it names them
         counts["memory choices"] = await consent.forget(user_id, server_id)
+    blocked: dict[str, str] = {}  # plugin -> why its part can't be deleted right now
     for plugin in registry.plugins.values():
         try:
             for kind, n in (await plugin.forget_user(user_id, server_id)).items():
                 counts[kind] = counts.get(kind, 0) + n
-        except SohbetError:
-            raise
-        except Exception as exc:
-            log.exception("plugin %s failed to forget user data", type(plugin).name)
-            raise SohbetError(
-                f"I couldn't finish deleting your data from `{type(plugin).name}`; what was "
-                "already deleted stays deleted. Please try again shortly."
-            ) from exc
+        except SohbetError as exc:  # its store is busy or down: the others still go
+            log.warning("plugin %s can't forget user data now: %s", plugin.name, exc)
+            blocked[plugin.name] = exc.user_message
+        except Exception:
+            log.exception("plugin %s failed to forget user data", plugin.name)
+            blocked[plugin.name] = "an unexpected error (logged for the operator)"
     await store.purge_deleted()
+    if blocked:
+        pending = services.extras.get("forget-pending")
+        if isinstance(pending, PendingForgets):
+            await pending.add(user_id, server_id, blocked)
+        raise PartlyForgotten(counts, blocked, registry, later=isinstance(pending, PendingForgets))
     return counts
+
+
+class PartlyForgotten(SohbetError):
+    """Some of a member's data was deleted and some could not be yet: says which is which, and
+    that the rest is deleted automatically (PendingForgets) as soon as it can be."""
+
+    def __init__(
+        self,
+        counts: dict[str, int],
+        blocked: dict[str, str],
+        registry: PluginRegistry,
+        *,
+        later: bool,
+    ) -> None:
+        deleted = ", ".join(_count(n, kind) for kind, n in counts.items() if n) or "nothing yet"
+        remaining = "; ".join(
+            f"{_stored_by(registry, name)} ({why.rstrip('.')})" for name, why in blocked.items()
+        )
+        finish = (
+            "I'll finish deleting it automatically as soon as I can; `/privacy info` shows "
+            "what is left meanwhile."
+            if later
+            else "Please run `/privacy forget` again later to delete the rest."
+        )
+        super().__init__(f"Deleted: {deleted}. Not deleted yet: {remaining}. {finish}")
+        self.counts = counts
+        self.blocked = blocked
+
+
+def _stored_by(registry: PluginRegistry, name: str) -> str:
+    """What a plugin keeps, in its own words ("Documents you upload (...)")."""
+    plugin = registry.plugins.get(name)
+    described = plugin.stored_data.rstrip(".") if plugin is not None else ""
+    return f"`{name}`: {described[:1].lower() + described[1:]}" if described else f"`{name}` data"
 
 
 async def export_everything(
@@ -122,6 +167,13 @@ class PrivacyPlugin(Plugin):
             return bool(settings.memory_opt_in)
 
         services.extras["memory"] = MemoryConsent(services.store, opt_in)
+        # Deletions a forget couldn't finish (a store busy or down), finished in the background.
+        self.pending = PendingForgets(services.store, services.get("registry", PluginRegistry))
+        services.extras["forget-pending"] = self.pending
+        self.pending.start()
+
+    async def close(self) -> None:
+        await self.pending.close()
 
     @command("privacy info", description="What is stored about you, and how much", ephemeral=True)
     async def info(self, ctx: Context) -> None:
@@ -158,6 +210,11 @@ class PrivacyPlugin(Plugin):
             else "Conversations are kept until you delete them."
         )
         lines.append(AUDIT_EXCEPTION + " Token counts per day are deleted with everything else.")
+        for left in await self.pending.of(ctx.author.id):
+            lines.append(
+                "Still to delete from your earlier `/privacy forget` (done automatically as soon "
+                f"as possible): {', '.join(_stored_by(registry, name) for name in left.plugins)}."
+            )
         lines.append(
             "Get a copy of all of it with `/privacy export`; delete it with `/privacy forget`."
         )

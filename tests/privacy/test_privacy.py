@@ -3,6 +3,7 @@ offline embedder. What is deleted, for whom, where, and what is left alone."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -269,3 +270,56 @@ async def test_forget_asks_first_and_deletes_nothing_until_confirmed(world: Worl
     for_member = await world.talk(MOD, A).command("privacy forget", member=f"<@{BOB}>")
     assert f"`/privacy forget confirm:true member:<@{BOB}>`" in for_member.text
     assert await world.documents(BOB, A) == 1
+
+
+async def test_forget_while_another_process_holds_the_document_store(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the embedded vector store: what can be deleted is, the member is
+    told what is left and why, and the rest is deleted automatically once the store is free."""
+    from bot.app import build_app
+    from plugins.privacy import pending
+    from tests.ops.outage import LockHolder
+
+    monkeypatch.setattr(pending, "FIRST_CHECK_S", 0.1)
+    plugins = lambda: [AIPlugin(), ChatPlugin(), DocsPlugin(), PrivacyPlugin()]  # noqa: E731
+    first = await build_app(echo_config(config), plugins=plugins())
+    try:
+        world = World(first, PrivacyPlugin())
+        await world.talk(BOB, A).say("hello")
+        await world.upload(BOB, A, "Bob's notes. " + NOTES)
+    finally:
+        await first.close()  # the bot restarts; meanwhile another process takes the store
+    holder = LockHolder(config.data_dir / "vectors")
+    pid = holder.start()
+    app = await build_app(echo_config(config), plugins=plugins())
+    try:
+        privacy = app.registry.plugins["privacy"]
+        assert isinstance(privacy, PrivacyPlugin)
+        privacy.pending.retry_s = 0.3
+        world = World(app, privacy)
+        answer = (await world.talk(BOB, A).command("privacy forget", confirm=True)).replies[-1]
+        assert answer.text.startswith(
+            "Deleted: 2 conversation messages, 1 usage record. Not deleted yet: `docs`: "
+            "documents you upload (their text, split into chunks and vectors) and who uploaded "
+            "them ("
+        ), answer.text
+        assert f"already in use by process {pid}" in answer.text
+        assert "I'll finish deleting it automatically as soon as I can" in answer.text
+        assert answer.ephemeral
+        assert await world.messages(BOB) == 0 and await world.documents(BOB) == 1
+        info = (await world.talk(BOB, A).command("privacy info")).text
+        assert "Still to delete from your earlier `/privacy forget`" in info and "`docs`" in info
+
+        holder.stop()  # the other process is done with the store
+        deadline = asyncio.get_running_loop().time() + 30
+        while await app.store.state.get(pending.PENDING_KEY) is not None:
+            assert asyncio.get_running_loop().time() < deadline, "never finished"
+            await asyncio.sleep(0.2)
+        assert await world.documents(BOB) == 0
+        assert await world.chunks(A) == 0  # only Bob had uploaded on server A
+        info = (await world.talk(BOB, A).command("privacy info")).text
+        assert "Still to delete" not in info
+    finally:
+        holder.stop()
+        await app.close()
