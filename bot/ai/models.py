@@ -30,6 +30,7 @@ import re
 import threading
 from functools import lru_cache
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -177,11 +178,23 @@ def _build_openai(cfg: ModelConfig) -> BaseChatModel:
         max_tokens=cfg.max_new_tokens,  # the field alias of max_completion_tokens
         # Local servers (llama.cpp server, older Ollama, LM Studio) only read the older name:
         # without it they answer until the end of the context.
-        extra_body={"max_tokens": cfg.max_new_tokens} if cfg.base_url else None,
+        extra_body=_local_server_body(cfg) if cfg.base_url else None,
         timeout=cfg.timeout_s,
         max_retries=cfg.max_retries,
         stream_usage=True,
     )
+
+
+def _local_server_body(cfg: ModelConfig) -> dict[str, Any]:
+    """Extra request fields for a self-hosted OpenAI-compatible server. On this machine's own
+    loopback it is most likely llama.cpp's server: ``cache_prompt`` keeps the evaluated prompt
+    so the next request that starts the same way (/ask's fixed instructions) skips re-reading
+    it (llama.cpp's default in recent versions; older ones need it asked; others ignore it)."""
+    body: dict[str, Any] = {"max_tokens": cfg.max_new_tokens}
+    host = urlsplit(cfg.base_url or "").hostname or ""
+    if host in ("localhost", "::1") or host.startswith("127."):
+        body["cache_prompt"] = True
+    return body
 
 
 _llamacpp_models: dict[tuple[str, int], Any] = {}

@@ -7,7 +7,6 @@ import time
 from functools import partial
 from typing import Annotated, Any
 
-from langchain_core.documents import Document as LCDocument
 from pydantic import Field
 
 from bot.core import (
@@ -26,19 +25,12 @@ from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
 from bot.jobs import IngestRequest, InProcessJobs, UploadPending
 from bot.knowledge import Ingestor, is_abandoned
+from bot.knowledge.answering import CONTEXT_TOKENS, AskSettings, document_search, finish, prepare
+from bot.knowledge.answers import Source, format_sources, is_refusal, not_found_message
+from bot.knowledge.followup import FollowUps
+from bot.knowledge.passage import best_passage
 from bot.providers import AIProviders
-from bot.vectors import HybridRetriever, SearchScope
-from plugins.docs.answer import (
-    Source,
-    build_messages,
-    format_sources,
-    is_refusal,
-    not_found_message,
-    number_sources,
-    used_citations,
-)
-from plugins.docs.followup import FollowUps, standalone_query
-from plugins.docs.passage import best_passage
+from bot.vectors import SearchScope
 
 __all__ = ["DocsPlugin"]
 
@@ -55,12 +47,12 @@ class DocsSettings(PluginSettings):
         description="Or answer when a passage holds this share of the question's words "
         "(above 1: off)",
     )
-    rewrite_seconds: float = Field(
-        8.0,
+    context_tokens: int = Field(
+        CONTEXT_TOKENS,
         ge=0,
-        le=60,
-        description="Seconds the chat model gets to rewrite a follow-up question to stand "
-        "alone (0: search it together with the previous question)",
+        le=4000,
+        description="How much of the documents the model reads per question, in tokens: the "
+        "sentences that matter most (0: whole passages; more is slower on a small CPU)",
     )
     answer_in_chat: bool = Field(
         False,
@@ -275,37 +267,33 @@ class DocsPlugin(Plugin):
         ai = self._ai(ctx)
         channel = ctx.location.effective_channel_id
         # Server-wide documents plus this channel's; never another channel's channel-only ones.
-        retriever = HybridRetriever(
-            store=await ai.vectors(),
-            embedder=await ai.embedder(),
-            scope=SearchScope(ctx.server_id, channel, channel_only=this_channel),
-            k=settings.top_k,
-            min_dense_score=settings.min_score,
-            min_keyword_coverage=settings.min_keyword_coverage,
+        search = document_search(
+            await ai.vectors(),
+            await ai.embedder(),
+            SearchScope(ctx.server_id, channel, channel_only=this_channel),
+            AskSettings(settings.top_k, settings.min_score, settings.min_keyword_coverage),
             # Only chunks of documents listed as ready here, from the first request on.
             ready_documents=partial(ctx.services.store.documents.ready_ids, ctx.server_id),
         )
         key = (ctx.server_id, channel, ctx.author.id)
-        previous = self.followups.previous(key)
-        # A follow-up is searched as the model's standalone rewrite, or with its lead.
-        ask = (lambda messages: ai.stream_for(ctx, messages)) if previous else None
-        query = (await standalone_query(question, previous, ask, settings.rewrite_seconds)).query
+        # bot.knowledge.answering: follow-up decision, search, what the model reads, prompt.
+        prepared = await prepare(
+            question, self.followups.previous(key), search, context_tokens=settings.context_tokens
+        )
         if await ctx.may_remember():  # kept in memory only, but not even that when asked
             self.followups.remember(key, question)
-        found: list[LCDocument] = await retriever.ainvoke(query)
-        if not found:
+        if prepared is None:
             if not quiet:
                 await ctx.reply(await not_found_message(question))
             return False
-        sources = number_sources(found)
+        sources = prepared.sources
         if not await self._model_answers_well(ctx, ai):
             return await self._quote_passage(ctx, question, sources, quiet=quiet)
-        earlier = previous[-1] if query != question else None
-        messages = build_messages(question, sources, earlier=earlier)
-        answer = await ctx.stream(ai.stream_for(ctx, messages))
+        answer = await ctx.stream(ai.stream_for(ctx, prepared.messages))
         if is_refusal(answer):
             return True  # the model's own "the documents don't cover it" is the one answer
-        await ctx.reply(format_sources(used_citations(answer, sources), sources))
+        checked = await asyncio.to_thread(finish, answer, prepared)  # sentence splitting
+        await ctx.reply(format_sources(checked.cited, sources, checked.changes))
         return True
 
     @staticmethod
@@ -314,9 +302,7 @@ class DocsPlugin(Plugin):
         from bot.ai.readiness import readiness
 
         cfg = await ai.model_for(ctx)
-        verdict = await asyncio.to_thread(
-            readiness, cfg, "documents", ctx.services.config.data_dir
-        )
+        verdict = await asyncio.to_thread(readiness, cfg, "documents", ctx.services.config.data_dir)
         return verdict.ready
 
     async def _quote_passage(

@@ -49,6 +49,8 @@ async def test_an_answering_server_becomes_the_default(caplog: pytest.LogCapture
         sent = [r["body"] for r in server.requests if r["path"] == "/v1/chat/completions"]
         # The answer's length limit by both names: local servers read only `max_tokens`.
         assert sent[0]["max_tokens"] == sent[0]["max_completion_tokens"] == cfg.max_new_tokens
+        # A server on this machine keeps the evaluated prompt for the next request (llama.cpp).
+        assert sent[0]["cache_prompt"] is True
 
 
 async def test_none_running_keeps_the_bundled_model() -> None:

@@ -224,3 +224,12 @@ def test_torch_threads_can_be_capped(tiny_dir: Path, monkeypatch: pytest.MonkeyP
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_only_servers_on_this_machine_are_asked_to_keep_the_prompt() -> None:
+    from bot.ai.models import _local_server_body
+
+    local = _local_server_body(ModelConfig(provider="openai", base_url="http://127.0.0.1:8080/v1"))
+    assert local == {"max_tokens": 256, "cache_prompt": True}
+    remote = ModelConfig(provider="openai", base_url="https://api.example.com/v1")
+    assert _local_server_body(remote) == {"max_tokens": 256}  # unknown fields may be refused

@@ -37,6 +37,20 @@ SERVER_B = 2002
 GENERAL = 11
 RANDOM = 12
 ANSWER = "The Zephyr kettle's warranty lasts 24 months [1]."
+# A reply no source holds: its [1] is dropped by the citation check, so the reply lists what
+# the search found, in ranking order ("Consulted, not cited: ..."): see `read_from`.
+NEUTRAL = "Here is what I found [1]."
+
+
+def read_from(out: str) -> list[str]:
+    """The documents a reply names (its Sources, or what it consulted), in order."""
+    names: list[str] = []
+    for line in out.splitlines():
+        if "*Consulted, not cited:*" in line:
+            names += line.split("*Consulted, not cited:*")[1].strip().split(", ")
+        elif line.startswith("[") and "] " in line:
+            names.append(line.split("] ", 1)[1].split(",")[0].split(" — ")[0])
+    return names
 
 KETTLE_PAGES = [
     "Zephyr Kettle - User Manual\nThank you for buying the Zephyr electric kettle.\n"

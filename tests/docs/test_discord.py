@@ -12,9 +12,9 @@ from simcord import Env
 
 from bot.app import build_app
 from bot.config import Config
+from bot.knowledge.answers import NOT_FOUND
 from bot.platforms.discord import DiscordSettings, SohbetClient
 from plugins.docs import DocsPlugin
-from plugins.docs.answer import NOT_FOUND
 from tests.conftest import isolate_environment, migrated_sqlite
 from tests.docs.conftest import ANSWER, kettle_pdf
 

@@ -34,7 +34,8 @@ async def test_mentions_answer_from_documents_when_the_setting_is_on(
         assert "is now `true`" in out
         on = await mod.say(question)
         assert "<sources>" in on  # the echo model shows it got the documents, as /ask does
-        assert "**Sources**\n[1] kettle-manual.pdf" in on
+        # The echo's "[1]"s are the prompt's, not claims the source holds: checked and dropped.
+        assert "*Consulted, not cited:* kettle-manual.pdf" in on
         unrelated = await mod.say("Who painted the Mona Lisa in the old days?")
         assert unrelated.strip().startswith("sohbet> You said:") and "Sources" not in unrelated
     finally:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from plugins.docs.answer import NOT_FOUND
+from bot.knowledge.answers import NOT_FOUND
 from tests.docs.conftest import (
     GARDEN_TEXT,
     GENERAL,
+    NEUTRAL,
     RANDOM,
     SERVER_A,
     SERVER_B,
-    World,
+    StartWorld,
     kettle_pdf,
+    read_from,
 )
 
 WARRANTY = "How long is the warranty?"
 GARDEN = "When does the community garden open?"
 
 
-async def test_a_servers_documents_are_invisible_from_another_server(world: World) -> None:
+async def test_a_servers_documents_are_invisible_from_another_server(
+    start_world: StartWorld,
+) -> None:
+    world = await start_world(reply=NEUTRAL)
     alice = world.member("alice", server=SERVER_A)
     bob = world.member("bob", server=SERVER_B)
     b_admin = world.member("b-admin", server=SERVER_B, admin=True)
@@ -41,7 +46,7 @@ async def test_a_servers_documents_are_invisible_from_another_server(world: Worl
     assert "✅ Added **kettle-b.pdf**" in out
     await bob.say(f"/docs upload file:{world.file('garden.txt', GARDEN_TEXT)}")
     assert await alice.say(f"/ask {GARDEN}") == f"sohbet> {NOT_FOUND}\n"
-    assert "[1] garden.txt" in await bob.say(f"/ask {GARDEN}")
+    assert read_from(await bob.say(f"/ask {GARDEN}"))[0] == "garden.txt"
     assert "kettle-b.pdf" in await bob.say(f"/ask {WARRANTY}")
     a_listing, b_listing = await alice.say("/docs list"), await bob.say("/docs list")
     assert "kettle-manual.pdf" in a_listing and "garden" not in a_listing
@@ -52,7 +57,10 @@ async def test_a_servers_documents_are_invisible_from_another_server(world: Worl
     assert "kettle-manual.pdf" in await alice.say(f"/ask {WARRANTY}")
 
 
-async def test_channel_only_documents_answer_only_in_their_channel(world: World) -> None:
+async def test_channel_only_documents_answer_only_in_their_channel(
+    start_world: StartWorld,
+) -> None:
+    world = await start_world(reply=NEUTRAL)
     in_general = world.member("alice", channel=GENERAL)
     in_random = world.member("alice", channel=RANDOM, user_id=in_general.id)
     garden = world.file("garden.txt", GARDEN_TEXT)
@@ -63,14 +71,14 @@ async def test_channel_only_documents_answer_only_in_their_channel(world: World)
     assert garden_row.channel_id == GENERAL
 
     # Its own channel sees it next to the server-wide manual ...
-    assert "[1] garden.txt" in await in_general.say(f"/ask {GARDEN}")
+    assert read_from(await in_general.say(f"/ask {GARDEN}"))[0] == "garden.txt"
     assert "kettle-manual.pdf" in await in_general.say(f"/ask {WARRANTY}")
     # ... another channel sees only the server-wide manual.
     assert await in_random.say(f"/ask {GARDEN}") == f"sohbet> {NOT_FOUND}\n"
     assert "kettle-manual.pdf" in await in_random.say(f"/ask {WARRANTY}")
 
     # this_channel: only what was uploaded to this very channel.
-    assert "[1] garden.txt" in await in_general.say(f"/ask {GARDEN} this_channel:true")
+    assert read_from(await in_general.say(f"/ask {GARDEN} this_channel:true"))[0] == "garden.txt"
     out = await in_general.say(f"/ask question:{WARRANTY} this_channel:true")
     assert out == f"sohbet> {NOT_FOUND}\n"
     out = await in_random.say(f"/ask question:{WARRANTY} this_channel:true")

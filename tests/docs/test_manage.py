@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.events import CommandCall
+from bot.knowledge.answers import NOT_FOUND
 from bot.store.models import Document
-from plugins.docs.answer import NOT_FOUND
 from tests.docs.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf
 
 

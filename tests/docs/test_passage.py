@@ -7,8 +7,8 @@ import json
 
 from bot.ai.models import ModelConfig
 from bot.ai.readiness import eval_file
-from plugins.docs.answer import Source
-from plugins.docs.passage import best_passage
+from bot.knowledge.answers import Source
+from bot.knowledge.passage import best_passage
 from tests.docs.conftest import GARDEN_TEXT, StartWorld
 
 
@@ -23,7 +23,9 @@ def test_the_sentence_sharing_most_of_the_questions_words_wins() -> None:
     assert found is not None and found.source.number == 1
     assert found.text.startswith("Compost goes in the left bin only.")
     # Turkish works the same way, and nothing at all is None.
-    tr = best_passage("Bahçe kaçta açılıyor?", [source(1, "Kurallar. Bahçe sabah yedide açılıyor.")])
+    tr = best_passage(
+        "Bahçe kaçta açılıyor?", [source(1, "Kurallar. Bahçe sabah yedide açılıyor.")]
+    )
     assert tr is not None and "yedide" in tr.text
     assert best_passage("anything", []) is None
 

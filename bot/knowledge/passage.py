@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.knowledge.answers import Source
 from bot.nlp.sentences import split_sentences
 from bot.nlp.words import STOPWORDS, words
-from plugins.docs.answer import Source
 
 __all__ = ["Passage", "best_passage"]
 

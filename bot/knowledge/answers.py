@@ -1,26 +1,28 @@
-"""Answering from retrieved chunks: sources as data, [n] citations, an honest "not found".
+"""The answer prompt and its sources: numbered documents, a fixed instruction prefix, the question.
 
-Document text is untrusted data. It goes into a delimited block of the user turn, never the
-system message, and the system message says that nothing inside the block can change the
-instructions. The request to cite comes last in the user turn, where small models follow it
-(a side test with a 1.5B model: 3 of 29 answers cited when the instruction sat only at the
-top of a long system message, 13 of 14 with one sentence at the end of the user turn).
+The system message never changes and comes first, so llama.cpp (in process, or a server with
+``cache_prompt``) reads it once and reuses it for every /ask; only the sources and the question
+are new each time. Document text is data: it can't close the sources block or open a fake one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from bot.knowledge.context import GAP, Passage
 from bot.nlp.langdetect import detect_language
 
 __all__ = [
+    "CITE_REQUEST",
     "NOT_FOUND",
+    "SYSTEM_PROMPT",
     "Source",
     "build_messages",
+    "cited_numbers",
     "format_sources",
     "is_refusal",
     "not_found_message",
@@ -54,52 +56,59 @@ SYSTEM_PROMPT = (
     "- Use only facts from the sources, and cite each one with its source number, like [1].\n"
     "- If the sources do not answer the question, say in one short sentence that the "
     "documents don't cover it, and nothing else.\n"
-    "- Answer in the language of the question. Be concise."
+    "- Answer in the language of the question, in one or two short sentences."
 )
 CITE_REQUEST = "Answer from the sources and cite them like [1]."
 
 # Short answers that only say the documents don't know (English, Turkish, German).
 _REFUSAL = re.compile(
     r"i (?:do not|don't) know|(?:documents?|sources?) (?:do(?:es)? not|don't|doesn't) "
-    r"(?:cover|contain|mention|say)|not (?:found|mentioned) in the (?:documents?|sources?)|"
-    r"bilmiyorum|belgeler(?:de)? (?:bu|bununla)|kaynaklarda (?:yok|bulunmuyor|geçmiyor)|"
-    r"bulamadım|weiß ich nicht|nicht in den (?:dokumenten|quellen)",
+    r"(?:cover|contain|mention|say|provide|answer)|not (?:found|mentioned) in the "
+    r"(?:documents?|sources?)|bilmiyorum|belgeler(?:de)? (?:bu|bununla)|kaynaklarda "
+    r"(?:yok|bulunmuyor|geçmiyor)|bulamadım|weiß ich nicht|nicht in den (?:dokumenten|quellen)",
     re.IGNORECASE,
 )
+_CITATION = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 
 
 @dataclass(frozen=True)
 class Source:
-    """One document the answer may cite: all its retrieved chunks under one number."""
+    """One document the answer may cite: the passages read from it, under one number."""
 
     number: int
     name: str
     pages: tuple[int, ...]
     link: str | None
     text: str
+    document_id: str = ""
 
     @property
     def page(self) -> int | None:
         return self.pages[0] if self.pages else None
 
 
-def number_sources(documents: list[Document], max_chars_each: int = 1200) -> list[Source]:
-    """One number per document, in the order its best chunk ranked; chunks in reading order."""
-    grouped: dict[str, list[Document]] = {}
-    for doc in documents:
-        key = str(doc.metadata.get("document_id") or doc.metadata.get("document_name") or id(doc))
-        grouped.setdefault(key, []).append(doc)
+def number_sources(passages: Sequence[Passage]) -> list[Source]:
+    """One number per document, in the order its best passage ranked; its passages in
+    reading order, gaps marked."""
+    grouped: dict[str, list[Passage]] = {}
+    best: dict[str, float] = {}
+    for rank, passage in enumerate(passages):
+        grouped.setdefault(passage.document_id, []).append(passage)
+        # Passages come in ranking order of their chunks; keep the first rank per document.
+        best.setdefault(passage.document_id, -rank)
     sources = []
-    for number, chunks in enumerate(grouped.values(), start=1):
-        chunks = sorted(chunks, key=lambda d: int(d.metadata.get("position") or 0))
-        pages = sorted({int(p) for d in chunks if (p := d.metadata.get("page")) is not None})
+    order = sorted(grouped, key=lambda d: -best[d])
+    for number, document_id in enumerate(order, start=1):
+        parts = sorted(grouped[document_id], key=lambda p: (p.position, p.first))
+        pages = sorted({p.page for p in parts if p.page is not None})
         sources.append(
             Source(
                 number=number,
-                name=str(chunks[0].metadata.get("document_name") or "document"),
+                name=parts[0].name,
                 pages=tuple(pages),
-                link=_public_link(chunks[0].metadata.get("source_url")),
-                text="\n[…]\n".join(d.page_content[:max_chars_each] for d in chunks),
+                link=_public_link(parts[0].link),
+                text=GAP.join(p.text for p in parts),
+                document_id=document_id,
             )
         )
     return sources
@@ -124,9 +133,9 @@ def _pages(source: Source) -> str:
 
 
 def build_messages(
-    question: str, sources: list[Source], *, earlier: str | None = None
+    question: str, sources: Sequence[Source], *, earlier: str | None = None
 ) -> list[BaseMessage]:
-    """`earlier`: the question this one follows up on ("and what is its port?")."""
+    """`earlier`: the question this one follows up on, only when it was used to search."""
     blocks = "\n\n".join(
         f"[{s.number}] ({_quoted(s.name)}{_pages(s)})\n{_quoted(s.text)}" for s in sources
     )
@@ -137,13 +146,15 @@ def build_messages(
     return [SystemMessage(SYSTEM_PROMPT), HumanMessage(user)]
 
 
-def used_citations(answer: str, sources: list[Source]) -> list[Source]:
+def cited_numbers(answer: str) -> list[int]:
+    """The [n] numbers in `answer`, in order of first appearance."""
+    found = [int(n) for group in _CITATION.findall(answer) for n in re.split(r"\s*,\s*", group)]
+    return list(dict.fromkeys(found))
+
+
+def used_citations(answer: str, sources: Sequence[Source]) -> list[Source]:
     """The sources the answer cites with [n]; empty when it cites none."""
-    cited = {
-        int(n)
-        for group in re.findall(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]", answer)
-        for n in re.split(r"\s*,\s*", group)
-    }
+    cited = set(cited_numbers(answer))
     return [s for s in sources if s.number in cited]
 
 
@@ -164,8 +175,11 @@ async def not_found_message(question: str) -> str:
     return _NOT_FOUND_BY_LANGUAGE.get(detected.code, NOT_FOUND)
 
 
-def format_sources(cited: list[Source], consulted: list[Source]) -> str:
-    """What the answer cites; when it cites nothing, what was consulted, said as such."""
+def format_sources(
+    cited: Sequence[Source], consulted: Sequence[Source], changes: Sequence[str] = ()
+) -> str:
+    """What the answer cites; when it cites nothing, what was consulted, said as such.
+    `changes` (from the citation check) are said too: "[2] is [1]", "[3] isn't in its source"."""
     if not cited:
         names = ", ".join(dict.fromkeys(s.name for s in consulted))
         return f"*Consulted, not cited:* {names}"
@@ -173,4 +187,13 @@ def format_sources(cited: list[Source], consulted: list[Source]) -> str:
     for s in cited:
         link = f" — <{s.link}>" if s.link else ""
         lines.append(f"[{s.number}] {s.name}{_pages(s)}{link}")
+    notes = []
+    for change in changes:
+        if "->" in change:
+            wrong, right = change.split("->")
+            notes.append(f"{wrong} is {right}")
+        elif change.startswith("-"):
+            notes.append(f"{change[1:]} isn't in its source")
+    if notes:
+        lines.append(f"*Citations checked: {'; '.join(notes)}.*")
     return "\n".join(lines)

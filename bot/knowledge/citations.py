@@ -1,0 +1,145 @@
+"""Citations that hold: each [n] of an answer is checked against source n after the answer.
+
+A claim's key words are the content words and numbers of its sentence that the question did
+not already say (the question's words are in every source the search found). A marker stays
+when its source holds at least `SUPPORT` of them (numbers must all be there); otherwise it is
+re-pointed to the source that does, or dropped when none does. An answer that cites nothing
+gets the one source that clearly holds it (most of its key words, well ahead of the next
+source) — small models often forget the marker. A refusal cites nothing: the reply then says
+"Consulted, not cited".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.knowledge.answers import Source, cited_numbers, is_refusal
+from bot.nlp.sentences import split_sentences
+from bot.nlp.words import content_words
+
+__all__ = ["CheckedAnswer", "check_citations", "support"]
+
+SUPPORT = 0.5  # share of a claim's key words its cited source must hold
+CLEAR = 0.6  # an uncited answer: the best source holds this much of it...
+MARGIN = 0.25  # ...and this much more than the next one
+STEM = 5
+_MARKERS = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    text: str  # the answer with its markers re-pointed, dropped or added
+    cited: list[Source]
+    changes: list[str] = field(default_factory=list)  # "[2]->[1]", "-[3]", "+[1]"
+
+
+def _stem(word: str) -> str:
+    """Crude and language-blind, enough to match "opens"/"open", "gardens"/"garden",
+    "yönlendiricisinin"/"yönlendirici": no plural s, then the first STEM characters."""
+    if len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    return word[:STEM]
+
+
+def _words(text: str) -> set[str]:
+    return {_stem(w) for w in content_words(text) if len(w) > 1 and not w.isdigit()}
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def _asked(question: str) -> frozenset[str]:
+    return frozenset(_words(question) | _numbers(question))
+
+
+def _key(text: str, asked: frozenset[str]) -> tuple[set[str], set[str]]:
+    """(key words, numbers) of `text` that the question did not say."""
+    return _words(text) - asked, _numbers(text) - asked
+
+
+def _terms_of(source: Source) -> tuple[set[str], set[str]]:
+    return _words(source.text), _numbers(source.text)
+
+
+def support(claim: str, source: Source, question: str = "") -> float:
+    """Share of the claim's key words and numbers that `source` holds (1.0: nothing to
+    check); 0 when a number of the claim is missing from it."""
+    return _support(_key(claim, _asked(question)), _terms_of(source))
+
+
+def _support(key: tuple[set[str], set[str]], have: tuple[set[str], set[str]]) -> float:
+    terms, numbers = key
+    if numbers and not numbers <= have[1]:
+        return 0.0
+    if not terms and not numbers:
+        return 1.0
+    return (len(terms & have[0]) + len(numbers)) / (len(terms) + len(numbers))
+
+
+def check_citations(answer: str, sources: Sequence[Source], question: str = "") -> CheckedAnswer:
+    """Keep, re-point or drop each marker; add one when none was written and one source
+    clearly holds the answer (see the module docstring)."""
+    if not sources or not answer.strip() or is_refusal(answer):
+        return CheckedAnswer(answer, [])
+    asked = _asked(question)
+    have = {s.number: _terms_of(s) for s in sources}
+    changes: list[str] = []
+    pieces: list[str] = []
+    position = 0
+    for sentence in split_sentences(answer):
+        start = answer.find(sentence, position)
+        if start < 0:
+            continue
+        pieces.append(answer[position:start])
+        pieces.append(_check_sentence(sentence, asked, have, changes))
+        position = start + len(sentence)
+    pieces.append(answer[position:])
+    text = "".join(pieces)
+    if not cited_numbers(text):
+        key = _key(text, asked)
+        ranked = sorted(((_support(key, have[n]), n) for n in have), reverse=True)
+        best, number = ranked[0]
+        second = ranked[1][0] if len(ranked) > 1 else 0.0
+        if best >= CLEAR and best - second >= MARGIN:
+            text = f"{text.rstrip()} [{number}]"
+            changes.append(f"+[{number}]")
+    cited = set(cited_numbers(text))
+    return CheckedAnswer(text, [s for s in sources if s.number in cited], changes)
+
+
+def _check_sentence(
+    sentence: str,
+    asked: frozenset[str],
+    have: dict[int, tuple[set[str], set[str]]],
+    changes: list[str],
+) -> str:
+    numbers = [n for n in cited_numbers(sentence) if n in have] + [
+        n for n in cited_numbers(sentence) if n not in have
+    ]
+    if not numbers:
+        return sentence
+    key = _key(_MARKERS.sub("", sentence), asked)
+    kept: list[int] = []
+    for n in numbers:
+        if n in have and _support(key, have[n]) >= SUPPORT:
+            kept.append(n)
+            continue
+        best = max(have, key=lambda m: _support(key, have[m]))
+        if _support(key, have[best]) >= SUPPORT:
+            kept.append(best)
+            changes.append(f"[{n}]->[{best}]")
+        else:
+            changes.append(f"-[{n}]")
+    kept = list(dict.fromkeys(kept))
+    groups = iter([", ".join(str(n) for n in kept)] if kept else [])
+
+    def replace(match: re.Match[str]) -> str:
+        # The first marker group carries every kept number; the others disappear.
+        group = next(groups, None)
+        return f" [{group}]" if group else ""
+
+    return _MARKERS.sub(replace, sentence)
