@@ -52,6 +52,7 @@ def read_from(out: str) -> list[str]:
             names.append(line.split("] ", 1)[1].split(",")[0].split(" — ")[0])
     return names
 
+
 KETTLE_PAGES = [
     "Zephyr Kettle - User Manual\nThank you for buying the Zephyr electric kettle.\n"
     "Read these instructions before first use.",

@@ -11,6 +11,7 @@ from tests.docs.conftest import (
     SERVER_A,
     SERVER_B,
     StartWorld,
+    World,
     kettle_pdf,
     read_from,
 )
