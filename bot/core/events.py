@@ -33,6 +33,9 @@ class Author:
     permissions: frozenset[str] = frozenset()
     role_ids: tuple[int, ...] = ()
     is_bot: bool = False
+    # The language of the member's app when the platform sends it (Discord `en-US`,
+    # Telegram `tr`): bot.core.language decides what Sohbet speaks from it.
+    locale: str | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -8,6 +8,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.i18n import Catalogue
+
 __all__ = ["PluginInfo", "PluginSettings"]
 
 
@@ -27,3 +29,6 @@ class PluginInfo:
     # What user data the plugin stores, shown by /privacy; empty when it stores none.
     stored_data: ClassVar[str] = ""
     Settings: ClassVar[type[PluginSettings]] = PluginSettings
+    # The plugin's own message catalogue (a gettext folder of .po/.mo files), for plugins
+    # shipped apart from Sohbet; Sohbet's bundled plugins use Sohbet's (docs/plugins.md).
+    catalogue: ClassVar[Catalogue | None] = None

@@ -9,6 +9,7 @@ from importlib.metadata import entry_points
 
 from bot.core.errors import UnknownPlugin
 from bot.core.plugin import CommandSpec, ListenerSpec, Plugin
+from bot.i18n import add_catalogue
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginRegistry", "RegisteredCommand"]
 
@@ -65,6 +66,9 @@ class PluginRegistry:
             table[spec.name] = RegisteredCommand(plugin, spec)
         self.listeners.extend((plugin, spec) for spec in type(plugin).listeners())
         self.plugins[name] = plugin
+        catalogue = type(plugin).catalogue
+        if catalogue is not None:
+            add_catalogue(catalogue)
 
     def unregister(self, name: str, reason: str) -> None:
         """Remove a plugin that failed after loading; remember why."""

@@ -18,12 +18,14 @@ from bot.core.errors import (
     SohbetError,
     UnknownCommand,
 )
-from bot.core.events import CommandCall, Message
+from bot.core.events import Author, CommandCall, Location, Message
+from bot.core.language import LanguageDecider
 from bot.core.options import convert_option
 from bot.core.plugin import CommandSpec, Plugin
 from bot.core.plugin_types import PluginInfo
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
+from bot.i18n import _, current_locale, use_locale
 
 __all__ = ["Guard", "Router", "RouterObserver"]
 
@@ -78,10 +80,20 @@ class Router:
         self.guards = guards or []
         self.observers = observers or []
         self.cooldowns = Cooldowns()  # bot.jobs.cooldowns shares them across processes
+        self.language = LanguageDecider(services.settings)
+
+    async def locale_for(self, author: Author, location: Location) -> str:
+        """The language to speak to `author` here (bot.core.language). Adapters use it for
+        what they say themselves, with `bot.i18n.use_locale`."""
+        return await self.language.decide(author, location)
 
     # ----- entry points used by adapters -------------------------------------------------
 
     async def handle_command(self, call: CommandCall, responder: Responder) -> None:
+        with use_locale(await self.locale_for(call.author, call.location)):
+            await self._handle_command(call, responder)
+
+    async def _handle_command(self, call: CommandCall, responder: Responder) -> None:
         table = self.registry.message_commands if call.target else self.registry.slash
         registered = table.get(call.name)
         if registered is None:
@@ -109,6 +121,10 @@ class Router:
         """Offer a plain message to every listener that wants it."""
         if message.author.is_bot:
             return
+        with use_locale(await self.locale_for(message.author, message.location)):
+            await self._handle_message(message, responder)
+
+    async def _handle_message(self, message: Message, responder: Responder) -> None:
         addressed = message.mentions_bot or message.reply_to_bot or message.location.is_dm
         addressed = addressed or message.conversation is not None
         for plugin, spec in self.registry.listeners:
@@ -132,6 +148,10 @@ class Router:
             await self._run(ctx, plugin, spec.handler_name, {"message": message})
 
     async def autocomplete(self, call: CommandCall, option: str, partial: str) -> list[str]:
+        with use_locale(await self.locale_for(call.author, call.location)):
+            return await self._autocomplete(call, option, partial)
+
+    async def _autocomplete(self, call: CommandCall, option: str, partial: str) -> list[str]:
         registered = self.registry.slash.get(call.name)
         if registered is None:
             return []
@@ -161,16 +181,22 @@ class Router:
         settings = await self.services.settings.resolve(
             type(plugin), loc.server_id, loc.effective_channel_id
         )
-        return Context(plugin, event, settings, self.services, responder)
+        ctx = Context(plugin, event, settings, self.services, responder)
+        ctx.locale = current_locale()
+        return ctx
 
     async def _authorize(self, ctx: Context, spec: CommandSpec) -> None:
         plugin = ctx.plugin
         if spec.admin:
             if ctx.location.is_dm:
-                raise NotAllowed("Admin commands only work inside a server.")
+                raise NotAllowed(_("Admin commands only work inside a server."))
             if not ctx.author.is_admin:
                 raise NotAllowed(
-                    f"`/{spec.name}` needs the **Manage Server** permission, which you don't have."
+                    _(
+                        "`/{command}` needs the **Manage Server** permission, which you don't "
+                        "have.",
+                        command=spec.name,
+                    )
                 )
         if not await self.services.settings.is_enabled(ctx.server_id, type(plugin)):
             raise PluginDisabled(type(plugin).name)
@@ -182,21 +208,31 @@ class Router:
         allowed = await self.services.settings.allowed_roles(ctx.server_id, type(plugin).name)
         if allowed and not allowed.intersection(ctx.author.role_ids):
             raise NotAllowed(
-                f"On this server, `{type(plugin).name}` is limited to certain roles, "
-                "and you have none of them."
+                _(
+                    "On this server, `{plugin}` is limited to certain roles, and you have none "
+                    "of them.",
+                    plugin=type(plugin).name,
+                )
             )
 
     @staticmethod
     def _arguments(spec: CommandSpec, call: CommandCall) -> dict[str, Any]:
         if spec.kind == "message":
             if call.target is None:
-                raise BadOption(f"`{spec.name}` needs a message to work on.")
+                raise BadOption(_("`{command}` needs a message to work on.", command=spec.name))
             return {"message": call.target}
         known = {o.name for o in spec.options}
         unknown = sorted(set(call.options) - known)
         if unknown:
-            listing = ", ".join(f"`{o}`" for o in sorted(known)) or "none"
-            raise BadOption(f"`/{spec.name}` has no option `{unknown[0]}`. Options: {listing}.")
+            listing = ", ".join(f"`{o}`" for o in sorted(known)) or _("none")
+            raise BadOption(
+                _(
+                    "`/{command}` has no option `{option}`. Options: {options}.",
+                    command=spec.name,
+                    option=unknown[0],
+                    options=listing,
+                )
+            )
         return {o.parameter: convert_option(o, call.options.get(o.name)) for o in spec.options}
 
     # ----- running handlers --------------------------------------------------------------
@@ -223,8 +259,12 @@ class Router:
             await self._refuse(
                 ctx.responder,
                 SohbetError(
-                    f"Sorry, something went wrong in `{type(plugin).name}`. "
-                    f"The details are logged (error id `{error_id}`)."
+                    _(
+                        "Sorry, something went wrong in `{plugin}`. The details are logged "
+                        "(error id `{error_id}`).",
+                        plugin=type(plugin).name,
+                        error_id=error_id,
+                    )
                 ),
             )
         finally:

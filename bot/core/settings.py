@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["AuditChange", "SettingsService", "parse_setting_value", "quoted"]
 
 # Plugins that can never be turned off (otherwise nobody could turn anything back on).
-ALWAYS_ENABLED = frozenset({"admin", "help"})
+ALWAYS_ENABLED = frozenset({"admin", "core", "help"})
 
 
 def parse_setting_value(raw: Any) -> Any:

@@ -6,10 +6,21 @@ import time
 from typing import Annotated
 
 from bot.core import Context, Option, Plugin, command
+from bot.core.declared import choice_label, describe
 from bot.core.registry import PluginRegistry
+from bot.i18n import N_, _, format_number
 from bot.store.database import StoreUnavailable
 
 __all__ = ["HelpPlugin"]
+
+# How /help names an option's type.
+KINDS = {
+    "str": N_("text"),
+    "int": N_("whole number"),
+    "float": N_("number"),
+    "bool": N_("true/false"),
+    "attachment": N_("file"),
+}
 
 
 class HelpPlugin(Plugin):
@@ -23,12 +34,16 @@ class HelpPlugin(Plugin):
             await ctx.services.store.ping()
         except StoreUnavailable:
             await ctx.reply(
-                "Pong! I'm up, but my database is unreachable right now: commands that need it "
-                "(chat memory, settings, documents) fail until it is back."
+                _(
+                    "Pong! I'm up, but my database is unreachable right now: commands that "
+                    "need it (chat memory, settings, documents) fail until it is back."
+                )
             )
             return
         database_ms = (time.perf_counter() - started) * 1000
-        await ctx.reply(f"Pong! Database answered in {database_ms:.1f} ms.")
+        await ctx.reply(
+            _("Pong! Database answered in {ms} ms.", ms=format_number(database_ms, 1))
+        )
 
     @command(description="Show what I can do, or details of one command")
     async def help(
@@ -42,16 +57,28 @@ class HelpPlugin(Plugin):
         if command:
             spec = registry.slash.get(command.strip().lstrip("/"))
             if spec is None:
-                await ctx.reply(f"There is no `/{command}` command.", ephemeral=True)
+                await ctx.reply(
+                    _("There is no `/{command}` command.", command=command), ephemeral=True
+                )
                 return
-            lines = [f"**/{spec.spec.name}** — {spec.spec.description}"]
+            lines = [f"**/{spec.spec.name}** — {describe(spec.spec.description)}"]
             for opt in spec.spec.options:
-                need = "required" if opt.required else f"optional, default {opt.default!r}"
-                choices = f"; one of {', '.join(map(str, opt.choices))}" if opt.choices else ""
-                lines.append(f"• `{opt.name}` ({opt.kind}, {need}{choices}): {opt.description}")
+                if opt.required:
+                    need = _("required")
+                else:
+                    need = _("optional, default {default}", default=repr(opt.default))
+                if opt.choices:
+                    labels = ", ".join(
+                        f"{c} ({label})" if (label := choice_label(c)) != str(c) else str(c)
+                        for c in opt.choices
+                    )
+                    need += _("; one of {choices}", choices=labels)
+                lines.append(
+                    f"• `{opt.name}` ({_(KINDS[opt.kind])}, {need}): {describe(opt.description)}"
+                )
             await ctx.reply("\n".join(lines), ephemeral=True)
             return
-        lines = ["**What I can do**"]
+        lines = [_("**What I can do**")]
         for plugin in sorted(registry.plugins.values(), key=lambda p: p.name):
             if not await ctx.services.settings.is_enabled(ctx.server_id, type(plugin)):
                 continue
@@ -61,8 +88,10 @@ class HelpPlugin(Plugin):
                 if s.kind == "slash" and (not s.admin or ctx.author.is_admin)
             ]
             if names:
-                lines.append(f"**{plugin.name}** — {plugin.description}: {' '.join(names)}")
-        lines.append("Mention me or reply to me to chat.")
+                lines.append(
+                    f"**{plugin.name}** — {describe(plugin.description)}: {' '.join(names)}"
+                )
+        lines.append(_("Mention me or reply to me to chat."))
         await ctx.reply("\n".join(lines), ephemeral=True)
 
     async def complete_command(self, ctx: Context, partial: str) -> list[str]:

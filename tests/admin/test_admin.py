@@ -174,7 +174,7 @@ async def test_unknown_plugin(console: Console) -> None:
     ):
         out = await console.say(line)
         assert "There is no plugin called `zzz`." in out
-        assert "Installed plugins: admin, demo, help, later." in out
+        assert "Installed plugins: admin, core, demo, help, later." in out
     assert await console.audit() == []
 
 
@@ -204,6 +204,6 @@ async def test_help_lists_admin_commands_only_to_admins(app: App, console: Conso
     assert "`/echo`" in member_help and "later" not in member_help  # disabled plugins hidden
     detail = await console.say("/help command:echo")
     assert "**/echo** — Repeat some text" in detail
-    assert "• `times` (int, optional, default 1): How often" in detail
+    assert "• `times` (whole number, optional, default 1): How often" in detail
     assert "There is no `/nope` command." in await console.say("/help nope")
     assert "Pong! Database answered in" in await console.say("/ping")

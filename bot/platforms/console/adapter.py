@@ -26,6 +26,7 @@ from bot.core.events import (
 )
 from bot.core.identity import CONSOLE_CHANNEL_ID, CONSOLE_SERVER_ID
 from bot.core.router import Router
+from bot.i18n import _, format_number, use_locale
 from bot.platforms.console.parser import parse_command_line
 
 __all__ = ["CONSOLE_SERVER_ID", "ConsoleAdapter"]
@@ -54,7 +55,7 @@ class _ConsoleResponder:
 
     async def send(self, reply: Reply) -> _ConsoleMessage:
         self.answered = True
-        prefix = BOT_PREFIX + ("(only you) " if reply.ephemeral else "")
+        prefix = BOT_PREFIX + (_("(only you)") + " " if reply.ephemeral else "")
         self.adapter.write(prefix + reply.text + "\n")
         for name, data in reply.files:
             self.adapter.write(BOT_PREFIX + await self.adapter.save_file(name, data) + "\n")
@@ -112,13 +113,21 @@ class ConsoleAdapter:
 
     async def save_file(self, name: str, data: bytes) -> str:
         """Keep a file the bot sent under files_dir; returns the line that says where."""
+        size = format_number(len(data))
         if self.files_dir is None:
-            return f"[file {name}, {len(data):,} bytes: not saved (no folder for files)]"
+            return _(
+                "[file {name}, {size} bytes: not saved (no folder for files)]", name=name, size=size
+            )
         try:
             path = await asyncio.to_thread(save_private_file, self.files_dir, name, data)
         except OSError as exc:
-            return f"[file {name}, {len(data):,} bytes: could not be saved ({exc.strerror})]"
-        return f"[file saved: {path} ({len(data):,} bytes)]"
+            return _(
+                "[file {name}, {size} bytes: could not be saved ({error})]",
+                name=name,
+                size=size,
+                error=exc.strerror,
+            )
+        return _("[file saved: {path} ({size} bytes)]", path=path, size=size)
 
     def remember(self, text: str, *, is_bot: bool) -> Message:
         message = Message(
@@ -132,6 +141,12 @@ class ConsoleAdapter:
 
     async def handle_line(self, line: str) -> None:
         """Process one line: `/command ...` or a message to the assistant."""
+        # What the console says itself (a line it can't parse) follows the member's language
+        # like the plugins' answers (the server's `core.language` setting).
+        with use_locale(await self.router.locale_for(self.author, self.location)):
+            await self._handle_line(line)
+
+    async def _handle_line(self, line: str) -> None:
         # Undecodable input arrives as lone surrogates: make them U+FFFD here, at the edge,
         # so no plugin (language detection, say) fails on text no retry could fix.
         line = _valid_text(line).strip()
@@ -165,7 +180,8 @@ class ConsoleAdapter:
         message.conversation = self._conversation()
         await self.router.handle_message(message, responder)
         if not responder.answered:
-            self.write(f"{BOT_PREFIX}(no plugin answered that; /help lists what I can do)\n")
+            unanswered = _("(no plugin answered that; /help lists what I can do)")
+            self.write(f"{BOT_PREFIX}{unanswered}\n")
 
     def _conversation(self) -> ConversationKey:
         scope = f"user:{self.author.id}:chan:{CONSOLE_CHANNEL_ID}"
@@ -179,11 +195,15 @@ class ConsoleAdapter:
         # (lines are handled one by one) and for its command's cooldown, so scripts work.
         self.wait_for_cooldowns = not interactive
         if interactive:
-            self.write(
-                "Sohbet console — type a message, /help for commands, /quit to leave.\n"
-                "(The first answer takes longer: the model loads, and on the very first run "
-                "the bundled one is prepared once, about a minute.)\n"
-            )
+            with use_locale(await self.router.locale_for(self.author, self.location)):
+                self.write(
+                    _(
+                        "Sohbet console — type a message, /help for commands, /quit to leave.\n"
+                        "(The first answer takes longer: the model loads, and on the very first "
+                        "run the bundled one is prepared once, about a minute.)"
+                    )
+                    + "\n"
+                )
         while True:
             if interactive:
                 self.write("you> ")

@@ -10,6 +10,7 @@ from typing import Any
 from bot.core.errors import BadOption, UnknownCommand
 from bot.core.events import Attachment
 from bot.core.plugin import CommandSpec
+from bot.i18n import _
 
 __all__ = ["ParsedCommand", "file_attachment", "parse_command_line"]
 
@@ -26,12 +27,12 @@ def file_attachment(path: Path) -> Attachment:
     import mimetypes
 
     if not path.is_file():
-        raise BadOption(f"There is no file at `{path}`.")
+        raise BadOption(_("There is no file at `{path}`.", path=path))
 
     async def fetch() -> bytes:
         return await asyncio.to_thread(path.read_bytes)
 
-    kind, _ = mimetypes.guess_type(path.name)
+    kind, _encoding = mimetypes.guess_type(path.name)
     return Attachment(path.name, kind, path.stat().st_size, url=path.as_uri(), fetch=fetch)
 
 
@@ -52,7 +53,7 @@ def parse_command_line(line: str, commands: dict[str, CommandSpec]) -> ParsedCom
     options: dict[str, Any] = {}
     for key, value in pairs:
         if key in options:
-            raise BadOption(f"`{key}` was given twice.")
+            raise BadOption(_("`{option}` was given twice.", option=key))
         option = known.get(key)
         is_file = option is not None and option.kind == "attachment"
         options[key] = _attachment_or_text(value) if is_file else value
@@ -61,7 +62,9 @@ def parse_command_line(line: str, commands: dict[str, CommandSpec]) -> ParsedCom
         # `/plugins audit 5`: with no text option left, the first unset simple option
         free = free or [o for o in spec.options if o.kind != "attachment" and o.name not in options]
         if not free:
-            raise BadOption(f"I don't know what to do with `{loose}`. Use `name:value`.")
+            raise BadOption(
+                _("I don't know what to do with `{text}`. Use `name:value`.", text=loose)
+            )
         options[free[0].name] = loose
     return ParsedCommand(spec, options)
 
@@ -85,11 +88,18 @@ def _match_command(body: str, commands: dict[str, CommandSpec]) -> tuple[Command
             meant = [n for n in subcommands if given & {o.name for o in commands[n].options}]
             if len(meant) == 1:
                 rest = body.strip()[len(prefix) :].strip()
+                suggestion = f"{meant[0]} {rest}"
                 raise BadOption(
-                    f"`/{prefix}` needs a subcommand. Did you mean: `/{meant[0]} {rest}`"
+                    _(
+                        "`/{group}` needs a subcommand. Did you mean: `/{command}`",
+                        group=prefix,
+                        command=suggestion,
+                    )
                 )
             listing = ", ".join(f"`/{n}`" for n in subcommands)
-            raise BadOption(f"`/{prefix}` needs a subcommand: {listing}.")
+            raise BadOption(
+                _("`/{group}` needs a subcommand: {commands}.", group=prefix, commands=listing)
+            )
     raise UnknownCommand(words[0])
 
 
@@ -117,7 +127,7 @@ def _split_options(rest: str, known: set[str]) -> tuple[str, list[tuple[str, str
             markers.append((i, end, name))
     loose = _unquote(rest[: markers[0][0]] if markers else rest)
     pairs = []
-    for index, (_, end, name) in enumerate(markers):
+    for index, (_start, end, name) in enumerate(markers):
         stop = markers[index + 1][0] if index + 1 < len(markers) else len(rest)
         pairs.append((name, _unquote(rest[end:stop])))
     return loose, pairs
