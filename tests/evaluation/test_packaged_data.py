@@ -80,6 +80,7 @@ async def test_eval_on_a_fresh_machine_reports_every_task_it_can(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     isolate_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("SOHBET_CACHE_DIR", str(tmp_path / "cache"))  # nothing fetched before
     config = Config(data_dir=tmp_path / "data", model_provider="fake", model_name="echo")
     assert await commands.evaluate(config, "documents,translation,chat", 2) == 0
     table = capsys.readouterr().out
