@@ -23,15 +23,18 @@ class VectorStoreUnavailable(VectorStoreError):
 
 
 class VectorStoreLocked(VectorStoreUnavailable):
-    """Another process already owns the embedded store at this path."""
+    """Another process already owns the embedded store at this path. Members read no path (the
+    operator's file system is not theirs to see); `detail` names it for the operator."""
 
     def __init__(self, path: Path, owner_pid: int | None = None) -> None:
         owner = f"process {owner_pid}" if owner_pid else "another process"
         super().__init__(
-            f"The vector store in {path} is already in use by {owner}. "
-            "Only one Sohbet process can use an embedded store at a time: stop the other one, "
-            "or point every process at a shared Qdrant server with SOHBET_QDRANT_URL."
+            f"The document index is already in use by {owner}. "
+            "Only one Sohbet process can use an embedded store at a time: the operator can stop "
+            "the other one, or point every process at a shared Qdrant server with "
+            "SOHBET_QDRANT_URL."
         )
+        self.detail = f"the vector store in {path} is locked by {owner}"
         self.path = path
         self.owner_pid = owner_pid
 

@@ -56,6 +56,7 @@ async def test_a_second_process_gets_a_friendly_locked_error(store_dir: Path) ->
         assert outcome["pid"] == __import__("os").getpid()
         assert "already in use" in outcome["message"]
         assert "SOHBET_QDRANT_URL" in outcome["message"]
+        assert str(store_dir) not in outcome["message"]  # members never see the operator's paths
         await store.ping()  # the owner is unaffected
     finally:
         await store.close()
