@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -58,7 +59,14 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 import bench.retrieval_quality as rq
 from bot.ai.embeddings import EmbeddingConfig, load_embedder
-from bot.evaluation.documents import CANARY, INJECTION, NO_DOCUMENTS_PROMPT, answer_f1
+from bot.evaluation import corpora
+from bot.evaluation.documents import (
+    CANARY,
+    INJECTION,
+    NO_DOCUMENTS_PROMPT,
+    answer_f1,
+    contains_answer,
+)
 from bot.knowledge.answering import AskSettings, Prepared, document_search, finish, prepare
 from bot.knowledge.answers import Source, build_messages, is_refusal
 from bot.knowledge.citations import support
@@ -79,7 +87,8 @@ FOLLOW_UPS = [
     "Peki bu ne döndürür?",
     "and what does it raise on errors?",
 ]
-SETS = ("python-faq", "debian-faq")
+SETS = ("python-faq", "debian-faq", "reading")
+SHORT_REFERENCES = {"reading"}  # a short answer span: "contains the reference" applies
 
 
 @dataclass
@@ -106,9 +115,13 @@ class Answered:
     f1: float = 0.0
     supported: float = 0.0
     follow_up: bool = False
+    contains: bool | None = None  # None: the reference is a whole FAQ answer
 
 
 # ----- data -----------------------------------------------------------------------------
+
+
+READING_NAME = [""]
 
 
 def load_data(cache: Path) -> tuple[dict[str, str], dict[str, list[Turn]], dict[str, str]]:
@@ -119,6 +132,14 @@ def load_data(cache: Path) -> tuple[dict[str, str], dict[str, list[Turn]], dict[
     for qa in rq.python_faq(root) + rq.debian_faq(root)[0]:
         documents[qa.id] = qa.answer
         turns[qa.source].append(Turn(qa.source, qa.question, qa.id, qa.answer))
+    # Short-answer reading comprehension: Disfl-QA when pip can get BIG-bench, else the set
+    # that ships in Sohbet's wheel (bot.evaluation.corpora.reading_set says which).
+    reading = corpora.reading_set()
+    for i, (question, paragraph, answer) in enumerate(reading.rows):
+        doc_id = f"reading:{i}"
+        documents[doc_id] = paragraph
+        turns["reading"].append(Turn("reading", question, doc_id, answer))
+    READING_NAME[0] = reading.name + (f" ({reading.note})" if reading.note else "")
     rq.TECH_DOCS = 10**6  # every documented entry: the rest of the server
     library = rq.technical(root)
     documents.update(library.documents)
@@ -130,8 +151,8 @@ def conversation(
     turns: dict[str, list[Turn]], names: dict[str, str], per_set: int, pairs: int, off: int
 ) -> list[Turn]:
     rng = random.Random(SEED)
-    a, b = (rng.sample(turns[kind], min(per_set, len(turns[kind]))) for kind in SETS)
-    reading = [t for pair in zip(a, b, strict=False) for t in pair]
+    picked = [rng.sample(turns[kind], min(per_set, len(turns[kind]))) for kind in SETS]
+    reading = [t for group in itertools.zip_longest(*picked) for t in group if t is not None]
     entries = rng.sample(sorted(names), pairs)
     follow = [
         [
@@ -184,6 +205,15 @@ _OLD_POINTERS = re.compile(
     re.IGNORECASE,
 )
 _OLD_OPENERS = re.compile(r"^\s*(?:and|but|so|what about|how about|ve|peki|ya|bir de)\b", re.I)
+
+
+_CONTINUATION = re.compile(r"^\s*(?:and|but|what about|how about)\b", re.I)
+
+
+def standalone(question: str) -> bool:
+    """FAQ headings that continue the previous one ("And how about ...?", "What about
+    'sid'?") are not standalone questions: left out of the topic-switch set (still answered)."""
+    return not _CONTINUATION.match(question)
 
 
 def previous_is_follow_up(question: str) -> bool:
@@ -264,8 +294,8 @@ async def detector_rows(order: list[Turn], search: Search) -> dict[str, Any]:
 
     rows: dict[str, dict[str, int]] = {"new (search evidence)": {}, "previous (word list)": {}}
     for i, turn in enumerate(order):
-        if i == 0:
-            continue
+        if i == 0 or (turn.kind in SETS and not standalone(turn.question)):
+            continue  # a FAQ heading written as a continuation is no topic switch
         previous = previous_of(order, i)
         predicted = {
             "new (search evidence)": (await decide(turn.question, previous, search)).follow_up,
@@ -276,7 +306,7 @@ async def detector_rows(order: list[Turn], search: Search) -> dict[str, Any]:
                 ("tp" if turn.follow_up else "fp") if said else ("fn" if turn.follow_up else "tn")
             )
             rows[name][cell] = rows[name].get(cell, 0) + 1
-            if said and not turn.follow_up and turn.kind in SETS:
+            if said and not turn.follow_up and turn.kind in SETS and standalone(turn.question):
                 rows[name]["standalone reading questions read as follow-ups"] = (
                     rows[name].get("standalone reading questions read as follow-ups", 0) + 1
                 )
@@ -378,6 +408,7 @@ async def answer_turns(
             count_messages(prepared.messages), text, names, refused=is_refusal(text),
             right_cited=turn.right in names,
             f1=answer_f1(text, turn.reference) if turn.reference else 0.0,
+            contains=_contains(text, turn),
             supported=support(text, held, turn.question) if right_doc else 0.0,
             follow_up=prepared.earlier is not None,
         )  # fmt: skip
@@ -385,6 +416,10 @@ async def answer_turns(
         print(f"{variant:8s} {turn.kind:15s} {first:5.1f}s {total:5.1f}s "
               f"{'ok ' if row.right_cited else '-- '}{text[:70]!r}", flush=True)  # fmt: skip
     return out
+
+
+def _contains(text: str, turn: Turn) -> bool | None:
+    return contains_answer(text, turn.reference) if turn.kind in SHORT_REFERENCES else None
 
 
 async def closed_book(order: list[Turn], model: BaseChatModel) -> list[Answered]:
@@ -398,7 +433,7 @@ async def closed_book(order: list[Turn], model: BaseChatModel) -> list[Answered]
         out.append(
             Answered(turn.kind, turn.question, "closed book", round(first, 3),
                      round(time.perf_counter() - started, 3), 0, text,
-                     f1=answer_f1(text, turn.reference))
+                     f1=answer_f1(text, turn.reference), contains=_contains(text, turn))
         )  # fmt: skip
     return out
 
@@ -417,7 +452,7 @@ async def closest_passage(order: list[Turn], search: Search) -> list[Answered]:
             Answered(turn.kind, turn.question, "closest passage", 0.0, 0.0, 0, text,
                      [best.document_id] if best else [], refused=best is None,
                      right_cited=best is not None and best.document_id == turn.right,
-                     f1=answer_f1(text, turn.reference))
+                     f1=answer_f1(text, turn.reference), contains=_contains(text, turn))
         )  # fmt: skip
     return out
 
@@ -447,8 +482,10 @@ def summarize(rows: list[Answered]) -> dict[str, Any]:
 
     n = len(rows)
     answered = [r for r in rows if not r.refused]
+    checked = [r.contains for r in rows if r.contains is not None]
     return {
         "n": n,
+        "contains the reference %": round(100 * sum(checked) / len(checked), 1) if checked else "—",
         "right source cited %": round(100 * sum(r.right_cited for r in rows) / max(1, n), 1),
         "token F1 %": round(100 * sum(r.f1 for r in rows) / max(1, n), 1),
         "answer supported by the right document %": round(
@@ -474,6 +511,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": f"{os.cpu_count()} CPU cores, {platform.machine()}",
         "load average at start": load_start,
         "documents in the server": len(documents),
+        "reading set": READING_NAME[0],
         "questions": {
             k: sum(t.kind == k for t in order) for k in dict.fromkeys(t.kind for t in order)
         },
@@ -530,7 +568,8 @@ def write(result: dict[str, Any], command: str) -> None:
         f"{result['date']} · {result['machine']} · load average {result['load average at start']}"
         f" at start, {result['load average at end']} at end (shared machine) · "
         f"{result['documents in the server']} documents in one server · questions "
-        + ", ".join(f"{k} {v}" for k, v in result["questions"].items()),
+        + ", ".join(f"{k} {v}" for k, v in result["questions"].items())
+        + f" · reading set: {result.get('reading set', '')}",
         "",
     ]
 

@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 
 from bot.knowledge.answers import Source, cited_numbers, is_refusal
 from bot.nlp.sentences import split_sentences
-from bot.nlp.words import content_words
+from bot.nlp.words import rough_stems
 
 __all__ = ["CheckedAnswer", "check_citations", "support"]
 
 SUPPORT = 0.5  # share of a claim's key words its cited source must hold
 CLEAR = 0.6  # an uncited answer: the best source holds this much of it...
 MARGIN = 0.25  # ...and this much more than the next one
-STEM = 5
 _MARKERS = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -36,16 +35,8 @@ class CheckedAnswer:
     changes: list[str] = field(default_factory=list)  # "[2]->[1]", "-[3]", "+[1]"
 
 
-def _stem(word: str) -> str:
-    """Crude and language-blind, enough to match "opens"/"open", "gardens"/"garden",
-    "yönlendiricisinin"/"yönlendirici": no plural s, then the first STEM characters."""
-    if len(word) > 3 and word.endswith("s"):
-        word = word[:-1]
-    return word[:STEM]
-
-
 def _words(text: str) -> set[str]:
-    return {_stem(w) for w in content_words(text) if len(w) > 1 and not w.isdigit()}
+    return rough_stems(text)
 
 
 def _numbers(text: str) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STOPWORDS", "casefold", "content_words", "words"]
+__all__ = ["STOPWORDS", "casefold", "content_words", "rough_stem", "rough_stems", "words"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -68,3 +68,17 @@ def content_words(text: str, lang: str | None = None) -> list[str]:
     tokens = [re.split(r"['’]", t, maxsplit=1)[0] for t in words(text, lang)]
     out = [t for t in tokens if t and t not in stop and not t.isdigit()]
     return [t[:keep] for t in out] if keep else out
+
+
+def rough_stem(word: str, keep: int = 5) -> str:
+    """Language-blind and crude, enough to match word forms across a question, an answer and
+    a source ("opens"/"open", "gardens"/"garden", "döndürür"/"döndür"): no plural s, then
+    the first `keep` letters."""
+    if len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    return word[:keep]
+
+
+def rough_stems(text: str) -> set[str]:
+    """`rough_stem` of every content word of `text` (no digits, no one-letter words)."""
+    return {rough_stem(w) for w in content_words(text) if len(w) > 1 and not w.isdigit()}

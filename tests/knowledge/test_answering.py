@@ -81,6 +81,17 @@ async def test_a_follow_up_is_joined_only_when_the_joined_search_finds_it() -> N
     assert not (await decide("What does it return?", [], search)).follow_up
 
 
+async def test_a_joined_search_that_finds_nothing_the_question_asks_about_is_not_used() -> None:
+    async def search(query: str) -> list[Document]:  # alone: nothing; joined: the kettle
+        return [chunk("kettle", KETTLE)] if "kettle" in query else []
+
+    after = ["How long is the kettle warranty?"]
+    unrelated = await decide("Where do these codenames come from?", after, search)
+    assert not unrelated.follow_up and unrelated.found == []  # not found, not the kettle
+    related = await decide("How often do I descale it?", after, search)
+    assert related.follow_up and related.found[0].metadata["document_id"] == "kettle"
+
+
 async def test_a_pointing_question_that_finds_its_document_alone_stays_alone() -> None:
     async def search(query: str) -> list[Document]:  # every search leads to the garden
         return [chunk("garden", GARDEN)]
