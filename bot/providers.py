@@ -19,6 +19,7 @@ from bot.ai.runner import ChatRunner, Completion, MessagesLike
 from bot.config import Config
 from bot.core.errors import SohbetError
 from bot.core.settings import quoted
+from bot.i18n import _
 from bot.vectors import VectorStore, open_vector_store
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class ModelChoice:
         """The operator's allow list as (provider, model) pairs."""
         pairs = []
         for entry in self.config.allowed_models:
-            prefix, _, rest = entry.partition(":")
+            prefix, _sep, rest = entry.partition(":")
             if rest and prefix in _PROVIDERS:
                 pairs.append((prefix, rest.strip()))
             else:
@@ -95,7 +96,7 @@ class ModelChoice:
         wanted = {k: v for k, v in overrides.items() if v not in (None, "")}
         provider = wanted.pop("provider", None)
         model = str(wanted.pop("model", None) or base.model).strip()
-        prefix, _, rest = model.partition(":")
+        prefix, _sep, rest = model.partition(":")
         if rest.strip() and prefix in _PROVIDERS:  # "openai:gpt-4o-mini" names its provider
             provider, model = prefix, rest.strip()
         check_model_name(model)
@@ -205,11 +206,18 @@ class AIProviders:
         found = self.config.model_server
         if found and cfg.provider == "openai" and cfg.base_url == self.config.model_base_url:
             where = mask_url(cfg.base_url or "")
-            lines.append(f"Served by: the local {found} at {where} (found at start)")
+            served = _(
+                "Served by: the local {server} at {url} (found at start)", server=found, url=where
+            )
+            lines.append(served)
         if cfg.is_local:
             waiting, busy = self.runner.queue_length(cfg)
-            state = "answering one request" if busy else "idle"
-            lines.append(f"Local model queue: {waiting} waiting ({state})")
+            if busy:
+                lines.append(
+                    _("Local model queue: {n} waiting (answering one request)", n=waiting)
+                )
+            else:
+                lines.append(_("Local model queue: {n} waiting (idle)", n=waiting))
         return lines
 
     async def model_for(self, ctx: Context) -> ModelConfig:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.ai.models import LOCAL_PROVIDERS, ModelConfig
+from bot.i18n import N_
 
 __all__ = [
     "NOT_MEASURED",
@@ -45,10 +46,11 @@ TASKS: tuple[Task, ...] = ("chat", "translation", "summarization", "sentiment", 
 # Tasks whose default engine doesn't use the chat model (measured in bench/results/
 # translate_summarize.md and sentiment.md).
 _ENGINE_TASKS: dict[Task, str] = {
-    "summarization": "extractive engine by default (no model needed)",
-    "sentiment": "offline multilingual classifier by default (no model needed)",
+    "summarization": N_("extractive engine by default (no model needed)"),
+    "sentiment": N_("offline multilingual classifier by default (no model needed)"),
 }
-NOT_MEASURED = "not measured with this model; `sohbet eval` measures it"
+# English constants, translated where they are shown (`_(reason)`, /ai status).
+NOT_MEASURED = N_("not measured with this model; `sohbet eval` measures it")
 
 SETUP_HINT = (
     "The operator can plug in a real model: Ollama or any OpenAI-compatible server "

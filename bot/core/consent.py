@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.i18n import N_
 from bot.store.database import Store
 
 __all__ = ["MemoryChoice", "MemoryConsent", "memory_key"]
@@ -32,7 +33,7 @@ class MemoryChoice:
     """Whether a member is remembered on a server, and why."""
 
     remembered: bool
-    reason: str  # "your choice here", "your choice everywhere", "this server's default"
+    reason: str  # "your choice here", ... in English (N_): shown with `_(reason)`
 
 
 class MemoryConsent:
@@ -48,12 +49,12 @@ class MemoryConsent:
     async def choice(self, user_id: int, server_id: int) -> MemoryChoice:
         here = await self.store.state.get(memory_key(user_id, server_id))
         if here is not None:
-            return MemoryChoice(here == "on", "your choice here")
+            return MemoryChoice(here == "on", N_("your choice here"))
         everywhere = await self.store.state.get(memory_key(user_id, None))
         if everywhere is not None:
-            return MemoryChoice(everywhere == "on", "your choice everywhere")
+            return MemoryChoice(everywhere == "on", N_("your choice everywhere"))
         opt_in = self._opt_in is not None and await self._opt_in(server_id)
-        return MemoryChoice(not opt_in, "this server's default")
+        return MemoryChoice(not opt_in, N_("this server's default"))
 
     async def allows(self, user_id: int, server_id: int) -> bool:
         """True when text of `user_id` may be stored on `server_id`."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.i18n import _, format_size
 from bot.shared.records import ConversationKey
 
 __all__ = [
@@ -62,15 +63,6 @@ class ConversationMode(StrEnum):
     REPLY_CHAIN = "reply"  # a reply chain is its own conversation
 
 
-def _size(n: int) -> str:
-    """Human-readable size: 512 bytes, 12.5 KB, 3.1 MB."""
-    if n < 1000:
-        return f"{n} bytes"
-    if n < 1_000_000:
-        return f"{n / 1000:.1f} KB"
-    return f"{n / 1e6:.1f} MB"
-
-
 @dataclass
 class Attachment:
     """A file sent by a user; bytes are fetched lazily by the adapter."""
@@ -86,13 +78,24 @@ class Attachment:
 
         if max_bytes is not None and self.size > max_bytes:
             raise SohbetError(
-                f"`{self.name}` is {_size(self.size)}; the limit is {_size(max_bytes)}."
+                _(
+                    "`{name}` is {size}; the limit is {limit}.",
+                    name=self.name,
+                    size=format_size(self.size),
+                    limit=format_size(max_bytes),
+                )
             )
         if self.fetch is None:
-            raise SohbetError(f"I can't download `{self.name}`.")
+            raise SohbetError(_("I can't download `{name}`.", name=self.name))
         data = await self.fetch()
         if max_bytes is not None and len(data) > max_bytes:
-            raise SohbetError(f"`{self.name}` is larger than the {_size(max_bytes)} limit.")
+            raise SohbetError(
+                _(
+                    "`{name}` is larger than the {limit} limit.",
+                    name=self.name,
+                    limit=format_size(max_bytes),
+                )
+            )
         return data
 
 

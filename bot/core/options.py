@@ -13,6 +13,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from bot.core.errors import BadOption
 from bot.core.events import Attachment
+from bot.i18n import N_, _
 
 __all__ = [
     "OptionKind",
@@ -80,7 +81,7 @@ def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
 def _spec_for(name: str, annotation: Any, default: Any, doc: str) -> OptionSpec:
     meta = Option()
     optional = False
-    for _ in range(2):  # Annotated[X | None, ...] and Annotated[X, ...] | None
+    for _round in range(2):  # Annotated[X | None, ...] and Annotated[X, ...] | None
         if get_origin(annotation) is typing.Annotated:
             base, *extras = get_args(annotation)
             meta = next((e for e in extras if isinstance(e, Option)), meta)
@@ -127,27 +128,44 @@ def convert_option(spec: OptionSpec, value: Any) -> Any:
     """Convert a raw value (a string from the console, or a typed platform value)."""
     if value is None:
         if spec.required:
-            raise BadOption(f"`{spec.name}` is required.")
+            raise BadOption(_("`{option}` is required.", option=spec.name))
         return spec.default
     if isinstance(value, Enum):
         value = value.value
     try:
         converted = _convert(spec.kind, value)
     except (TypeError, ValueError):
-        raise BadOption(f"`{spec.name}` must be {_describe(spec.kind)}, not `{value}`.") from None
+        raise BadOption(
+            _(
+                "`{option}` must be {kind}, not `{value}`.",
+                option=spec.name,
+                kind=_(_KIND_NAMES[spec.kind]),
+                value=value,
+            )
+        ) from None
     if spec.choices and converted not in spec.choices:
         listing = ", ".join(str(c) for c in spec.choices)
-        raise BadOption(f"`{spec.name}` must be one of: {listing}.")
+        raise BadOption(
+            _("`{option}` must be one of: {choices}.", option=spec.name, choices=listing)
+        )
     if spec.min_value is not None and converted < spec.min_value:
-        raise BadOption(f"`{spec.name}` must be at least {spec.min_value:g}.")
+        low = format(spec.min_value, "g")
+        raise BadOption(_("`{option}` must be at least {limit}.", option=spec.name, limit=low))
     if spec.max_value is not None and converted > spec.max_value:
-        raise BadOption(f"`{spec.name}` must be at most {spec.max_value:g}.")
+        high = format(spec.max_value, "g")
+        raise BadOption(_("`{option}` must be at most {limit}.", option=spec.name, limit=high))
     if (
         spec.max_length is not None
         and isinstance(converted, str)
         and len(converted) > spec.max_length
     ):
-        raise BadOption(f"`{spec.name}` is too long (max {spec.max_length} characters).")
+        raise BadOption(
+            _(
+                "`{option}` is too long (max {limit} characters).",
+                option=spec.name,
+                limit=spec.max_length,
+            )
+        )
     return spec.enum(converted) if spec.enum is not None else converted
 
 
@@ -183,11 +201,10 @@ def _convert(kind: OptionKind, value: Any) -> Any:
     return str(value)
 
 
-def _describe(kind: OptionKind) -> str:
-    return {
-        "str": "text",
-        "int": "a whole number",
-        "float": "a number",
-        "bool": "true or false",
-        "attachment": "an attached file",
-    }[kind]
+_KIND_NAMES: dict[OptionKind, str] = {
+    "str": N_("text"),
+    "int": N_("a whole number"),
+    "float": N_("a number"),
+    "bool": N_("true or false"),
+    "attachment": N_("an attached file"),
+}

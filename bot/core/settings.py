@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bot.core.errors import SettingsError, SohbetError
 from bot.core.plugin_types import PluginInfo, PluginSettings
+from bot.i18n import _, format_number
 from bot.shared.records import AuditChange, ServerSettingsSnapshot
 
 if TYPE_CHECKING:
@@ -48,10 +49,17 @@ def _check_kinds(plugin: type[PluginInfo], key: str, value: Any) -> None:
     annotation = plugin.Settings.model_fields[key].annotation
     wants_bool = annotation is bool
     if isinstance(value, bool) and not wants_bool and annotation in (int, float, int | None):
-        raise SettingsError(f"{quoted(key)} needs a number, not `{str(value).lower()}`.")
+        raise SettingsError(
+            _("{key} needs a number, not `{value}`.", key=quoted(key), value=str(value).lower())
+        )
     if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
         raise SettingsError(
-            f"{quoted(key)}: {quoted(value, 24)} is out of range (at most {INT64[1]:,})."
+            _(
+                "{key}: {value} is out of range (at most {limit}).",
+                key=quoted(key),
+                value=quoted(value, 24),
+                limit=format_number(INT64[1]),
+            )
         )
 
 
@@ -60,7 +68,7 @@ def _describe_error(plugin: str, error: ValidationError) -> str:
     for err in error.errors():
         key = ".".join(str(p) for p in err["loc"]) or "value"
         if err["type"] == "extra_forbidden":
-            parts.append(f"{quoted(key)} is not a setting of `{plugin}`")
+            parts.append(_("{key} is not a setting of `{plugin}`", key=quoted(key), plugin=plugin))
         else:
             parts.append(f"{quoted(key)}: {str(err['msg'])[:200]}")
     return "; ".join(parts)
@@ -151,9 +159,14 @@ class SettingsService:
         is written."""
         fields = plugin.Settings.model_fields
         if key not in fields:
-            known = ", ".join(sorted(fields)) or "none"
+            known = ", ".join(sorted(fields)) or _("none")
             raise SettingsError(
-                f"{quoted(key)} is not a setting of `{plugin.name}`. Settings: {known}."
+                _(
+                    "{key} is not a setting of `{plugin}`. Settings: {settings}.",
+                    key=quoted(key),
+                    plugin=plugin.name,
+                    settings=known,
+                )
             )
         current = await self.resolve(plugin, server_id, channel_id)
         value = parse_setting_value(raw_value)
@@ -194,7 +207,9 @@ class SettingsService:
         channel_id: int = 0,
     ) -> int:
         if key is not None and key not in plugin.Settings.model_fields:
-            raise SettingsError(f"{quoted(key)} is not a setting of `{plugin.name}`.")
+            raise SettingsError(
+                _("{key} is not a setting of `{plugin}`.", key=quoted(key), plugin=plugin.name)
+            )
         old = await self.values(plugin, server_id, channel_id)
         change = _change(
             actor_id,
@@ -215,7 +230,7 @@ class SettingsService:
     ) -> bool:
         """Returns whether anything changed."""
         if plugin.name in ALWAYS_ENABLED and not enabled:
-            raise SettingsError(f"`{plugin.name}` can't be disabled.")
+            raise SettingsError(_("`{plugin}` can't be disabled.", plugin=plugin.name))
         before = await self.is_enabled(server_id, plugin)
         action = "plugin.enable" if enabled else "plugin.disable"
         change = _change(actor_id, action, plugin.name, before, enabled)

@@ -8,6 +8,7 @@ from typing import Any
 from bot.core.errors import SohbetError
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
+from bot.i18n import _, format_number
 
 __all__ = ["DeadJob", "IngestRequest", "QueueStats", "UploadPending"]
 
@@ -76,10 +77,15 @@ class QueueStats:
 
     def line(self) -> str:
         if self.backend == "in-process":
-            return "Jobs: in this process (no broker configured)"
-        return (
-            f"Jobs: {self.queued} waiting (oldest {self.oldest_queued_s:.0f} s), "
-            f"{self.running} running, {self.workers} worker(s), {self.dead} dead"
+            return _("Jobs: in this process (no broker configured)")
+        return _(
+            "Jobs: {queued} waiting (oldest {oldest} s), {running} running, {workers} "
+            "worker(s), {dead} dead",
+            queued=self.queued,
+            oldest=format_number(self.oldest_queued_s, 0),
+            running=self.running,
+            workers=self.workers,
+            dead=self.dead,
         )
 
 

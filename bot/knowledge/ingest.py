@@ -28,6 +28,7 @@ from bot.ai.base import Embedder
 from bot.core.errors import SohbetError
 from bot.documents import DocumentLimits, ParsedDocument, TextChunk
 from bot.documents.budget import OPERATOR_LIMIT, UploadBudget, parse_and_split
+from bot.i18n import _, format_number, ngettext
 from bot.store.database import Store
 from bot.store.models import Document
 from bot.vectors import ChunkRecord, VectorStore
@@ -137,10 +138,14 @@ class IngestResult:
     seconds: float
 
     def summary(self) -> str:
-        pages = f"{self.pages} page{'s' if self.pages != 1 else ''}"
-        return (
-            f"Added **{self.name}**: {pages}, {self.chunks} chunks, in {self.seconds:.1f} s "
-            f"(id `{self.document_id[:8]}`). Ask about it with `/ask`."
+        return _(
+            "Added **{name}**: {pages}, {chunks}, in {seconds} s (id `{id}`). Ask about it "
+            "with `/ask`.",
+            name=self.name,
+            pages=ngettext("{n} page", "{n} pages", self.pages),
+            chunks=ngettext("{n} chunk", "{n} chunks", self.chunks),
+            seconds=format_number(self.seconds, 1),
+            id=self.document_id[:8],
         )
 
 

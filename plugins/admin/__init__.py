@@ -7,8 +7,10 @@ import re
 from typing import Annotated, Any
 
 from bot.core import Context, Option, Plugin, PluginSettings, SettingsError, command
+from bot.core.declared import describe
 from bot.core.registry import PluginRegistry
 from bot.core.settings import quoted
+from bot.i18n import _, format_when, ngettext
 
 __all__ = ["AdminPlugin"]
 
@@ -33,14 +35,14 @@ class AdminPlugin(Plugin):
     @command("plugins list", description="List plugins and whether they are on here")
     async def list_plugins(self, ctx: Context) -> None:
         registry = self._registry(ctx)
-        lines = ["**Plugins on this server**"]
+        lines = [_("**Plugins on this server**")]
         for name, plugin in sorted(registry.plugins.items()):
             enabled = await ctx.services.settings.is_enabled(ctx.server_id, type(plugin))
-            lines.append(f"{'✅' if enabled else '⛔'} **{name}** — {plugin.description}")
+            lines.append(f"{'✅' if enabled else '⛔'} **{name}** — {describe(plugin.description)}")
         for name, error in sorted(registry.load_errors.items()):
             # The error may name paths or settings of the host: only for admins.
             detail = f": {error}" if ctx.author.is_admin else ""
-            lines.append(f"⚠️ **{name}** failed to load{detail}")
+            lines.append(_("⚠️ **{plugin}** failed to load", plugin=name) + detail)
         await ctx.reply("\n".join(lines), ephemeral=True)
 
     @command("plugins enable", description="Turn a plugin on for this server", admin=True)
@@ -56,8 +58,11 @@ class AdminPlugin(Plugin):
         changed = await ctx.services.settings.set_enabled(
             target, enabled, server_id=ctx.server_id, actor_id=ctx.author.id
         )
-        state = "on" if enabled else "off"
-        text = f"`{name}` is now {state}." if changed else f"`{name}` was already {state}."
+        if enabled:
+            text = _("`{plugin}` is now on.") if changed else _("`{plugin}` was already on.")
+        else:
+            text = _("`{plugin}` is now off.") if changed else _("`{plugin}` was already off.")
+        text = text.format(plugin=name)
         await ctx.reply(text, ephemeral=True)
 
     @command("plugins config get", description="Show a plugin's settings here", admin=True)
@@ -70,12 +75,14 @@ class AdminPlugin(Plugin):
         )
         if key is not None:
             if key not in values:
-                raise SettingsError(f"{quoted(key)} is not a setting of `{plugin}`.")
+                raise SettingsError(
+                    _("{key} is not a setting of `{plugin}`.", key=quoted(key), plugin=plugin)
+                )
             values = {key: values[key]}
         if not values:
-            await ctx.reply(f"`{plugin}` has no settings.", ephemeral=True)
+            await ctx.reply(_("`{plugin}` has no settings.", plugin=plugin), ephemeral=True)
             return
-        lines = [f"**{plugin}** settings in this channel:"]
+        lines = [_("**{plugin}** settings in this channel:", plugin=plugin)]
         lines += [f"• `{k}` = `{_show(v)}`" for k, v in sorted(values.items())]
         await ctx.reply("\n".join(lines), ephemeral=True)
 
@@ -102,8 +109,11 @@ class AdminPlugin(Plugin):
             channel_id=ctx.location.effective_channel_id if channel else 0,
             check=check,
         )
-        where = "in this channel" if channel else "on this server"
-        await ctx.reply(f"`{plugin}.{key}` is now `{_show(new)}` {where}.", ephemeral=True)
+        if channel:
+            text = _("`{setting}` is now `{value}` in this channel.")
+        else:
+            text = _("`{setting}` is now `{value}` on this server.")
+        await ctx.reply(text.format(setting=f"{plugin}.{key}", value=_show(new)), ephemeral=True)
 
     @command("plugins config reset", description="Restore a setting's default", admin=True)
     async def config_reset(
@@ -121,11 +131,14 @@ class AdminPlugin(Plugin):
             actor_id=ctx.author.id,
             channel_id=ctx.location.effective_channel_id if channel else 0,
         )
-        what = f"`{plugin}.{key}`" if key else f"all `{plugin}` settings"
+        what = f"`{plugin}.{key}`" if key else _("all `{plugin}` settings", plugin=plugin)
         if removed:
-            text = f"Reset {what} ({removed} value(s) removed)."
+            text = ngettext(
+                "Reset {what} ({n} value removed).", "Reset {what} ({n} values removed).", removed,
+                what=what,
+            )
         else:
-            text = f"{what} had no override."
+            text = _("{what} had no override.", what=what)
         await ctx.reply(text, ephemeral=True)
 
     @command(
@@ -144,14 +157,20 @@ class AdminPlugin(Plugin):
                 match = _ROLE.fullmatch(token)
                 if match is None:  # also a member mention (<@42>): not a role
                     raise SettingsError(
-                        f"`{token}` is not a role. Mention roles (@Moderators) or give role ids."
+                        _(
+                            "`{text}` is not a role. Mention roles (@Moderators) or give role ids.",
+                            text=token,
+                        )
                     )
                 ids.add(int(match.group(1) or match.group(2)))
         await ctx.services.settings.set_allowed_roles(
             target, ids, server_id=ctx.server_id, actor_id=ctx.author.id
         )
-        shown = ", ".join(f"<@&{r}>" for r in sorted(ids)) or "everyone"
-        await ctx.reply(f"`{plugin}` may now be used by: {shown}.", ephemeral=True)
+        shown = ", ".join(f"<@&{r}>" for r in sorted(ids)) or _("everyone")
+        await ctx.reply(
+            _("`{plugin}` may now be used by: {roles}.", plugin=plugin, roles=shown),
+            ephemeral=True,
+        )
 
     @command("plugins audit", description="Recent admin changes on this server", admin=True)
     async def audit(
@@ -161,11 +180,11 @@ class AdminPlugin(Plugin):
     ) -> None:
         entries = await ctx.services.store.audit.recent(ctx.server_id, limit)
         if not entries:
-            await ctx.reply("No admin changes recorded yet.", ephemeral=True)
+            await ctx.reply(_("No admin changes recorded yet."), ephemeral=True)
             return
-        lines = ["**Recent admin changes**"]
+        lines = [_("**Recent admin changes**")]
         for e in entries:
-            when = e.created_at.strftime("%Y-%m-%d %H:%M")
+            when = format_when(e.created_at)
             lines.append(
                 f"`{when}` <@{e.actor_id}> {e.action} `{e.target}`: "
                 f"`{_show(e.old_value)}` → `{_show(e.new_value)}`"

@@ -10,9 +10,19 @@ from pydantic import Field
 from bot.ai.readiness import readiness_table
 from bot.core import Context, Plugin, PluginSettings, Router, Services, SohbetError, command
 from bot.core.services import TOKEN_BUDGET
+from bot.i18n import N_, _, format_number
 from bot.providers import AIProviders
 
 __all__ = ["AIPlugin", "AISettings", "budget_guard", "budget_refusal"]
+
+# The tasks of bot.ai.readiness, as /ai status names them.
+TASKS = {
+    "chat": N_("chat"),
+    "translation": N_("translation"),
+    "summarization": N_("summarization"),
+    "sentiment": N_("sentiment"),
+    "documents": N_("documents"),
+}
 
 
 class AISettings(PluginSettings):
@@ -45,9 +55,12 @@ class AIPlugin(Plugin):
             if key != "provider":
                 raise
             raise SohbetError(
-                f"{exc.user_message} To switch provider and model together, set the model as "
-                "`provider:model`, e.g. `/plugins config set plugin:ai key:model "
-                "value:openai:gpt-4o-mini`."
+                exc.user_message
+                + " "
+                + _(
+                    "To switch provider and model together, set the model as `provider:model`, "
+                    "e.g. `/plugins config set plugin:ai key:model value:openai:gpt-4o-mini`."
+                )
             ) from None
 
     async def setup(self, services: Services) -> None:
@@ -62,19 +75,30 @@ class AIPlugin(Plugin):
         settings: AISettings = ctx.settings
         mine = await ctx.services.store.usage.tokens_today(ctx.server_id, ctx.author.id)
         server = await ctx.services.store.usage.tokens_today(ctx.server_id)
-        user_limit = settings.daily_user_tokens or "no limit"
-        server_limit = settings.daily_server_tokens or "no limit"
+        no_limit = _("no limit")
+        user_limit = settings.daily_user_tokens
+        server_limit = settings.daily_server_tokens
         where = "".join(f"{line}\n" for line in ai.status_lines(cfg))
         table = await asyncio.to_thread(readiness_table, cfg, ctx.services.config.data_dir)
-        tasks = "\n".join(f"{r.mark} {r.task}: {r.reason}" for r in table)
-        await ctx.reply(
-            f"Model: `{cfg.provider}` / `{cfg.model}`\n{where}"
-            f"Your tokens today: {mine} (limit: {user_limit})\n"
-            f"Server tokens today: {server} (limit: {server_limit})\n"
-            f"{await _jobs_line(ctx)}"
-            f"**Tasks with this model**\n{tasks}",
-            ephemeral=True,
-        )
+        tasks = "\n".join(f"{r.mark} {_(TASKS.get(r.task, r.task))}: {_(r.reason)}" for r in table)
+        lines = [
+            _("Model: `{provider}` / `{model}`", provider=cfg.provider, model=cfg.model),
+            where.rstrip("\n"),
+            _(
+                "Your tokens today: {used} (limit: {limit})",
+                used=format_number(mine),
+                limit=format_number(user_limit) if user_limit else no_limit,
+            ),
+            _(
+                "Server tokens today: {used} (limit: {limit})",
+                used=format_number(server),
+                limit=format_number(server_limit) if server_limit else no_limit,
+            ),
+            (await _jobs_line(ctx)).rstrip("\n"),
+            _("**Tasks with this model**"),
+            tasks,
+        ]
+        await ctx.reply("\n".join(line for line in lines if line), ephemeral=True)
 
 
 async def _jobs_line(ctx: Context) -> str:
@@ -85,7 +109,7 @@ async def _jobs_line(ctx: Context) -> str:
     try:
         return f"{(await jobs.stats()).line()}\n"
     except Exception:  # the broker is down: the rest of the status still helps
-        return "Jobs: the broker does not answer\n"
+        return _("Jobs: the broker does not answer") + "\n"
 
 
 async def budget_refusal(ctx: Context) -> str | None:
@@ -104,14 +128,17 @@ async def budget_refusal(ctx: Context) -> str | None:
     if settings.daily_user_tokens:
         used = await usage.tokens_today(ctx.server_id, ctx.author.id)
         if used >= settings.daily_user_tokens:
-            return (
-                f"You've used your {settings.daily_user_tokens} AI tokens for today on this "
-                "server. The budget resets at midnight UTC."
+            return _(
+                "You've used your {tokens} AI tokens for today on this server. The budget "
+                "resets at midnight UTC.",
+                tokens=format_number(settings.daily_user_tokens),
             )
     if settings.daily_server_tokens:
         used = await usage.tokens_today(ctx.server_id)
         if used >= settings.daily_server_tokens:
-            return "This server has used its AI token budget for today. It resets at midnight UTC."
+            return _(
+                "This server has used its AI token budget for today. It resets at midnight UTC."
+            )
     return None
 
 

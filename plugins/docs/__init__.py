@@ -23,6 +23,7 @@ from bot.core import (
 from bot.core.context import SentMessage
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
+from bot.i18n import N_, _, format_number, ngettext
 from bot.jobs import IngestRequest, InProcessJobs, UploadPending
 from bot.knowledge import Ingestor, is_abandoned
 from bot.knowledge.answering import CONTEXT_TOKENS, AskSettings, document_search, finish, prepare
@@ -82,6 +83,14 @@ def upload_budget(ctx: Context, settings: DocsSettings) -> UploadBudget:
     config = ctx.services.config
     ceiling = UploadBudget(config.upload_max_cpu_s, config.upload_max_memory_mb)
     return UploadBudget(settings.upload_cpu_seconds, settings.upload_memory_mb).within(ceiling)
+
+
+# Upload progress by stage (bot.knowledge.ingest reports "parsing", "embedding", "storing").
+_STAGES = {
+    "parsing": N_("📄 Reading **{name}**… {done}/{total}"),
+    "embedding": N_("📄 Indexing **{name}**… {done}/{total}"),
+    "storing": N_("📄 Saving **{name}**… {done}/{total}"),
+}
 
 
 class _ProgressMessage:
@@ -156,7 +165,7 @@ class DocsPlugin(Plugin):
     @message_command("Add to documents", cooldown=5)
     async def add_from_message(self, ctx: Context, message: Message) -> None:
         if not message.attachments:
-            raise SohbetError("That message has no attached file to add.")
+            raise SohbetError(_("That message has no attached file to add."))
         for attachment in message.attachments:
             try:
                 await self._ingest_attachment(ctx, attachment, False, message.link)
@@ -169,17 +178,25 @@ class DocsPlugin(Plugin):
         self, ctx: Context, file: Attachment, channel_only: bool, link: str | None
     ) -> None:
         if ctx.location.is_dm:
-            raise SohbetError("Documents belong to a server: upload them in a server channel.")
+            raise SohbetError(
+                _("Documents belong to a server: upload them in a server channel.")
+            )
         settings: DocsSettings = ctx.settings
         await ctx.defer()
         data = await file.read(max_bytes=int(settings.max_file_mb * 1_000_000))
         status = _ProgressMessage(ctx)
-        await status.show(f"📄 Reading **{file.name}**…")
+        await status.show(_("📄 Reading **{name}**…", name=file.name))
         loop = asyncio.get_running_loop()
         updates: asyncio.Queue[str] = asyncio.Queue()
 
         def progress(stage: str, done: int, total: int) -> None:  # may run in a worker thread
-            text = f"📄 {stage.capitalize()} **{file.name}**… {done}/{total}"
+            text = _(
+                _STAGES.get(stage, "📄 {stage} **{name}**… {done}/{total}"),
+                stage=stage.capitalize(),
+                name=file.name,
+                done=format_number(done),
+                total=format_number(total),
+            )
             loop.call_soon_threadsafe(updates.put_nowait, text)
 
         async def relay() -> None:
@@ -210,11 +227,11 @@ class DocsPlugin(Plugin):
             result = await jobs.ingest(request, data, progress)
         except UploadPending:  # the queue went away: neither added nor refused yet
             relay_task.cancel()
-            await status.show(f"⏳ **{file.name}** is not added yet.", force=True)
+            await status.show(_("⏳ **{name}** is not added yet.", name=file.name), force=True)
             raise  # the router tells the uploader what may still happen
         except Exception:  # a refusal or a crash: either way the status must not hang
             relay_task.cancel()
-            await status.show(f"❌ **{file.name}** was not added.", force=True)
+            await status.show(_("❌ **{name}** was not added.", name=file.name), force=True)
             raise  # the router tells the uploader why, privately
         finally:
             relay_task.cancel()
@@ -230,9 +247,11 @@ class DocsPlugin(Plugin):
         this_channel: Annotated[bool, Option("Only use documents of this channel")] = False,
     ) -> None:
         if ctx.location.is_dm:
-            raise SohbetError("Ask in a server channel: documents belong to a server.")
+            raise SohbetError(_("Ask in a server channel: documents belong to a server."))
         if not question.strip():
-            raise SohbetError("Write a question for me to look up in this server's documents.")
+            raise SohbetError(
+                _("Write a question for me to look up in this server's documents.")
+            )
         settings: DocsSettings = ctx.settings
         await ctx.defer()
         await self._answer(ctx, question, settings, this_channel=this_channel)
@@ -317,8 +336,10 @@ class DocsPlugin(Plugin):
         quoted = "\n".join(f"> {line}" for line in passage.text.splitlines() if line.strip())
         await ctx.reply(
             f"{quoted}\n{format_sources([passage.source], sources)}\n"
-            "*The closest passage in the documents: this server's AI model can't write answers "
-            "from documents well (measured), so it is quoted as it is.*"
+            + _(
+                "*The closest passage in the documents: this server's AI model can't write "
+                "answers from documents well (measured), so it is quoted as it is.*"
+            )
         )
         return True
 
@@ -330,14 +351,21 @@ class DocsPlugin(Plugin):
             d for d in await ctx.services.store.documents.list(ctx.server_id) if d.status == "ready"
         ]
         if not docs:
-            await ctx.reply("No documents yet. Add one with `/docs upload`.", ephemeral=True)
+            await ctx.reply(_("No documents yet. Add one with `/docs upload`."), ephemeral=True)
             return
-        lines = [f"**{len(docs)} document(s)**"]
+        lines = ["**" + ngettext("{n} document", "{n} documents", len(docs)) + "**"]
         for d in docs[:25]:
-            where = f" (channel <#{d.channel_id}>)" if d.channel_id else ""
+            where = _(" (channel <#{channel}>)", channel=d.channel_id) if d.channel_id else ""
             lines.append(
-                f"`{d.id[:8]}` **{d.name}** — {d.pages} p., {d.chunks} chunks, "
-                f"by <@{d.uploader_id}>{where}"
+                _(
+                    "`{id}` **{name}** — {pages} p., {chunks}, by <@{uploader}>{where}",
+                    id=d.id[:8],
+                    name=d.name,
+                    pages=format_number(d.pages),
+                    chunks=ngettext("{n} chunk", "{n} chunks", d.chunks),
+                    uploader=d.uploader_id,
+                    where=where,
+                )
             )
         await ctx.reply("\n".join(lines), ephemeral=True)
 
@@ -349,25 +377,37 @@ class DocsPlugin(Plugin):
     ) -> None:
         wanted = document.strip().lower()
         if not wanted:
-            raise SohbetError("Say which document: its id or name from `/docs list`.")
+            raise SohbetError(_("Say which document: its id or name from `/docs list`."))
         docs = await ctx.services.store.documents.list(ctx.server_id)
         match = [d for d in docs if d.name.lower() == wanted] or [
             d for d in docs if len(wanted) >= 4 and d.id.startswith(wanted)
         ]
         if not match:
-            raise SohbetError(f"No document `{document}` on this server. See `/docs list`.")
+            raise SohbetError(
+                _("No document `{name}` on this server. See `/docs list`.", name=document)
+            )
         if len(match) > 1:
-            raise SohbetError("Several documents match; use the id from `/docs list`.")
+            raise SohbetError(_("Several documents match; use the id from `/docs list`."))
         doc = match[0]
         if doc.uploader_id != ctx.author.id and not ctx.author.is_admin:
             raise SohbetError(
-                "Only the person who uploaded it or an admin (Manage Server) can delete it."
+                _("Only the person who uploaded it or an admin (Manage Server) can delete it.")
             )
         if doc.status != "ready" and not await is_abandoned(ctx.services.store, doc):
             # Deleting now would race the upload: its next batches would land without a row.
-            raise SohbetError(f"**{doc.name}** is still being added; delete it once it's ready.")
+            raise SohbetError(
+                _("**{name}** is still being added; delete it once it's ready.", name=doc.name)
+            )
         removed = await (await self._ingestor(ctx)).delete(ctx.server_id, doc.id)
-        await ctx.reply(f"Deleted **{doc.name}** and its {removed} chunks.", ephemeral=True)
+        await ctx.reply(
+            ngettext(
+                "Deleted **{name}** and its {n} chunk.",
+                "Deleted **{name}** and its {n} chunks.",
+                removed,
+                name=doc.name,
+            ),
+            ephemeral=True,
+        )
 
     async def complete_document(self, ctx: Context, partial: str) -> list[str]:
         docs = await ctx.services.store.documents.list(ctx.server_id)
@@ -380,7 +420,7 @@ class DocsPlugin(Plugin):
         if server_id is not None:
             servers = {server_id}
         else:
-            servers = {server for _, server, _ in await store.documents.states()}
+            servers = {server for _doc, server, _state in await store.documents.states()}
         mine = [
             d
             for server in sorted(servers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,7 @@ from bot.core.events import Reply
 from bot.core.identity import member_id
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
+from bot.i18n import N_, _, ngettext
 from bot.store.member_data import member_counts, member_export
 from plugins.privacy.pending import PendingForgets
 
@@ -36,7 +38,7 @@ log = logging.getLogger(__name__)
 
 
 # The one thing `/privacy forget` keeps, by design; `/privacy info` shows it.
-AUDIT_EXCEPTION = (
+AUDIT_EXCEPTION = N_(
     "Kept after `/privacy forget`: the audit log's record that a member changed a setting "
     "(who, which setting, when) so admins can see who changed what; the values typed are "
     "erased."
@@ -77,7 +79,7 @@ async def forget_everywhere(
             blocked[plugin.name] = exc.user_message
         except Exception:
             log.exception("plugin %s failed to forget user data", plugin.name)
-            blocked[plugin.name] = "an unexpected error (logged for the operator)"
+            blocked[plugin.name] = _("an unexpected error (logged for the operator)")
     await store.purge_deleted()
     if blocked:
         pending = services.extras.get("forget-pending")
@@ -99,17 +101,28 @@ class PartlyForgotten(SohbetError):
         *,
         later: bool,
     ) -> None:
-        deleted = ", ".join(_count(n, kind) for kind, n in counts.items() if n) or "nothing yet"
+        deleted = ", ".join(_count(n, kind) for kind, n in counts.items() if n) or _(
+            "nothing yet"
+        )
         remaining = "; ".join(
             f"{_stored_by(registry, name)} ({why.rstrip('.')})" for name, why in blocked.items()
         )
         finish = (
-            "I'll finish deleting it automatically as soon as I can; `/privacy info` shows "
-            "what is left meanwhile."
+            _(
+                "I'll finish deleting it automatically as soon as I can; `/privacy info` shows "
+                "what is left meanwhile."
+            )
             if later
-            else "Please run `/privacy forget` again later to delete the rest."
+            else _("Please run `/privacy forget` again later to delete the rest.")
         )
-        super().__init__(f"Deleted: {deleted}. Not deleted yet: {remaining}. {finish}")
+        super().__init__(
+            _(
+                "Deleted: {deleted}. Not deleted yet: {remaining}. {finish}",
+                deleted=deleted,
+                remaining=remaining,
+                finish=finish,
+            )
+        )
         self.counts = counts
         self.blocked = blocked
 
@@ -117,8 +130,11 @@ class PartlyForgotten(SohbetError):
 def _stored_by(registry: PluginRegistry, name: str) -> str:
     """What a plugin keeps, in its own words ("Documents you upload (...)")."""
     plugin = registry.plugins.get(name)
-    described = plugin.stored_data.rstrip(".") if plugin is not None else ""
-    return f"`{name}`: {described[:1].lower() + described[1:]}" if described else f"`{name}` data"
+    stored = plugin.stored_data if plugin is not None else ""
+    described = _(stored).rstrip(".") if stored else ""
+    if not described:
+        return _("`{plugin}` data", plugin=name)
+    return f"`{name}`: {described[:1].lower() + described[1:]}"
 
 
 async def export_everything(
@@ -144,8 +160,11 @@ async def export_everything(
         except Exception as exc:
             log.exception("plugin %s failed to export user data", type(plugin).name)
             raise SohbetError(
-                f"I couldn't collect your data from `{type(plugin).name}`, so I sent nothing "
-                "rather than an incomplete copy. Please try again shortly."
+                _(
+                    "I couldn't collect your data from `{plugin}`, so I sent nothing rather "
+                    "than an incomplete copy. Please try again shortly.",
+                    plugin=type(plugin).name,
+                )
             ) from exc
         if exported:
             data["plugins"][plugin.name] = exported
@@ -179,44 +198,67 @@ class PrivacyPlugin(Plugin):
     async def info(self, ctx: Context) -> None:
         registry = ctx.services.get("registry", PluginRegistry)
         counts = await member_counts(ctx.services.store, ctx.author.id, ctx.server_id)
-        where = "in our direct messages" if ctx.location.is_dm else "on this server"
         choice = await _memory_consent(ctx).choice(ctx.author.id, ctx.server_id)
-        lines = [
-            f"**Stored about you {where}**: "
-            f"{_count(counts.conversation_turns, 'conversation turns')} "
-            "(your messages and my replies), "
-            f"{_count(counts.documents, 'documents')} "
-            f"({_count(counts.document_chunks, 'chunks')} in the search index), "
-            f"{_count(counts.usage_days, 'days')} of token usage, "
-            f"{_count(counts.audit_entries, 'audit log entries')}.",
-            f"Memory: {'on' if choice.remembered else 'off'} ({choice.reason}). "
-            + (
-                "Your conversations are kept so I can follow them."
-                if choice.remembered
-                else "I answer from your message and the replies it continues, and store none "
-                "of your text; only token counts per day, which the server's budgets need."
+        stored = _(
+            "{turns} (your messages and my replies), {documents} ({chunks} in the search "
+            "index), {days} of token usage, {audit}.",
+            turns=_count(counts.conversation_turns, "conversation turns"),
+            documents=_count(counts.documents, "documents"),
+            chunks=_count(counts.document_chunks, "chunks"),
+            days=_count(counts.usage_days, "days"),
+            audit=_count(counts.audit_entries, "audit log entries"),
+        )
+        if ctx.location.is_dm:
+            heading = _("**Stored about you in our direct messages**: {stored}", stored=stored)
+        else:
+            heading = _("**Stored about you on this server**: {stored}", stored=stored)
+        if choice.remembered:
+            memory = _(
+                "Memory: on ({reason}). Your conversations are kept so I can follow them.",
+                reason=_(choice.reason),
             )
-            + " Change it with `/privacy memory`.",
-            "**What Sohbet stores**",
-            "• core: conversations with me (your messages and my replies), token usage per day",
+        else:
+            memory = _(
+                "Memory: off ({reason}). I answer from your message and the replies it "
+                "continues, and store none of your text; only token counts per day, which the "
+                "server's budgets need.",
+                reason=_(choice.reason),
+            )
+        lines = [
+            heading,
+            memory + " " + _("Change it with `/privacy memory`."),
+            _("**What Sohbet stores**"),
+            _(
+                "• core: conversations with me (your messages and my replies), token usage per "
+                "day"
+            ),
         ]
         for plugin in sorted(registry.plugins.values(), key=lambda p: p.name):
             if plugin.stored_data:
-                lines.append(f"• {plugin.name}: {plugin.stored_data}")
+                lines.append(f"• {plugin.name}: {_(plugin.stored_data)}")
         days = ctx.settings.retention_days
         lines.append(
-            f"Conversations idle for {days} days are deleted automatically."
+            ngettext(
+                "Conversations idle for {n} day are deleted automatically.",
+                "Conversations idle for {n} days are deleted automatically.",
+                days,
+            )
             if days
-            else "Conversations are kept until you delete them."
+            else _("Conversations are kept until you delete them.")
         )
-        lines.append(AUDIT_EXCEPTION + " Token counts per day are deleted with everything else.")
+        lines.append(
+            _(AUDIT_EXCEPTION) + " " + _("Token counts per day are deleted with everything else.")
+        )
         for left in await self.pending.of(ctx.author.id):
             lines.append(
-                "Still to delete from your earlier `/privacy forget` (done automatically as soon "
-                f"as possible): {', '.join(_stored_by(registry, name) for name in left.plugins)}."
+                _(
+                    "Still to delete from your earlier `/privacy forget` (done automatically as "
+                    "soon as possible): {what}.",
+                    what=", ".join(_stored_by(registry, name) for name in left.plugins),
+                )
             )
         lines.append(
-            "Get a copy of all of it with `/privacy export`; delete it with `/privacy forget`."
+            _("Get a copy of all of it with `/privacy export`; delete it with `/privacy forget`.")
         )
         await ctx.reply("\n".join(lines), ephemeral=True)
 
@@ -236,12 +278,20 @@ class PrivacyPlugin(Plugin):
         server = None if everywhere else ctx.server_id
         data = await export_everything(ctx.services, registry, ctx.author.id, server)
         name, payload = _export_file(ctx.author.id, data)
-        where = "everywhere" if everywhere else "on this server"
-        if ctx.location.is_dm and not everywhere:
-            where = "in our direct messages"
+        if everywhere:
+            text = _("Here is everything stored about you everywhere (JSON). Only you can see it.")
+        elif ctx.location.is_dm:
+            text = _(
+                "Here is everything stored about you in our direct messages (JSON). Only you "
+                "can see it."
+            )
+        else:
+            text = _(
+                "Here is everything stored about you on this server (JSON). Only you can see it."
+            )
         await ctx.send(
             Reply(
-                f"Here is everything stored about you {where} (JSON). Only you can see it.",
+                text,
                 ephemeral=True,
                 files=((name, payload),),
             )
@@ -261,14 +311,19 @@ class PrivacyPlugin(Plugin):
         consent = _memory_consent(ctx)
         server = None if everywhere else ctx.server_id
         await consent.set(ctx.author.id, server, state == "on")
-        where = "everywhere" if everywhere else "here"
         if state == "on":
-            text = f"Memory is on {where}: I'll remember our conversations."
+            text = (
+                _("Memory is on everywhere: I'll remember our conversations.")
+                if everywhere
+                else _("Memory is on here: I'll remember our conversations.")
+            )
         else:
             text = (
-                f"Memory is off {where}: I'll still answer, from your message and the replies "
-                "it continues, and store none of your text (only token counts for the "
-                "server's budgets). What I stored before stays until `/privacy forget`."
+                _("Memory is off everywhere.") if everywhere else _("Memory is off here.")
+            ) + _(
+                " I'll still answer, from your message and the replies it continues, and store "
+                "none of your text (only token counts for the server's budgets). What I stored "
+                "before stays until `/privacy forget`."
             )
         await ctx.reply(text, ephemeral=True)
 
@@ -288,33 +343,51 @@ class PrivacyPlugin(Plugin):
         if member:
             member_ref = member_id(member)  # Telegram's platform-qualified ids are negative
             if member_ref is None:
-                raise SohbetError(f"`{member}` is not a member id or mention.")
+                raise SohbetError(_("`{member}` is not a member id or mention.", member=member))
             if member_ref != ctx.author.id:
                 if not ctx.author.is_admin or ctx.location.is_dm:
                     raise SohbetError(
-                        "Deleting another member's data needs the Manage Server permission."
+                        _("Deleting another member's data needs the Manage Server permission.")
                     )
                 if everywhere:
-                    raise SohbetError("Admins can only delete a member's data on their own server.")
+                    raise SohbetError(
+                        _("Admins can only delete a member's data on their own server.")
+                    )
                 user_id = member_ref
-        whose = "your" if user_id == ctx.author.id else f"<@{user_id}>'s"
-        where = "everywhere" if everywhere else "on this server"
-        if ctx.location.is_dm and not everywhere:
-            where = "in our direct messages"
+        own = user_id == ctx.author.id
+        mention = f"<@{user_id}>"
+        if everywhere:
+            where = _("everywhere")
+        elif ctx.location.is_dm:
+            where = _("in our direct messages")
+        else:
+            where = _("on this server")
         if not confirm:  # deleting can't be undone: say what will happen, ask again
             again = "/privacy forget confirm:true"
             if member:
                 again += f" member:{member}"
             if everywhere:
                 again += " everywhere:true"
-            await ctx.reply(
-                f"This deletes {whose} conversations with me, token usage, uploaded documents "
-                f"(and their text in the search index) and memory choice {where}, and erases "
-                "the setting values "
-                f"{'you' if user_id == ctx.author.id else 'they'} typed from the audit log. "
-                f"It can't be undone. To go ahead: `{again}`",
-                ephemeral=True,
-            )
+            if own:
+                text = _(
+                    "This deletes your conversations with me, token usage, uploaded documents "
+                    "(and their text in the search index) and memory choice {where}, and erases "
+                    "the setting values you typed from the audit log. It can't be undone. To go "
+                    "ahead: `{command}`",
+                    where=where,
+                    command=again,
+                )
+            else:
+                text = _(
+                    "This deletes the conversations with me, token usage, uploaded documents "
+                    "(and their text in the search index) and memory choice of {member} "
+                    "{where}, and erases the setting values they typed from the audit log. It "
+                    "can't be undone. To go ahead: `{command}`",
+                    member=mention,
+                    where=where,
+                    command=again,
+                )
+            await ctx.reply(text, ephemeral=True)
             return
         await ctx.defer(ephemeral=True)
         registry = ctx.services.get("registry", PluginRegistry)
@@ -325,8 +398,17 @@ class PrivacyPlugin(Plugin):
                 ctx.server_id, ctx.author.id, "privacy.forget", f"user:{user_id}", None, counts
             )
         detail = ", ".join(_count(n, kind) for kind, n in counts.items() if n)
-        detail = detail or "nothing was stored"
-        await ctx.reply(f"Deleted {whose} data {where}: {detail}.", ephemeral=True)
+        detail = detail or _("nothing was stored")
+        if own:
+            text = _("Deleted your data {where}: {detail}.", where=where, detail=detail)
+        else:
+            text = _(
+                "Deleted the data of {member} {where}: {detail}.",
+                member=mention,
+                where=where,
+                detail=detail,
+            )
+        await ctx.reply(text, ephemeral=True)
 
 
 # Discord takes files up to 10 MB from bots: a larger export is sent gzipped.
@@ -340,8 +422,10 @@ def _export_file(user_id: int, data: dict[str, Any]) -> tuple[str, bytes]:
     packed = gzip.compress(payload)
     if len(packed) > _MAX_FILE_BYTES:
         raise SohbetError(
-            "Your data is too large to send as one file here; ask an admin of the bot for a "
-            "copy, or export one server at a time (without `everywhere`)."
+            _(
+                "Your data is too large to send as one file here; ask an admin of the bot for "
+                "a copy, or export one server at a time (without `everywhere`)."
+            )
         )
     return f"sohbet-data-{user_id}.json.gz", packed
 
@@ -354,8 +438,32 @@ def _memory_consent(ctx: Context) -> MemoryConsent:
     return consent
 
 
+# The kinds of data counted by /privacy (and plugins' `forget_user`), in every language.
+_KINDS: dict[str, Callable[[int], str]] = {
+    "conversation turns": lambda n: ngettext(
+        "{n} conversation turn", "{n} conversation turns", n
+    ),
+    "conversation messages": lambda n: ngettext(
+        "{n} conversation message", "{n} conversation messages", n
+    ),
+    "documents": lambda n: ngettext("{n} document", "{n} documents", n),
+    "chunks": lambda n: ngettext("{n} chunk", "{n} chunks", n),
+    "document chunks": lambda n: ngettext("{n} document chunk", "{n} document chunks", n),
+    "days": lambda n: ngettext("{n} day", "{n} days", n),
+    "audit log entries": lambda n: ngettext("{n} audit log entry", "{n} audit log entries", n),
+    "usage records": lambda n: ngettext("{n} usage record", "{n} usage records", n),
+    "setting values in the audit log": lambda n: ngettext(
+        "{n} setting value in the audit log", "{n} setting values in the audit log", n
+    ),
+    "memory choices": lambda n: ngettext("{n} memory choice", "{n} memory choices", n),
+}
+
+
 def _count(n: int, kind: str) -> str:
     """ "1 document", "3 documents" (kinds are given in the plural)."""
-    if n == 1 and kind.endswith("ies"):
+    known = _KINDS.get(kind)
+    if known is not None:
+        return known(n)
+    if n == 1 and kind.endswith("ies"):  # a third-party plugin's kind: English
         return f"1 {kind[:-3]}y"
     return f"{n} {kind[:-1] if n == 1 and kind.endswith('s') else kind}"

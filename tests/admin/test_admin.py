@@ -98,14 +98,14 @@ async def test_config_get_set_reset(console: Console) -> None:
     assert "• `count` = `9`" in out and "greeting" not in out
     assert "count=9" in await console.say("/demo settings")
 
-    assert "Reset `demo.count` (1 value(s) removed)." in await console.say(
+    assert "Reset `demo.count` (1 value removed)." in await console.say(
         "/plugins config reset plugin:demo key:count channel:yes"
     )
     assert "count=5" in await console.say("/demo settings")
     assert "`demo.count` had no override." in await console.say(
         "/plugins config reset plugin:demo key:count channel:yes"
     )
-    assert "Reset all `demo` settings (3 value(s) removed)." in await console.say(
+    assert "Reset all `demo` settings (3 values removed)." in await console.say(
         "/plugins config reset plugin:demo"
     )
     assert "greeting=hello count=3" in await console.say("/demo settings")

@@ -86,7 +86,7 @@ async def test_channel_only_documents_answer_only_in_their_channel(
     assert out == f"sohbet> {NOT_FOUND}\n"
 
     # Listing shows where a channel-only document answers.
-    assert f"**garden.txt** — 1 p., 1 chunks, by <@{in_general.id}> (channel <#{GENERAL}>)" in (
+    assert f"**garden.txt** — 1 p., 1 chunk, by <@{in_general.id}> (channel <#{GENERAL}>)" in (
         await in_random.say("/docs list")
     )
 

@@ -23,11 +23,11 @@ async def test_list_shows_ready_documents_with_ids(world: World) -> None:
     )
     kettle, garden = await _two_documents(world)
     lines = (await bob.say("/docs list")).splitlines()
-    assert lines[0] == "sohbet> (only you) **2 document(s)**"
+    assert lines[0] == "sohbet> (only you) **2 documents**"
     assert sorted(lines[1:]) == sorted(
         [
             f"`{kettle.id[:8]}` **kettle-manual.pdf** — 3 p., 3 chunks, by <@{kettle.uploader_id}>",
-            f"`{garden.id[:8]}` **garden.txt** — 1 p., 1 chunks, by <@{garden.uploader_id}>",
+            f"`{garden.id[:8]}` **garden.txt** — 1 p., 1 chunk, by <@{garden.uploader_id}>",
         ]
     )
 
@@ -55,7 +55,7 @@ async def test_only_the_uploader_or_an_admin_may_delete(world: World) -> None:
 
     # An admin, by name (any case).
     out = await admin.say("/docs delete GARDEN.TXT")
-    assert "Deleted **garden.txt** and its 1 chunks." in out
+    assert "Deleted **garden.txt** and its 1 chunk." in out
     assert await world.rows(SERVER_A) == [] and await world.chunks(SERVER_A) == 0
 
 

@@ -150,7 +150,7 @@ async def test_forget_in_direct_messages(world: World) -> None:
 
 async def test_an_admin_can_forget_a_member_of_their_server(world: World) -> None:
     answer = await world.talk(MOD, A).command("privacy forget", confirm=True, member=f"<@{BOB}>")
-    assert answer.replies[-1].text.startswith(f"Deleted <@{BOB}>'s data on this server: 4 ")
+    assert answer.replies[-1].text.startswith(f"Deleted the data of <@{BOB}> on this server: 4 ")
     assert await world.messages(BOB, A) == 0 and await world.documents(BOB, A) == 0
     assert await world.messages(BOB, B) == 2  # only this server
     assert await world.messages(ALICE) == 4 and await world.documents(ALICE) == 2
