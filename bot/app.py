@@ -49,6 +49,9 @@ async def build_app(
         from bot.providers import AIProviders  # heavy (LangChain): only once the store is up
 
         services.extras["ai"] = AIProviders(config, store)
+        from bot.teaching import TeachingService
+
+        services.extras["teaching"] = TeachingService(store)
         from bot.jobs import make_job_queue, share_limits  # SOHBET_BROKER_URL
 
         jobs = services.extras["jobs"] = make_job_queue(config, store, services.extras["ai"])

@@ -140,6 +140,7 @@ class Store:
             StateRepository,
             UsageRepository,
         )
+        from bot.store.teaching import TeachingRepository
 
         self.url = url
         self._hung_until = 0.0
@@ -173,6 +174,7 @@ class Store:
         self.usage = UsageRepository(self.session)
         self.documents = DocumentRepository(self.session)
         self.state = StateRepository(self.session)
+        self.teaching = TeachingRepository(self.session)
 
     @property
     def dialect(self) -> str:

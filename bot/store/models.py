@@ -11,9 +11,11 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -34,6 +36,11 @@ __all__ = [
     "PluginSetting",
     "PluginState",
     "Server",
+    "TaughtAnswer",
+    "TaughtExample",
+    "TaughtHead",
+    "TaughtPersona",
+    "TaughtTerm",
     "UTCDateTime",
     "UsageDaily",
 ]
@@ -215,3 +222,119 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# ----- teaching: what a server's admins taught its tasks (bot.teaching) ----------------------
+# Every row belongs to one server; `teacher_id` is the admin who taught it, `writer_id` the
+# member who wrote the text when it came from their message (forget and export follow both).
+
+
+class TaughtExample(Base):
+    """A labelled text (task "sentiment"): one label per text and server, the latest wins."""
+
+    __tablename__ = "taught_examples"
+    __table_args__ = (
+        UniqueConstraint("server_id", "task", "text_key"),
+        Index("ix_taught_examples_writer", "writer_id"),
+        Index("ix_taught_examples_teacher", "teacher_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    server_id: Mapped[int] = mapped_column(BigInteger)
+    task: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    text_key: Mapped[str] = mapped_column(String(64))  # sha256 of the normalised text
+    label: Mapped[str] = mapped_column(String(32))
+    writer_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    teacher_id: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))  # command | message | import | dashboard
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TaughtHead(Base):
+    """One trained version of a server's classifier head over frozen sentence embeddings."""
+
+    __tablename__ = "taught_heads"
+    __table_args__ = (UniqueConstraint("server_id", "task", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    server_id: Mapped[int] = mapped_column(BigInteger)
+    task: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    rolled_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False while its counterfactual flip rate is worse than the default's and no admin has
+    # confirmed it: not used.
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    embedder: Mapped[str] = mapped_column(String(200))
+    weights: Mapped[Any] = mapped_column(JSON)  # classes, coef, intercept
+    examples: Mapped[int] = mapped_column(Integer)
+    per_class: Mapped[Any] = mapped_column(JSON)
+    cv_accuracy: Mapped[float] = mapped_column(Float)
+    default_accuracy: Mapped[float] = mapped_column(Float)
+    flip_rate: Mapped[float] = mapped_column(Float)
+    default_flip_rate: Mapped[float] = mapped_column(Float)
+    flips: Mapped[Any] = mapped_column(JSON)  # a few counterfactual pairs whose label flipped
+    seconds: Mapped[float] = mapped_column(Float)
+    trained_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TaughtTerm(Base):
+    """A glossary entry: how the server translates `source_term` from one language to another."""
+
+    __tablename__ = "taught_terms"
+    __table_args__ = (
+        UniqueConstraint("server_id", "source_lang", "target_lang", "term_key"),
+        Index("ix_taught_terms_teacher", "teacher_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    server_id: Mapped[int] = mapped_column(BigInteger)
+    source_lang: Mapped[str] = mapped_column(String(16))
+    target_lang: Mapped[str] = mapped_column(String(16))
+    source_term: Mapped[str] = mapped_column(String(200))
+    term_key: Mapped[str] = mapped_column(String(200))  # casefolded source term
+    target_term: Mapped[str] = mapped_column(String(200))
+    teacher_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TaughtAnswer(Base):
+    """A question whose answer the server's admins fixed (found first by /ask)."""
+
+    __tablename__ = "taught_answers"
+    __table_args__ = (
+        Index("ix_taught_answers_server", "server_id"),
+        Index("ix_taught_answers_teacher", "teacher_id"),
+        Index("ix_taught_answers_asker", "asker_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    server_id: Mapped[int] = mapped_column(BigInteger)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # float32
+    embedder: Mapped[str] = mapped_column(String(200), default="")
+    asker_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    teacher_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TaughtPersona(Base):
+    """An example exchange for chat's prompt, server-wide (channel 0) or for one channel."""
+
+    __tablename__ = "taught_persona"
+    __table_args__ = (
+        Index("ix_taught_persona_server", "server_id", "channel_id"),
+        Index("ix_taught_persona_teacher", "teacher_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    server_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    user_text: Mapped[str] = mapped_column(Text)
+    bot_text: Mapped[str] = mapped_column(Text)
+    teacher_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

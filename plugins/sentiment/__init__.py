@@ -3,8 +3,10 @@
 `/sentiment text`, the "Analyze sentiment" context-menu command and `/sentiment channel`. The
 default engine (`auto`: VADER for English, the shipped multilingual classifier otherwise) works
 offline, and asks the chat model instead when `sohbet eval` measured the model above it;
-`transformers` runs a Hugging Face classifier and `llm` asks the server's chat model.
-Nothing is stored: texts are analysed in memory and forgotten.
+`transformers` runs a Hugging Face classifier and `llm` asks the server's chat model. A server
+whose admins taught labels (`/teach sentiment`, bot.teaching) gets its own classifier in
+`auto` where it measured better than the default engine on their examples. Nothing is stored:
+texts are analysed in memory and forgotten.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from bot.core import (
     command,
     message_command,
 )
+from bot.core.services import Services
 from bot.nlp.errors import EmptyText, TextTooLong
 from bot.nlp.runtime import TASK_ENGINES, with_timeout
+from bot.teaching import TeachingService
 from plugins.sentiment.engines import (
     EngineChoice,
     Limits,
@@ -34,6 +38,7 @@ from plugins.sentiment.engines import (
     SentimentResult,
     create_engine,
 )
+from plugins.sentiment.engines.taught import TaughtEngine
 from plugins.sentiment.mood import Scored, excerpt, format_mood, format_result, summarize
 
 __all__ = ["SentimentPlugin", "SentimentSettings"]
@@ -76,6 +81,25 @@ class SentimentPlugin(Plugin):
 
         await check_model_setting(
             ctx, key, settings, task_field="transformers_model", task="sentiment"
+        )
+
+    async def setup(self, services: Services) -> None:
+        await super().setup(services)
+        teaching = services.extras.get("teaching")
+        if isinstance(teaching, TeachingService):
+            # A server's taught head must beat this engine on the server's own examples.
+            teaching.set_sentiment_baseline("auto", self._default_labels)
+
+    async def _default_labels(self, texts: Sequence[str]) -> list[str]:
+        engine = self._offline_engine("auto", "")
+        return [r.label for r in await engine.analyze_many([t[:MAX_CHARS] for t in texts])]
+
+    def _offline_engine(self, choice: EngineChoice, model: str) -> SentimentEngine:
+        # Offline and transformers engines, in the task plugins' shared pool: models load once.
+        return TASK_ENGINES.get(
+            "sentiment",
+            (choice, model),
+            lambda: create_engine(choice, model=model, limits=ENGINE_LIMITS),
         )
 
     async def close(self) -> None:
@@ -157,6 +181,11 @@ class SentimentPlugin(Plugin):
         )
 
     async def _engine(self, ctx: Context, settings: SentimentSettings) -> SentimentEngine:
+        if settings.engine == "auto":
+            # Measured on this server's own examples: the most relevant evidence there is.
+            taught = await self._taught_engine(ctx)
+            if taught is not None:
+                return taught
         if settings.engine == "llm" or (
             settings.engine == "auto" and await self._model_measured_better(ctx)
         ):
@@ -169,11 +198,17 @@ class SentimentPlugin(Plugin):
         )
         if key[1]:
             check_task_model(key[1], ctx.services.config.allowed_models, what="sentiment")
-        # Offline and transformers engines, in the task plugins' shared pool: models load once.
-        return TASK_ENGINES.get(
-            "sentiment",
-            key, lambda: create_engine(settings.engine, model=key[1], limits=ENGINE_LIMITS)
-        )
+        return self._offline_engine(settings.engine, key[1])
+
+    @staticmethod
+    async def _taught_engine(ctx: Context) -> SentimentEngine | None:
+        """This server's own classifier, when its admins taught one that measured better
+        than the default engine on their examples (bot.teaching decides)."""
+        teaching = ctx.services.extras.get("teaching")
+        if not isinstance(teaching, TeachingService) or not ctx.server_id:
+            return None
+        head = await teaching.sentiment_head(ctx.server_id)
+        return TaughtEngine(head, limits=ENGINE_LIMITS) if head is not None else None
 
     @staticmethod
     async def _model_measured_better(ctx: Context) -> bool:
@@ -192,9 +227,7 @@ class SentimentPlugin(Plugin):
         except LookupError:
             return False
         cfg = await ai.model_for(ctx)
-        return await asyncio.to_thread(
-            llm_sentiment_preferred, cfg, ctx.services.config.data_dir
-        )
+        return await asyncio.to_thread(llm_sentiment_preferred, cfg, ctx.services.config.data_dir)
 
     async def _llm_engine(self, ctx: Context, settings: SentimentSettings) -> SentimentEngine:
         from bot.providers import AIProviders  # LangChain: loaded only when the llm is chosen

@@ -31,7 +31,7 @@ async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
     try:
         await store.upgrade()
         head = migrations.head_revision()
-        assert head == "0003"
+        assert head == "0004"
         assert await migrations.current_revision(store.engine) == head
         async with store.engine.connect() as conn:
             assert await conn.run_sync(_tables) >= TABLES
