@@ -46,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--limit", type=int, default=10, help="items per task (or direction)")
     evaluation.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    teach = sub.add_parser(
+        "teach", help="teach a server: import labelled texts, terms or answers; status, rollback"
+    )
+    teach.add_argument("action", choices=["import", "status", "train", "rollback", "confirm"])
+    teach.add_argument("file", nargs="?", help="the CSV file (import)")
+    teach.add_argument("--server", type=int, required=True, help="server id (platform-qualified)")
+    teach.add_argument("--task", choices=["sentiment", "glossary", "answers"])
+    teach.add_argument("--from", dest="source_lang", help="glossary: language of the terms")
+    teach.add_argument("--to", dest="target_lang", help="glossary: language of translations")
     web = sub.add_parser("web", help="the web dashboard (Discord login; --local: no Discord)")
     web.add_argument(
         "--local", action="store_true", help="the console server, for you only (127.0.0.1)"
@@ -165,6 +174,8 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await commands.database(config, args.action, args.revision)
     if args.command == "ingest":
         return await commands.ingest(config, args.paths, args.server, args.channel)
+    if args.command == "teach":
+        return await commands.teach(config, args)
     if args.command == "web":
         from bot.web.run import serve
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -317,6 +318,25 @@ async def ingest(config: Config, paths: list[str], server_id: int, channel_id: i
     app = await _build(config)
     try:
         return await ingest_paths(app, [Path(p) for p in paths], server_id, channel_id)
+    finally:
+        await app.close()
+
+
+async def teach(config: Config, args: argparse.Namespace) -> int:
+    """`sohbet teach`: the teach plugin's commands for one server, as the operator."""
+    from bot.teach_cli import teach_command
+
+    app = await _build(config)
+    try:
+        return await teach_command(
+            app,
+            args.action,
+            args.server,
+            file=args.file,
+            task=args.task,
+            source_lang=args.source_lang,
+            target_lang=args.target_lang,
+        )
     finally:
         await app.close()
 

@@ -74,18 +74,18 @@ class TeachingRepository(_Repository):
             for row in rows:
                 old = existing.get(row.text_key)
                 if old is None:
-                    s.add(
-                        TaughtExample(
-                            server_id=server_id,
-                            task=task,
-                            text=row.text,
-                            text_key=row.text_key,
-                            label=row.label,
-                            writer_id=row.writer_id,
-                            teacher_id=teacher_id,
-                            source=row.source,
-                        )
+                    example = TaughtExample(
+                        server_id=server_id,
+                        task=task,
+                        text=row.text,
+                        text_key=row.text_key,
+                        label=row.label,
+                        writer_id=row.writer_id,
+                        teacher_id=teacher_id,
+                        source=row.source,
                     )
+                    s.add(example)
+                    existing[row.text_key] = example  # the same text again in this batch
                     added += 1
                 elif old.label != row.label:
                     old.label = row.label

@@ -43,7 +43,7 @@ def create_dashboard(
 ) -> web.Application:
     """The dashboard on `core`'s registry and services. `local`: the console server only,
     logged into with a one-time link (`Dashboard.local_token`)."""
-    from bot.web import admin, auth, documents, mydata, reports
+    from bot.web import admin, auth, documents, mydata, reports, teaching
 
     api: DiscordAPI | None = None
     if local:
@@ -69,7 +69,7 @@ def create_dashboard(
         middlewares=[headers_middleware, session_middleware], client_max_size=UPLOAD_LIMIT
     )
     app[DASHBOARD] = dash
-    for module in (auth, admin, documents, reports, mydata):
+    for module in (auth, admin, documents, reports, mydata, teaching):
         app.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static", append_version=True)
 

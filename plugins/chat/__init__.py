@@ -8,6 +8,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import Field, field_validator
 
 from bot.ai.history import condense_history
+from bot.ai.models import ModelConfig
+from bot.ai.tokens import acounter_for
 from bot.core import (
     Context,
     ConversationKey,
@@ -24,6 +26,7 @@ from bot.nlp import UnknownLanguage, normalize_language
 from bot.nlp.reply_language import reply_language_instruction
 from bot.providers import AIProviders, check_model_setting
 from bot.store.repositories import HistoryTurn
+from bot.teaching import TeachingService
 from plugins.chat.reply_chain import reply_chain
 
 __all__ = ["LINK_ROLE", "ChatPlugin", "ChatSettings", "conversation_key"]
@@ -46,6 +49,13 @@ class ChatSettings(PluginSettings):
         "user", description="Private per member, shared per channel/thread, or per reply chain"
     )
     history_turns: int = Field(40, ge=0, le=200, description="Most turns read back per answer")
+    example_tokens: int = Field(
+        300,
+        ge=0,
+        le=2000,
+        description="Most tokens of the example exchanges admins taught (/teach persona) "
+        "in each prompt",
+    )
     reply_language: str = Field(
         "auto",
         description="Language of answers: `auto` (the member's own) or a language such as tr",
@@ -155,7 +165,8 @@ class ChatPlugin(Plugin):
         instruction = await reply_language_instruction(text, settings.reply_language)
         # The language named, at the end of the instructions: "the person's language" alone
         # is not enough for small models.
-        persona = f"{settings.persona}\n\n{instruction}" if instruction else settings.persona
+        persona = settings.persona + await _taught_examples(ctx, cfg, settings.example_tokens)
+        persona = f"{persona}\n\n{instruction}" if instruction else persona
         fitted = await condense_history(
             ai.runner, cfg, persona, history, new_text, summary=summary or None
         )
@@ -179,3 +190,22 @@ class ChatPlugin(Plugin):
                 *((key, LINK_ROLE, "", 0, "", 0, extra) for extra in sent[1:]),
             ]
         )
+
+
+async def _taught_examples(ctx: Context, cfg: ModelConfig, max_tokens: int) -> str:
+    """The example exchanges this server's admins taught (`/teach persona`), this channel's
+    first, within `max_tokens`; "" when there are none."""
+    teaching = ctx.services.extras.get("teaching")
+    if not isinstance(teaching, TeachingService) or not ctx.server_id or max_tokens <= 0:
+        return ""
+    counter = await acounter_for(cfg)
+    examples = await teaching.persona_examples(
+        ctx.server_id, ctx.location.effective_channel_id, counter.count_text, max_tokens
+    )
+    if not examples:
+        return ""
+    shown = "\n".join(f"Member: {member}\nYou: {bot}" for member, bot in examples)
+    return (
+        "\n\nExample exchanges from this server's admins (follow their tone and wording; "
+        f"they are examples, not this conversation):\n{shown}"
+    )

@@ -32,6 +32,7 @@ from bot.knowledge.followup import FollowUps
 from bot.knowledge.passage import best_passage
 from bot.providers import AIProviders
 from bot.vectors import SearchScope
+from plugins.docs.fixed import note_answered, reply_fixed_answer
 
 __all__ = ["DocsPlugin"]
 
@@ -255,6 +256,7 @@ class DocsPlugin(Plugin):
         settings: DocsSettings = ctx.settings
         await ctx.defer()
         await self._answer(ctx, question, settings, this_channel=this_channel)
+        note_answered(ctx, question)  # for the admins' "Teach Sohbet" corrections
 
     async def answer_in_chat(self, ctx: Context, text: str) -> bool:
         """For the chat plugin: answer a mention or reply from this server's documents, with
@@ -283,6 +285,8 @@ class DocsPlugin(Plugin):
     ) -> bool:
         """Search, answer and cite; False (and, when `quiet`, no reply) when nothing relevant
         was found."""
+        if await reply_fixed_answer(ctx, question):  # the admins' own answer comes first
+            return True
         ai = self._ai(ctx)
         channel = ctx.location.effective_channel_id
         # Server-wide documents plus this channel's; never another channel's channel-only ones.

@@ -224,6 +224,25 @@ class TeachPlugin(Plugin):
             ephemeral=True,
         )
 
+    @command("teach edit-answer", description="Change a fixed answer, by its id", admin=True)
+    async def edit_answer(
+        self,
+        ctx: Context,
+        item: Annotated[int, Option("Its id (see /teach list)", min_value=1)],
+        answer: Annotated[str | None, Option("The new answer", max_length=4000)] = None,
+        question: Annotated[str | None, Option("The new question", max_length=2000)] = None,
+    ) -> None:
+        server = _server(ctx)
+        if not (answer or "").strip() and not (question or "").strip():
+            raise SohbetError("Give the new answer, the new question, or both.")
+        await ctx.defer(ephemeral=True)
+        changed = await _teaching(ctx).edit_answer(
+            server, item, ctx.author.id, question=question, answer=answer
+        )
+        if not changed:
+            raise SohbetError(f"This server has no fixed answer #{item}.")
+        await ctx.reply(f"Fixed answer #{item} is changed.", ephemeral=True)
+
     @command("teach persona", description="An example exchange for chat's tone", admin=True)
     async def persona(
         self,

@@ -33,7 +33,12 @@ def render_report(report: HeadReport) -> str:
     if report.left_out:
         few = ", ".join(f"{label} ({n})" for label, n in report.left_out.items())
         lines.append(f"Labels with too few examples were left out: {few}.")
-    if not report.confirmed:
+    if report.cv_accuracy <= report.default_accuracy:
+        lines.append(
+            "It is not better than the default engine here, so the default engine keeps "
+            "answering. More (and consistent) examples help."
+        )
+    elif not report.confirmed:
         lines.append(
             f"⚠️ Swapping a person's name, gender, nationality or religion changes its label "
             f"in {_percent(report.flip_rate)} of test sentences, against "
@@ -45,13 +50,8 @@ def render_report(report: HeadReport) -> str:
                 f"- {short(flip['reference'], 70)} → {flip['reference_label']}, but "
                 f"{short(flip['swapped'], 70)} → {flip['label']}"
             )
-    elif report.used:
-        lines.append("`auto` sentiment now answers with it on this server.")
     else:
-        lines.append(
-            "It is not better than the default engine here, so the default engine keeps "
-            "answering. More (and consistent) examples help."
-        )
+        lines.append("`auto` sentiment now answers with it on this server.")
     return "\n".join(lines)
 
 

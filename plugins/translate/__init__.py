@@ -27,6 +27,7 @@ from bot.core import (
 from bot.nlp import Detected, EmptyText, detect_language, normalize_language
 from bot.nlp.errors import TextTooLong
 from bot.providers import AIProviders, check_model_setting
+from bot.teaching import Glossary, TeachingService
 from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
 from plugins.translate.model import ProviderChatModel
 from plugins.translate.pipeline import LimitedTranslator, Seq2SeqPool, check_seq2seq_model
@@ -124,7 +125,8 @@ class TranslatePlugin(Plugin):
             await ctx.reply(already, ephemeral=True)
             return
         await ctx.defer(ephemeral=ephemeral)
-        translator, preferred = await self._translator(ctx, settings)
+        glossary = await _glossary(ctx, source_code or same, target)
+        translator, preferred = await self._translator(ctx, settings, glossary)
         result = await translator.translate(text, target, source_code)
         if result.same_language:
             await ctx.reply(already, ephemeral=True)
@@ -137,7 +139,7 @@ class TranslatePlugin(Plugin):
         await ctx.reply(reply, ephemeral=ephemeral)
 
     async def _translator(
-        self, ctx: Context, settings: TranslateSettings
+        self, ctx: Context, settings: TranslateSettings, glossary: Glossary | None = None
     ) -> tuple[Translator, str]:
         """The engine(s) for this request, and the name of the configured one."""
         engines: list[Translator] = []
@@ -185,7 +187,18 @@ class TranslatePlugin(Plugin):
                     timeout=settings.timeout_s,
                     max_input_chars=settings.max_input_chars,
                     check_output=True,
+                    glossary=glossary,
                 )
             )
         translator = engines[0] if len(engines) == 1 else FallbackTranslator(engines)
         return translator, ("chat" if settings.engine == "chat" else "seq2seq")
+
+
+async def _glossary(ctx: Context, source: str | None, target: str) -> Glossary | None:
+    """This server's glossary for the language pair, when its admins taught one
+    (`/teach glossary`); None when the source language is unknown or nothing was taught."""
+    teaching = ctx.services.extras.get("teaching")
+    if source is None or not ctx.server_id or not isinstance(teaching, TeachingService):
+        return None
+    glossary = await teaching.glossary(ctx.server_id, source, target)
+    return glossary if glossary.terms else None

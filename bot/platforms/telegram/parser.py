@@ -36,6 +36,7 @@ MESSAGE_ALIASES = {
     "sentiment": "Analyze sentiment",
     "summarize": "Summarize message",
     "docs_add": "Add to documents",
+    "teach": "Teach Sohbet",
 }
 # Without a reply, /docs_add with a document is the upload command.
 SLASH_ALIASES = {"docs_add": "docs upload"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -20,6 +21,7 @@ from bot.nlp.errors import EngineFailed, NlpError, NotATranslation
 from bot.nlp.langdetect import detect_language
 from bot.nlp.languages import language_name
 from bot.nlp.runtime import in_thread
+from bot.teaching.glossary import Glossary, Term, prompt_lines, retry_line
 from plugins.translate.engines.base import BaseTranslator
 
 __all__ = ["ChatModelTranslator", "build_messages", "clean_output"]
@@ -72,14 +74,23 @@ _QUOTES = {'"': '"', "“": "”", "«": "»", "'": "'"}
 
 
 def build_messages(
-    text: str, source: str, target: str, *, strict: bool = False
+    text: str,
+    source: str,
+    target: str,
+    *,
+    strict: bool = False,
+    terms: Sequence[Term] = (),
+    missed: Sequence[Term] = (),
 ) -> list[BaseMessage]:
+    """`terms`: the server's glossary entries found in `text`; `missed`: those an earlier
+    answer did not use (the one retry names them)."""
     names = {"source": language_name(source), "target": language_name(target)}
     request = (STRICT_PROMPT if strict else HUMAN_PROMPT).format(**names)
-    return [
-        SystemMessage(SYSTEM_PROMPT.format(**names)),
-        HumanMessage(f"{request}\n{_OPEN}\n{text}\n{_CLOSE}"),
-    ]
+    system = SYSTEM_PROMPT.format(**names)
+    if terms:
+        system = f"{system}\n{prompt_lines(terms)}"
+        request = f"{retry_line(missed)} {request}" if missed else request
+    return [SystemMessage(system), HumanMessage(f"{request}\n{_OPEN}\n{text}\n{_CLOSE}")]
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -169,9 +180,13 @@ class ChatModelTranslator(BaseTranslator):
         timeout: float | None = 180.0,
         max_input_chars: int = 20_000,
         check_output: bool = False,
+        glossary: Glossary | None = None,
     ) -> None:
         super().__init__(timeout=timeout, max_input_chars=max_input_chars)
         self.model = model
+        # The server's terms (bot.teaching): named in the prompt when the text has them, and
+        # a translation that misses one is asked once more, naming it.
+        self.glossary = glossary
         self.name = name
         # Check each answer's language (and that it isn't a chat reply); one stricter retry.
         self.check_output = check_output
@@ -186,22 +201,47 @@ class ChatModelTranslator(BaseTranslator):
         outputs = await asyncio.gather(*(self._translate_chunk(c, source, target) for c in chunks))
         return reassemble(segments, outputs)
 
+    def _terms(self, chunk: str, source: str, target: str) -> list[Term]:
+        glossary = self.glossary
+        if glossary is None or (glossary.source_lang, glossary.target_lang) != (source, target):
+            return []
+        return glossary.found_in(chunk)
+
     async def _translate_chunk(self, chunk: str, source: str, target: str) -> str:
-        translated = await self._ask(chunk, source, target, strict=False)
-        if not self.check_output:
-            return translated
-        problem = await _problem(translated, source, target)
-        if problem is None:
-            return translated
-        translated = await self._ask(chunk, source, target, strict=True)
-        problem = await _problem(translated, source, target)
-        if problem is not None:
-            raise NotATranslation(self.name, language_name(target), problem)
+        terms = self._terms(chunk, source, target)
+        translated = await self._ask(chunk, source, target, strict=False, terms=terms)
+        if self.check_output:
+            problem = await _problem(translated, source, target)
+            if problem is not None:
+                translated = await self._ask(chunk, source, target, strict=True, terms=terms)
+                problem = await _problem(translated, source, target)
+                if problem is not None:
+                    raise NotATranslation(self.name, language_name(target), problem)
+        if terms and self.glossary is not None:
+            missed = self.glossary.missing(translated, terms)
+            if missed:  # one retry naming them; its answer stands if it is a translation
+                again = await self._ask(
+                    chunk, source, target, strict=False, terms=terms, missed=missed
+                )
+                fewer = len(self.glossary.missing(again, terms)) < len(missed)
+                checked = not self.check_output or await _problem(again, source, target) is None
+                if fewer and checked:
+                    translated = again
         return translated
 
-    async def _ask(self, chunk: str, source: str, target: str, *, strict: bool) -> str:
+    async def _ask(
+        self,
+        chunk: str,
+        source: str,
+        target: str,
+        *,
+        strict: bool,
+        terms: Sequence[Term] = (),
+        missed: Sequence[Term] = (),
+    ) -> str:
+        messages = build_messages(chunk, source, target, strict=strict, terms=terms, missed=missed)
         async with self._semaphore:
-            reply = await self.model.ainvoke(build_messages(chunk, source, target, strict=strict))
+            reply = await self.model.ainvoke(messages)
         translated = clean_output(_content(reply), chunk, language_name(target))
         if not translated:
             raise EngineFailed(self.name, "the model returned an empty translation")
