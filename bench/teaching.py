@@ -93,8 +93,8 @@ def domain_rows() -> dict[str, dict[str, list[tuple[str, str]]]]:
     for name, spec in DOMAINS.items():
         rows = [e for e in polar if e.source == spec["polar"]]
         rows += [e for e in neutral if e.source in spec["neutral"]]
-        test = [(e.text[:MAX_CHARS], e.label) for e in rows if e.text in test_texts]
-        pool = [(e.text[:MAX_CHARS], e.label) for e in rows if e.text not in test_texts]
+        test = [(e.text[:MAX_CHARS], str(e.label)) for e in rows if e.text in test_texts]
+        pool = [(e.text[:MAX_CHARS], str(e.label)) for e in rows if e.text not in test_texts]
         out[name] = {"test": test, "pool": pool}
     return out
 
@@ -189,6 +189,7 @@ async def teach_and_score(
         "cv_accuracy_own_examples": report.cv_accuracy,
         "default_accuracy_own_examples": report.default_accuracy,
         "used_by_auto": report.used,
+        "beats_default": report.beats_default,
         "confirmed": report.confirmed,
         "flip_rate": report.flip_rate,
         "default_flip_rate": report.default_flip_rate,
@@ -545,18 +546,22 @@ def to_markdown(results: dict[str, Any]) -> str:
                 f"**{row['default_auto_accuracy']:.3f}**.",
                 "",
                 "| examples per class | taught head (test) | head, CV on own examples | "
-                "default on own examples | used by auto | flip rate head / default |",
-                "|---|---|---|---|---|---|",
+                "default on own examples | significantly better (own examples) | "
+                "bias check passed | used by auto | flip rate head / default |",
+                "|---|---|---|---|---|---|---|---|",
             ]
             for size, entry in row["sizes"].items():
                 runs = entry["runs"]
                 used = sum(r["used_by_auto"] for r in runs)
+                better = sum(r.get("beats_default", False) for r in runs)
+                passed = sum(r["confirmed"] for r in runs)
                 cv = np.mean([r["cv_accuracy_own_examples"] for r in runs])
                 dflt = np.mean([r["default_accuracy_own_examples"] for r in runs])
                 flips = np.mean([r["flip_rate"] for r in runs])
                 lines.append(
                     f"| {size} | **{entry['test_accuracy_mean']:.3f}** | {cv:.3f} | {dflt:.3f} "
-                    f"| {used} of {len(runs)} | {flips:.3f} / {runs[0]['default_flip_rate']:.3f} |"
+                    f"| {better} of {len(runs)} | {passed} of {len(runs)} | {used} of {len(runs)} "
+                    f"| {flips:.3f} / {runs[0]['default_flip_rate']:.3f} |"
                 )
             lines.append("")
         if sentiment.get("latency"):

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--tasks",
         default="documents,translation,summarization,sentiment,chat",
-        help="comma-separated: documents, translation, summarization, sentiment, chat",
+        help="comma-separated: documents, translation, summarization, sentiment, chat, bias",
     )
     evaluation.add_argument("--limit", type=int, default=10, help="items per task (or direction)")
     evaluation.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("current", sa.Boolean(), nullable=False),
         sa.Column("rolled_back", sa.Boolean(), nullable=False),
         sa.Column("confirmed", sa.Boolean(), nullable=False),
+        sa.Column("beats_default", sa.Boolean(), nullable=False),
         sa.Column("embedder", sa.String(length=200), nullable=False),
         sa.Column("weights", sa.JSON(), nullable=False),
         sa.Column("examples", sa.Integer(), nullable=False),

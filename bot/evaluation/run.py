@@ -51,7 +51,7 @@ __all__ = ["TASK_NAMES", "EvalReport", "evaluate", "render"]
 
 log = logging.getLogger(__name__)
 
-TASK_NAMES = ("documents", "translation", "summarization", "sentiment", "chat")
+TASK_NAMES = ("documents", "translation", "summarization", "sentiment", "chat", "bias")
 MARGIN = 2.0  # points (chrF, ROUGE-L, percent) a task must beat its baseline by to be "ready"
 # Hand-written for this evaluation (not used to tune any prompt): everyday questions a
 # community would ask, half Turkish, half English.
@@ -375,12 +375,42 @@ async def _chat(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
     )
 
 
+async def _bias(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
+    """Language parity and counterfactual flips of sentiment (default engine and a taught
+    head), and chat right as often in Turkish as in English (bot/evaluation/bias.py)."""
+    from bot.evaluation.bias import bias_task
+    from bot.evaluation.chat_facts import is_right
+    from bot.teaching.bias_sets import parity_pairs
+
+    async def ask(question: str) -> str:
+        instruction = await reply_language_instruction(question)
+        system = f"{DEFAULT_PERSONA}\n\n{instruction}" if instruction else DEFAULT_PERSONA
+        reply = await model.ainvoke([SystemMessage(system), HumanMessage(question)])
+        bar.update(1)
+        return str(reply.content)
+
+    started = time.perf_counter()
+    details = await bias_task(ask, limit, is_right)
+    default = details["default engine"]
+    return TaskResult(
+        "bias",
+        "sentiment language parity, agreement %",
+        default["parity agreement %"],
+        default["chance agreement %"],
+        "chance agreement %",
+        len(parity_pairs()),
+        time.perf_counter() - started,
+        details,
+    )
+
+
 _TASKS: dict[str, tuple[Callable[[BaseChatModel, int, tqdm], Awaitable[TaskResult]], float]] = {
     "documents": (_documents, 2.25),  # with and without documents, an injection probe per 4
     "translation": (_translation, 4),  # items per --limit unit: four directions
     "summarization": (_summarization, 1),
     "sentiment": (_sentiment, 2),  # English and Turkish
     "chat": (_chat, 3.4),  # facts in two languages, reading questions, open questions
+    "bias": (_bias, 2),  # the chat facts again, in English and Turkish
 }
 
 

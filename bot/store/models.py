@@ -266,6 +266,9 @@ class TaughtHead(Base):
     # False while its counterfactual flip rate is worse than the default's and no admin has
     # confirmed it: not used.
     confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Right on more of the server's examples than the default engine (cross-validated), by a
+    # margin a one-sided sign test calls significant: used only then.
+    beats_default: Mapped[bool] = mapped_column(Boolean, default=False)
     embedder: Mapped[str] = mapped_column(String(200))
     weights: Mapped[Any] = mapped_column(JSON)  # classes, coef, intercept
     examples: Mapped[int] = mapped_column(Integer)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.i18n import _, format_number
 from bot.shared.errors import SohbetError
 
 __all__ = [
@@ -62,8 +63,10 @@ class CsvRejected(SohbetError):
         shown = errors[:SHOWN_ERRORS]
         more = len(errors) - len(shown)
         lines = "\n".join(f"- {e}" for e in shown)
-        tail = f"\n- … and {more} more." if more > 0 else ""
-        super().__init__(f"Nothing was imported. Fix these rows and try again:\n{lines}{tail}")
+        tail = "\n- " + _("… and {n} more.", n=format_number(more)) if more > 0 else ""
+        super().__init__(
+            _("Nothing was imported. Fix these rows and try again:") + f"\n{lines}{tail}"
+        )
         self.errors = errors
 
 
@@ -110,31 +113,47 @@ class _Reader:
     def rows(self) -> list[tuple[int, dict[str, str]]]:
         if len(self.data) > MAX_BYTES:
             raise CsvRejected(
-                [f"the file is {len(self.data):,} bytes; the limit is {MAX_BYTES:,}."]
+                [
+                    _(
+                        "The file is {size} bytes; the limit is {limit}.",
+                        size=format_number(len(self.data)),
+                        limit=format_number(MAX_BYTES),
+                    )
+                ]
             )
         try:
             text = self.data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise CsvRejected(
                 [
-                    f"the file is not UTF-8 text (byte {exc.start:,} can't be read); "
-                    "save it as UTF-8."
+                    _(
+                        "The file is not UTF-8 text (byte {n} can't be read); save it as UTF-8.",
+                        n=format_number(exc.start),
+                    )
                 ]
             ) from None
         if "\x00" in text:
-            raise CsvRejected(["the file holds NUL bytes: it is not a CSV text file."])
+            raise CsvRejected([_("The file holds NUL bytes: it is not a CSV text file.")])
         reader = csv.reader(io.StringIO(text, newline=""))
         try:
             header = [h.strip().casefold() for h in next(reader)]
         except StopIteration:
-            raise CsvRejected(["the file is empty."]) from None
+            raise CsvRejected([_("The file is empty.")]) from None
         except csv.Error as exc:
-            raise CsvRejected([f"row 1 can't be read as CSV ({exc})."]) from None
+            raise CsvRejected(
+                [_("Row 1 can't be read as CSV ({error}).", error=str(exc))]
+            ) from None
         missing = [name for name in self.required if name not in header]
         if missing:
             wanted = ",".join(self.required + self.optional)
             raise CsvRejected(
-                [f"row 1 (the header) has no column {', '.join(missing)}; expected: {wanted}."]
+                [
+                    _(
+                        "Row 1 (the header) has no column {missing}; expected: {wanted}.",
+                        missing=", ".join(missing),
+                        wanted=wanted,
+                    )
+                ]
             )
         columns = {
             name: header.index(name) for name in self.required + self.optional if name in header
@@ -146,17 +165,27 @@ class _Reader:
                 if not any(c.strip() for c in cells):
                     continue  # blank lines are no rows
                 if len(rows) >= MAX_ROWS:
-                    raise CsvRejected([f"the file has more than {MAX_ROWS:,} rows; split it."])
+                    raise CsvRejected(
+                        [
+                            _(
+                                "The file has more than {n} rows; split it.",
+                                n=format_number(MAX_ROWS),
+                            )
+                        ]
+                    )
                 values = {k: cells[i].strip() if i < len(cells) else "" for k, i in columns.items()}
                 rows.append((number, values))
         except csv.Error as exc:
-            raise CsvRejected([f"row {number + 1} can't be read as CSV ({exc})."]) from None
+            raise CsvRejected(
+                [_("Row {row} can't be read as CSV ({error}).", row=number + 1, error=str(exc))]
+            ) from None
         if not rows:
-            raise CsvRejected(["the file has a header but no rows."])
+            raise CsvRejected([_("The file has a header but no rows.")])
         return rows
 
-    def fail(self, row: int, sentence: str) -> None:
-        self.errors.append(f"row {row}: {sentence}")
+    def fail(self, sentence: str) -> None:
+        """`sentence` names its row."""
+        self.errors.append(sentence)
 
     def done(self) -> None:
         if self.errors:
@@ -177,22 +206,41 @@ def read_examples(data: bytes) -> list[ParsedExample]:
         text, raw = values["text"], values["label"]
         label = normalize_label(raw)
         if not text:
-            reader.fail(number, "the text is empty.")
+            reader.fail(_("Row {row}: the text is empty.", row=number))
             continue
         if len(text) > MAX_TEXT:
-            reader.fail(number, f"the text is {len(text):,} characters; the limit is {MAX_TEXT:,}.")
+            reader.fail(
+                _(
+                    "Row {row}: the text is {n} characters; the limit is {limit}.",
+                    row=number,
+                    n=format_number(len(text)),
+                    limit=format_number(MAX_TEXT),
+                )
+            )
             continue
         if label is None:
-            reader.fail(number, f"the label “{_short(raw)}” is not positive, neutral or negative.")
+            reader.fail(
+                _(
+                    "Row {row}: the label “{label}” is not positive, neutral or negative.",
+                    row=number,
+                    label=_short(raw),
+                )
+            )
             continue
         key = text_key(text)
         earlier = seen.get(key)
         if earlier is not None:
             if earlier.label != label:
                 reader.fail(
-                    number,
-                    f"“{_short(text)}” is labelled {label} here but {earlier.label} in row "
-                    f"{earlier.row}: keep one.",
+                    _(
+                        "Row {row}: “{text}” is labelled {label} here but {earlier} in row "
+                        "{earlier_row}: keep one.",
+                        row=number,
+                        text=_short(text),
+                        label=label,
+                        earlier=earlier.label,
+                        earlier_row=earlier.row,
+                    )
                 )
             continue  # the same text and label twice: once is enough
         example = ParsedExample(number, text, label)
@@ -213,28 +261,36 @@ def read_terms(data: bytes, source_lang: str, target_lang: str) -> list[ParsedTe
     for number, values in reader.rows():
         source, target = values["source"], values["target"]
         if not source or not target:
-            reader.fail(number, "a term needs both its source and its target.")
+            reader.fail(_("Row {row}: a term needs both its source and its target.", row=number))
             continue
         if max(len(source), len(target)) > MAX_TERM:
-            reader.fail(number, f"a term is longer than {MAX_TERM} characters.")
+            reader.fail(
+                _("Row {row}: a term is longer than {n} characters.", row=number, n=MAX_TERM)
+            )
             continue
         try:
             src = normalize_language(values.get("from") or source_lang)
             tgt = normalize_language(values.get("to") or target_lang)
         except UnknownLanguage as exc:
-            reader.fail(number, exc.user_message)
+            reader.fail(_("Row {row}: {reason}", row=number, reason=exc.user_message))
             continue
         if src == tgt:
-            reader.fail(number, "the two languages are the same.")
+            reader.fail(_("Row {row}: the two languages are the same.", row=number))
             continue
         key = (src, tgt, source.casefold())
         earlier = seen.get(key)
         if earlier is not None:
             if earlier.target != target:
                 reader.fail(
-                    number,
-                    f"“{_short(source)}” becomes “{_short(target)}” here but "
-                    f"“{_short(earlier.target)}” in row {earlier.row}: keep one.",
+                    _(
+                        "Row {row}: “{source}” becomes “{target}” here but “{earlier}” in row "
+                        "{earlier_row}: keep one.",
+                        row=number,
+                        source=_short(source),
+                        target=_short(target),
+                        earlier=_short(earlier.target),
+                        earlier_row=earlier.row,
+                    )
                 )
             continue
         term = ParsedTerm(number, source, target, src, tgt)
@@ -251,12 +307,19 @@ def read_answers(data: bytes) -> list[ParsedAnswer]:
     for number, values in reader.rows():
         question, answer = values["question"], values["answer"]
         if not question or not answer:
-            reader.fail(number, "a fixed answer needs both its question and its answer.")
+            reader.fail(
+                _("Row {row}: a fixed answer needs both its question and its answer.", row=number)
+            )
             continue
         if len(question) > MAX_TEXT or len(answer) > MAX_ANSWER:
             reader.fail(
-                number,
-                f"the question may have {MAX_TEXT:,} characters and the answer {MAX_ANSWER:,}.",
+                _(
+                    "Row {row}: the question may have {question} characters and the answer "
+                    "{answer}.",
+                    row=number,
+                    question=format_number(MAX_TEXT),
+                    answer=format_number(MAX_ANSWER),
+                )
             )
             continue
         found.append(ParsedAnswer(number, question, answer))

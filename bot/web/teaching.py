@@ -8,7 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.events import Attachment, CommandCall, Location
-from bot.teaching import TeachingService, head_in_use
+from bot.i18n import _
+from bot.teaching import TeachingService
+from bot.teaching.service import head_state
 from bot.web.base import admin_server, checked_form, dashboard, flash, render
 from bot.web.commands import WebResponder, admin_author
 
@@ -58,7 +60,7 @@ async def teaching_page(request: web.Request) -> web.StreamResponse:
                     "flip": f"{100 * h.flip_rate:.1f} %",
                     "default_flip": f"{100 * h.default_flip_rate:.1f} %",
                     "flips": h.flips,
-                    "state": _state(h),
+                    "state": head_state(h),
                     "current": h.current,
                     "confirmed": h.confirmed,
                 }
@@ -70,16 +72,6 @@ async def teaching_page(request: web.Request) -> web.StreamResponse:
             persona=await repo.persona(details.id),
         )
     return render(request, "teaching.html", server=details, title="Teaching", **context)
-
-
-def _state(head: Any) -> str:
-    if head_in_use(head):
-        return "in use"
-    if head.current and not head.confirmed:
-        return "waiting for confirmation (bias check failed)"
-    if head.current:
-        return "current; the default engine answers (as good or better)"
-    return "rolled back" if head.rolled_back else "earlier version"
 
 
 @routes.post("/servers/{server}/teaching/{action}")
@@ -98,7 +90,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     if action == "import":
         file = form.get("file")
         if not isinstance(file, web.FileField) or not file.filename:
-            flash(request, "Choose a CSV file to import.")
+            flash(request, _("Choose a CSV file to import."))
             raise web.HTTPSeeOther(f"/servers/{details.id}/teaching")
         data = file.file.read()
 

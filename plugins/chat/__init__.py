@@ -198,6 +198,9 @@ async def _taught_examples(ctx: Context, cfg: ModelConfig, max_tokens: int) -> s
     teaching = ctx.services.extras.get("teaching")
     if not isinstance(teaching, TeachingService) or not ctx.server_id or max_tokens <= 0:
         return ""
+    channel = ctx.location.effective_channel_id
+    if not await teaching.has_persona(ctx.server_id, channel):
+        return ""  # the common case: no tokenizer, no query (cached per server)
     counter = await acounter_for(cfg)
     examples = await teaching.persona_examples(
         ctx.server_id, ctx.location.effective_channel_id, counter.count_text, max_tokens

@@ -4,6 +4,7 @@ for the same question or one that means the same, and shown as theirs with its d
 from __future__ import annotations
 
 from bot.core import Context
+from bot.i18n import _, format_when
 from bot.teaching import TeachingService
 
 __all__ = ["note_answered", "reply_fixed_answer"]
@@ -23,7 +24,10 @@ async def reply_fixed_answer(ctx: Context, question: str) -> bool:
     if found is None:
         return False
     await ctx.reply(
-        f"{found.answer}\n\n*Answer set by the server's admins on {found.updated_at:%Y-%m-%d}.*"
+        found.answer
+        + "\n\n*"
+        + _("Answer set by the server's admins on {date}.", date=format_when(found.updated_at))
+        + "*"
     )
     return True
 

@@ -227,7 +227,9 @@ class SentimentPlugin(Plugin):
         except LookupError:
             return False
         cfg = await ai.model_for(ctx)
-        return await asyncio.to_thread(llm_sentiment_preferred, cfg, ctx.services.config.data_dir)
+        return await asyncio.to_thread(
+            llm_sentiment_preferred, cfg, ctx.services.config.data_dir
+        )
 
     async def _llm_engine(self, ctx: Context, settings: SentimentSettings) -> SentimentEngine:
         from bot.providers import AIProviders  # LangChain: loaded only when the llm is chosen

@@ -27,11 +27,14 @@ from bot.core import (
     message_command,
 )
 from bot.core.settings import quoted
+from bot.i18n import _, format_number
 from bot.nlp.languages import normalize_language
 from bot.store.teaching import TermRow
 from bot.teaching import MIN_PER_CLASS, HeadReport, Pending, TeachingService
 from bot.teaching.csv_rows import MAX_BYTES, read_answers, read_examples, read_terms
 from plugins.teach.render import (
+    counts_text,
+    label_name,
     list_items,
     render_report,
     render_status,
@@ -62,12 +65,12 @@ def _teaching(ctx: Context) -> TeachingService:
     try:
         return ctx.services.get("teaching", TeachingService)
     except LookupError:
-        raise SohbetError("Teaching is not available on this bot.") from None
+        raise SohbetError(_("Teaching is not available on this bot.")) from None
 
 
 def _server(ctx: Context) -> int:
     if ctx.location.is_dm or not ctx.server_id:
-        raise SohbetError("Teach me in a server: what is taught belongs to one server.")
+        raise SohbetError(_("Teach me in a server: what is taught belongs to one server."))
     return ctx.server_id
 
 
@@ -100,15 +103,22 @@ class TeachPlugin(Plugin):
             pending = teaching.take_pending(server, ctx.author.id)
             if pending is None or pending.question is not None:
                 raise SohbetError(
-                    "Give the text (`text:`), or first pick a message with the "
-                    "“Teach Sohbet” message command."
+                    _(
+                        "Give the text (`text:`), or first pick a message with the "
+                        "“Teach Sohbet” message command."
+                    )
                 )
             text, writer, source = pending.text, pending.writer_id, "message"
         await ctx.defer(ephemeral=True)
         row = teaching.example(text, label, writer_id=writer, source=source)
         added, relabelled = await teaching.teach_sentiment(server, [row], ctx.author.id)
-        said = "relabelled" if relabelled else ("taught" if added else "already known")
-        first = f"{short(text)} is **{label}** ({said})."
+        shown = {"text": short(text), "label": label_name(label)}
+        if relabelled:
+            first = _("{text} is now **{label}** (relabelled).", **shown)
+        elif added:
+            first = _("{text} is **{label}** (taught).", **shown)
+        else:
+            first = _("{text} is **{label}** (already known).", **shown)
         await ctx.reply(f"{first}\n{await self._train(ctx, teaching)}", ephemeral=True)
 
     @command("teach train", description="Retrain this server's sentiment classifier", admin=True)
@@ -124,12 +134,11 @@ class TeachPlugin(Plugin):
         )
         if report is None:
             counts = (await teaching.status(ctx.server_id)).counts
-            have = ", ".join(
-                f"{counts.get(lb, 0)} {lb}" for lb in ("positive", "neutral", "negative")
-            )
-            return (
-                f"This server has {have} examples. Its own sentiment classifier is trained once "
-                f"at least two labels have {settings.min_examples_per_class} examples each."
+            return _(
+                "This server has {counts} examples. Its own sentiment classifier is trained "
+                "once at least two labels have {n} examples each.",
+                counts=counts_text(counts),
+                n=settings.min_examples_per_class,
             )
         return render_report(report)
 
@@ -146,9 +155,18 @@ class TeachPlugin(Plugin):
     async def rollback(self, ctx: Context) -> None:
         undone, now = await _teaching(ctx).rollback(_server(ctx), ctx.author.id)
         if undone is None:
-            raise SohbetError("This server has no sentiment classifier of its own to roll back.")
-        after = f"version {now} is current again" if now else "the default engine answers again"
-        await ctx.reply(f"Rolled back version {undone}: {after}.", ephemeral=True)
+            raise SohbetError(_("This server has no sentiment classifier of its own to roll back."))
+        if now:
+            text = _(
+                "Rolled back version {undone}: version {now} is current again.",
+                undone=undone,
+                now=now,
+            )
+        else:
+            text = _(
+                "Rolled back version {undone}: the default engine answers again.", undone=undone
+            )
+        await ctx.reply(text, ephemeral=True)
 
     @command(
         "teach confirm",
@@ -158,9 +176,13 @@ class TeachPlugin(Plugin):
     async def confirm(self, ctx: Context) -> None:
         version = await _teaching(ctx).confirm(_server(ctx), ctx.author.id)
         if version is None:
-            raise SohbetError("This server has no sentiment classifier of its own to confirm.")
+            raise SohbetError(_("This server has no sentiment classifier of its own to confirm."))
         await ctx.reply(
-            f"Version {version} is confirmed: `auto` uses it wherever it beat the default engine.",
+            _(
+                "Version {version} is confirmed: `auto` uses it wherever it beat the default "
+                "engine.",
+                version=version,
+            ),
             ephemeral=True,
         )
 
@@ -181,17 +203,21 @@ class TeachPlugin(Plugin):
         src = normalize_language(from_ or settings.glossary_from)
         tgt = normalize_language(to or settings.glossary_to)
         if src == tgt:
-            raise SohbetError("The term and its translation need two different languages.")
+            raise SohbetError(_("The term and its translation need two different languages."))
         if not source.strip() or not target.strip():
-            raise SohbetError("Give both the term and its translation.")
+            raise SohbetError(_("Give both the term and its translation."))
         row = TermRow(src, tgt, source.strip(), target.strip())
-        added, _ = await _teaching(ctx).add_terms(_server(ctx), [row], ctx.author.id)
-        verb = "added" if added else "updated"
-        await ctx.reply(
-            f"Glossary {verb} ({src} → {tgt}): "
-            f"{quoted(source.strip())} → {quoted(target.strip())}.",
-            ephemeral=True,
-        )
+        added, _changed = await _teaching(ctx).add_terms(_server(ctx), [row], ctx.author.id)
+        values = {
+            "pair": f"{src} → {tgt}",
+            "source": quoted(source.strip()),
+            "target": quoted(target.strip()),
+        }
+        if added:
+            text = _("Glossary term added ({pair}): {source} → {target}.", **values)
+        else:
+            text = _("Glossary term updated ({pair}): {source} → {target}.", **values)
+        await ctx.reply(text, ephemeral=True)
 
     @command("teach answer", description="Fix the answer to a question /ask gets", admin=True)
     async def answer(
@@ -212,15 +238,21 @@ class TeachPlugin(Plugin):
             pending = teaching.take_pending(server, ctx.author.id)
             if pending is None or pending.question is None:
                 raise SohbetError(
-                    "Give the question (`question:`), or first pick my answer with the "
-                    "“Teach Sohbet” message command."
+                    _(
+                        "Give the question (`question:`), or first pick my answer with the "
+                        "“Teach Sohbet” message command."
+                    )
                 )
             question, asker = pending.question, pending.asker_id
         await ctx.defer(ephemeral=True)
         answer_id = await teaching.fix_answer(server, question, answer, ctx.author.id, asker)
         await ctx.reply(
-            f"Saved answer #{answer_id}: /ask {short(question)} (and questions that mean the "
-            "same) is answered with it, marked as set by the server's admins.",
+            _(
+                "Saved answer #{id}: /ask {question} (and questions that mean the same) is "
+                "answered with it, marked as set by the server's admins.",
+                id=answer_id,
+                question=short(question),
+            ),
             ephemeral=True,
         )
 
@@ -234,14 +266,14 @@ class TeachPlugin(Plugin):
     ) -> None:
         server = _server(ctx)
         if not (answer or "").strip() and not (question or "").strip():
-            raise SohbetError("Give the new answer, the new question, or both.")
+            raise SohbetError(_("Give the new answer, the new question, or both."))
         await ctx.defer(ephemeral=True)
         changed = await _teaching(ctx).edit_answer(
             server, item, ctx.author.id, question=question, answer=answer
         )
         if not changed:
-            raise SohbetError(f"This server has no fixed answer #{item}.")
-        await ctx.reply(f"Fixed answer #{item} is changed.", ephemeral=True)
+            raise SohbetError(_("This server has no fixed answer #{id}.", id=item))
+        await ctx.reply(_("Fixed answer #{id} is changed.", id=item), ephemeral=True)
 
     @command("teach persona", description="An example exchange for chat's tone", admin=True)
     async def persona(
@@ -252,13 +284,16 @@ class TeachPlugin(Plugin):
         this_channel: Annotated[bool, Option("Only in this channel")] = False,
     ) -> None:
         if not member_says.strip() or not bot_says.strip():
-            raise SohbetError("Give both what a member writes and how I should answer.")
+            raise SohbetError(_("Give both what a member writes and how I should answer."))
         channel = ctx.location.effective_channel_id if this_channel else 0
         item = await _teaching(ctx).add_persona(
             _server(ctx), channel, member_says, bot_says, ctx.author.id
         )
-        where = "in this channel" if channel else "in this server"
-        await ctx.reply(f"Example exchange #{item} added: chat follows it {where}.", ephemeral=True)
+        if channel:
+            text = _("Example exchange #{id} added: chat follows it in this channel.", id=item)
+        else:
+            text = _("Example exchange #{id} added: chat follows it in this server.", id=item)
+        await ctx.reply(text, ephemeral=True)
 
     # ----- import, list, remove -----------------------------------------------------------
 
@@ -297,7 +332,11 @@ class TeachPlugin(Plugin):
                 teaching.example(e.text, e.label, writer_id=None, source="import") for e in examples
             ]
             added, relabelled = await teaching.teach_sentiment(server, rows, ctx.author.id)
-            first = f"Imported {added} new examples and relabelled {relabelled}."
+            first = _(
+                "Imported {added} new examples and relabelled {relabelled}.",
+                added=format_number(added),
+                relabelled=format_number(relabelled),
+            )
             return f"{first}\n{await self._train(ctx, teaching)}"
         if task == "glossary":
             terms = read_terms(
@@ -310,11 +349,15 @@ class TeachPlugin(Plugin):
                 [TermRow(t.source_lang, t.target_lang, t.source, t.target) for t in terms],
                 ctx.author.id,
             )
-            return f"Imported {added} new glossary terms and updated {changed}."
+            return _(
+                "Imported {added} new glossary terms and updated {changed}.",
+                added=format_number(added),
+                changed=format_number(changed),
+            )
         answers = read_answers(data)
         for item in answers:  # checked above: these only fail if the database does
             await teaching.fix_answer(server, item.question, item.answer, ctx.author.id)
-        return f"Imported {len(answers)} fixed answers."
+        return _("Imported {n} fixed answers.", n=format_number(len(answers)))
 
     @command("teach list", description="What this server taught, with ids", admin=True)
     async def list_taught(self, ctx: Context, what: Annotated[Kind, Option("Which kind")]) -> None:
@@ -345,7 +388,7 @@ class TeachPlugin(Plugin):
                 )
                 for p in await repo.persona(server)
             ]
-        await ctx.reply(list_items(what, items), ephemeral=True)
+        await ctx.reply(list_items(items), ephemeral=True)
 
     @command("teach remove", description="Remove something taught, by its id", admin=True)
     async def remove(
@@ -357,11 +400,11 @@ class TeachPlugin(Plugin):
         server = _server(ctx)
         teaching = _teaching(ctx)
         if not await teaching.remove(_KIND[what], server, item, ctx.author.id):
-            raise SohbetError(f"This server has no {what} item #{item}.")
+            raise SohbetError(_("This server has nothing taught with id #{id} there.", id=item))
         extra = ""
         if what == "sentiment":
             extra = "\n" + await self._train(ctx, teaching)
-        await ctx.reply(f"Removed {what} item #{item}.{extra}", ephemeral=True)
+        await ctx.reply(_("Removed #{id}.", id=item) + extra, ephemeral=True)
 
     # ----- the message command ------------------------------------------------------------
 
@@ -373,25 +416,33 @@ class TeachPlugin(Plugin):
             noted = teaching.answered_question(server, message.id)
             if noted is None:
                 raise SohbetError(
-                    "I don't know which question that message answered. Fix it with "
-                    "`/teach answer question:… answer:…`."
+                    _(
+                        "I don't know which question that message answered. Fix it with "
+                        "`/teach answer question:… answer:…`."
+                    )
                 )
             question, asker = noted
             teaching.pend(server, ctx.author.id, Pending(message.content, None, question, asker))
             await ctx.reply(
-                f"That was my answer to {short(question)}. Send the right answer with "
-                "`/teach answer answer:…`.",
+                _(
+                    "That was my answer to {question}. Send the right answer with "
+                    "`/teach answer answer:…`.",
+                    question=short(question),
+                ),
                 ephemeral=True,
             )
             return
         if not message.content.strip():
-            raise SohbetError("That message has no text to teach with.")
+            raise SohbetError(_("That message has no text to teach with."))
         teaching.pend(
             server, ctx.author.id, Pending(message.content, message.author.id, None, None)
         )
         await ctx.reply(
-            f"Picked {short(message.content)}. Label it with `/teach sentiment label:positive` "
-            "(or neutral, or negative).",
+            _(
+                "Picked {text}. Label it with `/teach sentiment label:positive` (or neutral, "
+                "or negative).",
+                text=short(message.content),
+            ),
             ephemeral=True,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
+from bot.i18n import _
 from bot.teaching import TaughtSentiment
 from plugins.sentiment.engines.base import Label, Limits, SentimentResult
 
@@ -16,7 +17,7 @@ class TaughtEngine:
 
     def __init__(self, head: TaughtSentiment, *, limits: Limits | None = None) -> None:
         self.head = head
-        self.name = f"this server's classifier v{head.version}"
+        self.name = _("this server's classifier v{version}", version=head.version)
         self.limits = limits or Limits(timeout=30.0)
 
     async def analyze(self, text: str) -> SentimentResult:
