@@ -15,10 +15,12 @@ from bot.core.events import Attachment, CommandCall, Location, Reply
 from bot.core.inflight import InFlight, ShuttingDown
 from bot.core.options import OptionSpec
 from bot.core.plugin import CommandSpec
+from bot.i18n import N_, _, use_locale
 from bot.platforms.discord.attachments import to_attachment
 from bot.platforms.discord.commands import CommandSync, TreeBuild, build_tree
 from bot.platforms.discord.conversations import ConversationResolver, is_bot_thread
 from bot.platforms.discord.convert import author_of, location_of, to_message
+from bot.platforms.discord.localize import SohbetTranslator
 from bot.platforms.discord.messages import NO_MENTIONS
 from bot.platforms.discord.permissions import invite_url
 from bot.platforms.discord.ratelimit import DISCORD_ERRORS
@@ -30,11 +32,11 @@ __all__ = ["SohbetClient", "build_intents"]
 log = logging.getLogger(__name__)
 THREAD_NAME_LENGTH = 80
 _CONVERSATIONAL = (discord.MessageType.default, discord.MessageType.reply)
-STALE_COMMANDS = (
+STALE_COMMANDS = N_(
     "That command changed since Discord last heard from me. I've refreshed my commands; "
     "please try again in a moment."
 )
-BROKEN = "Sorry, something went wrong on my side. The details are logged."
+BROKEN = N_("Sorry, something went wrong on my side. The details are logged.")
 
 
 def build_intents(settings: DiscordSettings) -> discord.Intents:
@@ -89,6 +91,8 @@ class SohbetClient(discord.Client):
 
     async def setup_hook(self) -> None:
         # With several processes, the one holding shard 0 syncs the commands.
+        # Names and descriptions in every language Sohbet speaks (bot.i18n catalogues).
+        await self.tree.set_translator(SohbetTranslator())
         if self.settings.shard_ids is None or 0 in self.settings.shard_ids:
             await self.sync.sync_if_changed(self.application_id)
 
@@ -106,8 +110,10 @@ class SohbetClient(discord.Client):
             log.error("application command failed", exc_info=error)
         if not interaction.response.is_done():
             with contextlib.suppress(*DISCORD_ERRORS):
+                with use_locale(_locale_of(interaction)):
+                    text = _(STALE_COMMANDS if stale else BROKEN)
                 await interaction.response.send_message(
-                    STALE_COMMANDS if stale else BROKEN, ephemeral=True
+                    text, ephemeral=True
                 )
 
     async def on_ready(self) -> None:
@@ -156,7 +162,7 @@ class SohbetClient(discord.Client):
             or (in_bot_thread and readable)
         )
         listeners = self.router.registry.listeners
-        if not addressed and all(spec.addressed_only for _, spec in listeners):
+        if not addressed and all(spec.addressed_only for _plugin, spec in listeners):
             return  # nobody wants unaddressed messages
         thread = None
         if addressed and self._wants_thread(message, event.reply_to_bot):
@@ -235,7 +241,7 @@ class SohbetClient(discord.Client):
         return CommandCall(
             name=spec.name,
             options=options,
-            author=author_of(interaction.user, permissions),
+            author=author_of(interaction.user, permissions, _locale_of(interaction)),
             location=location,
             target=neutral_target,
             conversation=await self.conversations.for_command(
@@ -344,6 +350,11 @@ def create_client(
         shard_count=settings.shard_count,
         shard_ids=settings.shard_ids,
     )
+
+
+def _locale_of(interaction: discord.Interaction) -> str | None:
+    locale = getattr(interaction, "locale", None)
+    return getattr(locale, "value", None) or (str(locale) if locale else None)
 
 
 class _Tree(app_commands.CommandTree["SohbetClient"]):

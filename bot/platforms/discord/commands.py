@@ -22,6 +22,8 @@ from discord import app_commands
 from bot.core.options import OptionSpec
 from bot.core.plugin import CommandSpec
 from bot.core.registry import PluginRegistry
+from bot.i18n import N_
+from bot.platforms.discord.localize import choice_source, command_label, description_label
 
 __all__ = ["CommandHandler", "CommandSync", "TreeBuild", "build_tree", "command_fingerprint"]
 
@@ -115,11 +117,18 @@ def _slash_callback(
     renamed = {o.parameter: o.name for o in spec.options if o.parameter != o.name}
     if renamed:
         app_commands.rename(**renamed)(callback)
-    descriptions = {o.parameter: _text(o.description, o.name) for o in spec.options}
+    descriptions = {
+        o.parameter: description_label(o.description or o.name) for o in spec.options
+    }
     if descriptions:
         app_commands.describe(**descriptions)(callback)
     choices = {
-        o.parameter: [app_commands.Choice(name=_text(str(c)), value=c) for c in o.choices]
+        o.parameter: [
+            app_commands.Choice(
+                name=choice_source(c) if o.kind == "str" else _text(str(c)), value=c
+            )
+            for c in o.choices
+        ]
         for o in spec.options
         if o.choices and o.kind in ("str", "int", "float")
     }
@@ -210,7 +219,10 @@ def build_tree(
     for registered in sorted(registry.message_commands.values(), key=lambda c: c.spec.name):
         spec = registered.spec
         try:
-            menu = app_commands.ContextMenu(name=spec.name, callback=_menu_callback(spec, handler))
+            menu = app_commands.ContextMenu(
+                name=command_label(spec.name, spec.name, None),
+                callback=_menu_callback(spec, handler),
+            )
             tree.add_command(menu)
         except (app_commands.AppCommandError, TypeError, ValueError) as exc:
             build.skipped[spec.name] = str(exc)
@@ -230,34 +242,49 @@ def _add_slash(
     parts = tuple(spec.name.split())
     try:
         command: app_commands.Command[Any, ..., Any] = app_commands.Command(
-            name=parts[-1],
-            description=_text(spec.description),
+            name=command_label(parts[-1], spec.name, len(parts) - 1),
+            description=description_label(spec.description or "-"),
             callback=_slash_callback(spec, handler, top_level=len(parts) == 1),
         )
         if len(parts) == 1:
             tree.add_command(command)
         else:
-            _group(groups, parts[:-1], _plugin_description(registry, spec)).add_command(command)
+            group = _group(groups, parts[:-1], _plugin_description(registry, spec), spec.name)
+            group.add_command(command)
     except (app_commands.AppCommandError, TypeError, ValueError) as exc:
         return str(exc)
     return None
 
 
-def _plugin_description(registry: PluginRegistry, spec: CommandSpec) -> str:
+# A subgroup's description (and a plugin's without one), e.g. "plugins config commands".
+GROUP_COMMANDS = N_("{group} commands")
+
+
+def _plugin_description(registry: PluginRegistry, spec: CommandSpec) -> app_commands.locale_str:
     plugin = registry.plugins.get(spec.plugin)
-    return (plugin.description if plugin is not None else "") or f"{spec.plugin} commands"
+    if plugin is not None and plugin.description:
+        return description_label(plugin.description)
+    return description_label(GROUP_COMMANDS, group=spec.plugin)
 
 
 def _group(
-    groups: dict[tuple[str, ...], app_commands.Group], path: tuple[str, ...], description: str
+    groups: dict[tuple[str, ...], app_commands.Group],
+    path: tuple[str, ...],
+    description: app_commands.locale_str,
+    leaf: str,
 ) -> app_commands.Group:
+    """The group at `path`; `leaf` is a command under it (whose translated path names it)."""
     found = groups.get(path)
     if found is not None:
         return found
-    parent = _group(groups, path[:-1], description) if len(path) > 1 else None
+    parent = _group(groups, path[:-1], description, leaf) if len(path) > 1 else None
     group = app_commands.Group(
-        name=path[-1],
-        description=_text(description if parent is None else f"{' '.join(path)} commands"),
+        name=command_label(path[-1], leaf, len(path) - 1),
+        description=(
+            description
+            if parent is None
+            else description_label(GROUP_COMMANDS, group=" ".join(path))
+        ),
         parent=parent,  # registers the subgroup with its parent
     )
     groups[path] = group
@@ -290,8 +317,13 @@ class CommandSync:
         if self.guild is not None:
             tree.copy_global_to(guild=self.guild)
 
-    def payload(self) -> list[dict[str, Any]]:
-        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=self.guild)]
+    async def payload(self) -> list[dict[str, Any]]:
+        """What a sync uploads, localizations included (so a changed translation resyncs)."""
+        commands = self.tree.get_commands(guild=self.guild)
+        translator = self.tree.translator
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     def state_key(self, application_id: int | None) -> str:
         scope = f"guild:{self.guild.id}" if self.guild is not None else "global"
@@ -301,7 +333,7 @@ class CommandSync:
         """True when commands were uploaded; False when Discord already has this set.
         `force` uploads anyway (Discord turned out to have another set)."""
         key = self.state_key(application_id)
-        digest = command_fingerprint(self.payload())
+        digest = command_fingerprint(await self.payload())
         if not force and await self.state.get(key) == digest:
             log.info("application commands unchanged (%s); not syncing", key)
             return False

@@ -27,7 +27,12 @@ def location_of(channel: Any, guild_id: int | None) -> Location:
     return Location(guild_id, getattr(channel, "id", 0) or 0)
 
 
-def author_of(user: discord.abc.User, permissions: discord.Permissions | None = None) -> Author:
+def author_of(
+    user: discord.abc.User,
+    permissions: discord.Permissions | None = None,
+    locale: str | None = None,
+) -> Author:
+    """`locale`: the member's app language, sent with interactions (never with messages)."""
     roles = getattr(user, "roles", None) or []
     return Author(
         id=user.id,
@@ -35,6 +40,7 @@ def author_of(user: discord.abc.User, permissions: discord.Permissions | None = 
         permissions=permission_names(permissions) if permissions is not None else frozenset(),
         role_ids=tuple(role.id for role in roles),
         is_bot=user.bot,
+        locale=locale,
     )
 
 

@@ -35,7 +35,7 @@ async def stream_into(
         await asyncio.sleep(throttle.wait_time())
         if await _attempt(group, text, throttle):
             return text
-    raise SohbetError("Discord kept rate limiting me, so the end of this answer is missing.")
+    raise SohbetError(_("Discord kept rate limiting me, so the end of this answer is missing."))
 
 
 async def _attempt(group: MessageGroup, text: str, throttle: EditThrottle) -> bool:

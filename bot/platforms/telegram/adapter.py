@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 import re
@@ -36,6 +37,7 @@ from aiogram.types import (
 from aiogram.types import Message as TgMessage
 
 from bot.core.app import App
+from bot.core.declared import describe
 from bot.core.errors import SohbetError
 from bot.core.events import (
     ADMIN_PERMISSION,
@@ -51,6 +53,7 @@ from bot.core.events import (
 from bot.core.identity import Platform, core_id, native_id
 from bot.core.inflight import InFlight, ShuttingDown
 from bot.core.plugin import CommandSpec
+from bot.i18n import DEFAULT_LOCALE, N_, _, format_size, known_locales, use_locale
 from bot.platforms.conversation_mode import configured_mode
 from bot.platforms.telegram.parser import (
     addressed_elsewhere,
@@ -65,8 +68,8 @@ from bot.platforms.text import as_typed
 __all__ = ["TelegramAdapter", "command_menu"]
 
 log = logging.getLogger(__name__)
-BROKEN = "Sorry, something went wrong on my side. The details are logged."
-WELCOME = (
+BROKEN = N_("Sorry, something went wrong on my side. The details are logged.")
+WELCOME = N_(
     "Hi, I'm Sohbet. Write to me here, or mention me (or reply to me) in a group. "
     "`/help` lists what I can do."
 )
@@ -80,13 +83,15 @@ def tg(native: int) -> int:
 
 
 def command_menu(specs: list[CommandSpec]) -> tuple[list[BotCommand], list[BotCommand]]:
-    """(everyone's commands, administrators' commands): Telegram's menu, 100 at most."""
+    """(everyone's commands, administrators' commands): Telegram's menu, 100 at most, with
+    descriptions in the current language (names are Latin: Telegram allows a-z, 0-9, _)."""
     everyone: list[BotCommand] = []
     admins: list[BotCommand] = []
     for spec in specs:
         if spec.kind != "slash":
             continue
-        entry = BotCommand(command=command_menu_name(spec), description=spec.description[:256])
+        description = describe(spec.description)[:256] or spec.name
+        entry = BotCommand(command=command_menu_name(spec), description=description)
         admins.append(entry)
         if not spec.admin:
             everyone.append(entry)
@@ -134,10 +139,21 @@ class TelegramAdapter:
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
-        everyone, admins = command_menu(self.router.registry.all_commands())
-        await self.bot.set_my_commands(everyone, scope=BotCommandScopeAllPrivateChats())
-        await self.bot.set_my_commands(everyone, scope=BotCommandScopeAllGroupChats())
-        await self.bot.set_my_commands(admins, scope=BotCommandScopeAllChatAdministrators())
+        """The menus in English (the default) and in every other language Sohbet speaks, for
+        members whose app is set to it (`language_code`)."""
+        for language in known_locales():
+            with use_locale(language):
+                everyone, admins = command_menu(self.router.registry.all_commands())
+            code = None if language == DEFAULT_LOCALE else language
+            await self.bot.set_my_commands(
+                everyone, scope=BotCommandScopeAllPrivateChats(), language_code=code
+            )
+            await self.bot.set_my_commands(
+                everyone, scope=BotCommandScopeAllGroupChats(), language_code=code
+            )
+            await self.bot.set_my_commands(
+                admins, scope=BotCommandScopeAllChatAdministrators(), language_code=code
+            )
 
     async def run(self) -> None:
         """Long-poll until `stop()`."""
@@ -167,6 +183,12 @@ class TelegramAdapter:
         if not self.bot_id:
             await self.start()
         responder = self._responder(message)
+        # What the adapter says itself follows the member's language too (bot.core.language).
+        member = Author(tg(user.id), user.full_name, locale=user.language_code)
+        with use_locale(await self.router.locale_for(member, self.location_of(message))):
+            await self._answer(message, responder)
+
+    async def _answer(self, message: TgMessage, responder: TelegramResponder) -> None:
         try:
             async with self.inflight.track(
                 notify=lambda text: responder.send(Reply(text)),
@@ -185,7 +207,7 @@ class TelegramAdapter:
         except Exception:
             log.exception("handling a Telegram message failed")
             with contextlib.suppress(Exception):
-                await responder.send(Reply(BROKEN))
+                await responder.send(Reply(_(BROKEN)))
 
     async def _handle(self, message: TgMessage, responder: TelegramResponder) -> None:
         text = message.text or message.caption or ""
@@ -211,7 +233,7 @@ class TelegramAdapter:
         if text.split(maxsplit=1)[0].split("@")[0].lower() == "/start" and (
             "start" not in registry.slash
         ):
-            await responder.send(Reply(WELCOME))  # the Start button of a new private chat
+            await responder.send(Reply(_(WELCOME)))  # the Start button of a new private chat
             return
         slash = {name: c.spec for name, c in registry.slash.items()}
         menus = {name: c.spec for name, c in registry.message_commands.items()}
@@ -264,14 +286,22 @@ class TelegramAdapter:
             if o.required and o.name not in options and o.kind != "attachment"
         ]
         if missing:
-            await responder.send(Reply(f"`{missing[0]}` is missing. {usage(parsed.spec)}"))
+            await responder.send(
+                Reply(_("`{option}` is missing.", option=missing[0]) + " " + usage(parsed.spec))
+            )
             return
         if parsed.file_option is not None and parsed.file_option not in options:
             option = next(o for o in parsed.spec.options if o.name == parsed.file_option)
             if option.required:
                 name = command_menu_name(parsed.spec)
                 await responder.send(
-                    Reply(f"Send the file with `/{name}` as its caption, or reply to it with it.")
+                    Reply(
+                        _(
+                            "Send the file with `/{command}` as its caption, or reply to it "
+                            "with it.",
+                            command=name,
+                        )
+                    )
                 )
                 return
         await self.router.handle_command(call, responder)
@@ -324,6 +354,7 @@ class TelegramAdapter:
             id=tg(user.id) if user is not None else 0,
             name=(user.full_name if user is not None else "") or "someone",
             is_bot=bool(user is not None and user.is_bot),
+            locale=user.language_code if user is not None else None,
         )
         if user is not None:
             self._names[author.id] = author.name
@@ -366,17 +397,25 @@ class TelegramAdapter:
         async def fetch() -> bytes:
             if size > limit:
                 raise SohbetError(
-                    f"`{name}` is too large: bots can download files up to "
-                    f"{limit // 1_000_000} MB on Telegram."
+                    _(
+                        "`{name}` is too large: bots can download files up to {limit} on "
+                        "Telegram.",
+                        name=name,
+                        limit=format_size(limit),
+                    )
                 )
             try:
                 file = await self.bot.get_file(document.file_id)
                 if file.file_path is None:
-                    raise SohbetError(f"Telegram didn't give me `{name}`; please send it again.")
+                    raise SohbetError(
+                        _("Telegram didn't give me `{name}`; please send it again.", name=name)
+                    )
                 buffer = io.BytesIO()
                 await self.bot.download_file(file.file_path, destination=buffer)
             except TelegramAPIError as exc:
-                raise SohbetError(f"I couldn't download `{name}` from Telegram: {exc}.") from exc
+                raise SohbetError(
+                    _("I couldn't download `{name}` from Telegram: {error}.", name=name, error=exc)
+                ) from exc
             return buffer.getvalue()
 
         return Attachment(name, document.mime_type, size, url=None, fetch=fetch)
@@ -436,9 +475,9 @@ class TelegramAdapter:
         return admin
 
     async def _with_admin(self, chat_id: int, author: Author) -> Author:
-        _, native_user = native_id(author.id)
+        _platform, native_user = native_id(author.id)
         if await self.is_admin(chat_id, native_user):
-            return Author(author.id, author.name, ADMIN_PERMISSIONS, author.role_ids, author.is_bot)
+            return dataclasses.replace(author, permissions=ADMIN_PERMISSIONS)
         return author
 
     # ----- conversations ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.core.errors import BadOption, UnknownCommand
 from bot.core.plugin import CommandSpec
+from bot.i18n import _
 from bot.platforms.console.parser import _match_command
 from bot.platforms.text import as_typed
 
@@ -87,10 +88,13 @@ def parse_command(
     file_option = next((o.name for o in spec.options if o.kind == "attachment"), None)
     for key, value in pairs:
         if key in options:
-            raise BadOption(f"`{key}` was given twice.")
+            raise BadOption(_("`{option}` was given twice.", option=key))
         if known[key].kind == "attachment":
             raise BadOption(
-                f"Send the file itself with `/{command_menu_name(spec)}` as its caption."
+                _(
+                    "Send the file itself with `/{command}` as its caption.",
+                    command=command_menu_name(spec),
+                )
             )
         options[key] = value
     free = [o for o in spec.options if o.kind == "str" and o.name not in options]
@@ -100,7 +104,9 @@ def parse_command(
         free = free or [o for o in spec.options if o.kind != "attachment" and o.name not in options]
         if not free:
             raise BadOption(
-                f"I don't know what to do with `{loose}`. Use `name=value`. {usage(spec)}"
+                _("I don't know what to do with `{text}`. Use `name=value`.", text=loose)
+                + " "
+                + usage(spec)
             )
         options[free[0].name] = loose
     return ParsedCall(spec, options, file_option=file_option)
@@ -113,7 +119,7 @@ def usage(spec: CommandSpec) -> str:
         if option.kind == "attachment":
             continue
         parts.append(f"{option.name}=…" if option.required else f"[{option.name}=…]")
-    return "Usage: `" + " ".join(parts) + "`"
+    return _("Usage: `{usage}`", usage=" ".join(parts))
 
 
 def _slash_name(token: str, slash: dict[str, CommandSpec]) -> str:
