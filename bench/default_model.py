@@ -44,6 +44,19 @@ sys.exit(code)
 """
 
 
+# Memory of the model alone: one answer through the bot's llama.cpp path in a fresh process.
+_MEMORY = """
+import resource, sys
+from langchain_core.messages import HumanMessage
+from bot.ai.models import ModelConfig, build_chat_model
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+model = build_chat_model(ModelConfig(provider="llamacpp", model=sys.argv[1], max_new_tokens=64))
+model.invoke([HumanMessage("Türkiye'nin başkenti neresidir?")])
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(round((after - before) / 1024), round(after / 1024))
+"""
+
+
 def _uptime() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -62,6 +75,10 @@ def run(models: list[str], limit: int, folder: Path) -> None:
             )
         with (folder / "log").open("a") as log:
             log.write(f"== done {name} rc={code} {time.strftime('%FT%T')} load {_uptime()}\n")
+        memory = subprocess.run(
+            [sys.executable, "-c", _MEMORY, name], capture_output=True, text=True, check=False
+        )
+        (folder / f"{name}.rss").write_text(memory.stdout)
 
 
 def _load(folder: Path, name: str) -> dict[str, Any] | None:
@@ -72,6 +89,11 @@ def _load(folder: Path, name: str) -> dict[str, Any] | None:
     rss = [line for line in (folder / f"{name}.err").read_text().splitlines()
            if line.startswith("maxrss_kb")]  # fmt: skip
     report["peak_rss_gb"] = round(int(rss[-1].split()[1]) / 1024**2, 2) if rss else None
+    try:  # MB: model loaded + one answer, and the whole process
+        _loaded_mb, process_mb = (int(x) for x in (folder / f"{name}.rss").read_text().split())
+        report["model_rss_gb"] = round(process_mb / 1024, 2)
+    except (OSError, ValueError):
+        report["model_rss_gb"] = None
     return report
 
 
@@ -119,8 +141,11 @@ def render(reports: dict[str, dict[str, Any]], folder: Path, limit: int | None) 
         "translation: chrF vs copying the source; summarization: ROUGE-L vs lead-3; "
         "sentiment: accuracy vs the majority class).",
         "",
+        "Peak RAM: the model loaded and answering in a process of its own (the catalog's RAM "
+        "column), and the whole `sohbet eval` process (with the embedder and the classifiers).",
+        "",
         "| model | " + " | ".join(tasks) + " | chat EN / TR right % | first token s (median / p90) "
-        "| s per chat answer | peak RAM GB |",
+        "| s per chat answer | peak RAM GB (model / eval) |",
         "|---|" + "---|" * (len(tasks) + 4),
     ]
     for name, report in reports.items():
@@ -132,7 +157,8 @@ def render(reports: dict[str, dict[str, Any]], folder: Path, limit: int | None) 
             + f" | {chat.get('English right %', '–')} / {chat.get('Turkish right %', '–')} "
             f"| {chat.get('first token s (median)', '–')} / "
             f"{chat.get('first token s (90th pct)', '–')} "
-            f"| {chat.get('seconds per answer (mean)', '–')} | {report.get('peak_rss_gb', '–')} |"
+            f"| {chat.get('seconds per answer (mean)', '–')} "
+            f"| {report.get('model_rss_gb', '–')} / {report.get('peak_rss_gb', '–')} |"
         )
     lines += ["", "Seconds per item, by task (the whole task's time / its items):", ""]
     lines.append("| model | " + " | ".join(tasks) + " |")
@@ -161,6 +187,14 @@ def render(reports: dict[str, dict[str, Any]], folder: Path, limit: int | None) 
         "token) here:",
         "",
         *[f"- {name}: {s}" for name, s in standing.items()],
+        "",
+        "Notes: small samples (`--limit` items per task or translation direction), so a "
+        "score moves by several points between runs; measured while other work shared the two "
+        "cores (the load above), so the seconds are pessimistic. Chat counts an answer right "
+        "only when it spells an accepted answer as a word: `Parisdir` (for `Paris'tir`) counts "
+        "as wrong. First-token times are with llama.cpp reusing the system prompt already read "
+        "(what a running bot does); summarization and sentiment use engines without the model "
+        "by default (extractive, offline classifier), so their model scores don't gate them.",
         "",
         f"Command: `python -m bench.default_model --limit {limit or 'N'}` (SOHBET_MODELS_DIR "
         "holding the pulled models).",

