@@ -48,9 +48,11 @@ __all__ = [
     "format_number",
     "format_size",
     "format_when",
+    "gettext_only",
     "known_locales",
     "locale_from_accept_language",
     "ngettext",
+    "ngettext_only",
     "normalize_locale",
     "pgettext",
     "placeholders",
@@ -158,6 +160,16 @@ def ngettext(singular: str, plural: str, n: int, /, **values: Any) -> str:
     translated = _catalogues.translations(_current.get()).ngettext(singular, plural, n)
     values.setdefault("n", format_number(n))
     return _fill(translated, singular if n == 1 else plural, values)
+
+
+def gettext_only(message: str) -> str:
+    """The translation of `message` with its placeholders left in (for HTML templates, which
+    escape the text before filling it)."""
+    return str(_catalogues.translations(_current.get()).gettext(message))
+
+
+def ngettext_only(singular: str, plural: str, n: int) -> str:
+    return str(_catalogues.translations(_current.get()).ngettext(singular, plural, n))
 
 
 def translate_to(locale: str, message: str) -> str:

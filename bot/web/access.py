@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.i18n import _
 from bot.web.discord_api import DiscordAPI, GuildDetails, can_manage
 from bot.web.security import Session
 
@@ -94,10 +95,10 @@ class Access:
         """The server's details when this member manages it and the bot is in it; else 403."""
         guild = (await self.member_guilds(session)).get(guild_id)
         if guild is None or not can_manage(guild):
-            raise web.HTTPForbidden(text="You need the Manage Server permission on that server.")
+            raise web.HTTPForbidden(text=_("You need the Manage Server permission on that server."))
         details = await self.bot.guild(guild_id)
         if details is None:
-            raise web.HTTPForbidden(text="Sohbet is not in that server.")
+            raise web.HTTPForbidden(text=_("Sohbet is not in that server."))
         return details
 
     async def member_of(self, session: Session) -> dict[int, str]:

@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.core.errors import SohbetError
 from bot.core.plugin import Plugin, PluginSettings
 from bot.core.settings import ALWAYS_ENABLED
+from bot.i18n import _, ngettext
 from bot.web.base import (
     admin_server,
     checked_form,
@@ -37,7 +38,7 @@ async def servers(request: web.Request) -> web.StreamResponse:
 def _plugin(request: web.Request) -> Plugin:
     plugin = dashboard(request).core.registry.plugins.get(request.match_info["plugin"])
     if plugin is None:
-        raise web.HTTPNotFound(text="No such plugin.")
+        raise web.HTTPNotFound(text=_("No such plugin."))
     return plugin
 
 
@@ -46,7 +47,7 @@ def _channel(details: GuildDetails, raw: Any) -> int:
     if raw in (None, "", "0"):
         return 0
     if not isinstance(raw, str) or not raw.isdigit() or int(raw) not in details.channels:
-        raise web.HTTPForbidden(text="That channel is not in this server.")
+        raise web.HTTPForbidden(text=_("That channel is not in this server."))
     return int(raw)
 
 
@@ -79,7 +80,8 @@ async def toggle(request: web.Request) -> web.StreamResponse:
         await dashboard(request).core.services.settings.set_enabled(
             type(plugin), enabled, server_id=details.id, actor_id=session.user_id
         )
-        flash(request, f"{type(plugin).name} is now {'on' if enabled else 'off'}.")
+        message = _("{plugin} is now on.") if enabled else _("{plugin} is now off.")
+        flash(request, message.format(plugin=type(plugin).name))
     except SohbetError as exc:
         flash(request, exc.user_message)
     raise web.HTTPSeeOther(f"/servers/{details.id}/plugins")
@@ -173,10 +175,19 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
             typed[field.name] = shown
     if errors:
         if changed:
-            note = f"Saved {changed} setting(s); the others need fixing."
+            note = ngettext(
+                "Saved {n} setting; the others need fixing.",
+                "Saved {n} settings; the others need fixing.",
+                changed,
+            )
             state(request).flash.append(note)
         return await _settings_page(request, details, plugin, channel_id, errors, typed)
-    flash(request, f"Saved {changed} setting(s)." if changed else "Nothing changed.")
+    flash(
+        request,
+        ngettext("Saved {n} setting.", "Saved {n} settings.", changed)
+        if changed
+        else _("Nothing changed."),
+    )
     raise web.HTTPSeeOther(_back(details, plugin, channel_id))
 
 
@@ -195,7 +206,14 @@ async def reset_setting(request: web.Request) -> web.StreamResponse:
             actor_id=session.user_id,
             channel_id=channel_id,
         )
-        flash(request, f"Restored the default ({removed} value(s) removed).")
+        flash(
+            request,
+            ngettext(
+                "Restored the default ({n} value removed).",
+                "Restored the default ({n} values removed).",
+                removed,
+            ),
+        )
     except SohbetError as exc:
         flash(request, exc.user_message)
     raise web.HTTPSeeOther(_back(details, plugin, channel_id))
@@ -209,11 +227,12 @@ async def save_roles(request: web.Request) -> web.StreamResponse:
     chosen: set[int] = set()
     for raw in form.getall("role", []):
         if not isinstance(raw, str) or not raw.isdigit() or int(raw) not in details.roles:
-            raise web.HTTPForbidden(text="That role is not in this server.")
+            raise web.HTTPForbidden(text=_("That role is not in this server."))
         chosen.add(int(raw))
     await dashboard(request).core.services.settings.set_allowed_roles(
         type(plugin), chosen, server_id=details.id, actor_id=session.user_id
     )
-    names = ", ".join(details.roles[r] for r in sorted(chosen)) or "everyone"
-    flash(request, f"{type(plugin).name} may now be used by: {names}.")
+    names = ", ".join(details.roles[r] for r in sorted(chosen)) or _("everyone")
+    plugin_name = type(plugin).name
+    flash(request, _("{plugin} may now be used by: {roles}.", plugin=plugin_name, roles=names))
     raise web.HTTPSeeOther(_back(details, plugin, 0))

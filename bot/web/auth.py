@@ -10,6 +10,7 @@ import secrets
 
 from aiohttp import web
 
+from bot.i18n import _
 from bot.web.base import (
     COOKIE,
     checked_form,
@@ -38,7 +39,7 @@ def _rate_limited(request: web.Request) -> web.Response | None:
     if dashboard(request).limiter.allow(_client_address(request)):
         return None
     return render(
-        request, "error.html", 429, message="Too many login attempts; wait a minute and retry."
+        request, "error.html", 429, message=_("Too many login attempts; wait a minute and retry.")
     )
 
 
@@ -65,7 +66,9 @@ async def login(request: web.Request) -> web.StreamResponse:
             request,
             "error.html",
             404,
-            message="Login with Discord is not set up here (see the README's Dashboard section).",
+            message=_(
+                "Login with Discord is not set up here (see the README's Dashboard section)."
+            ),
         )
     refused = _rate_limited(request)
     if refused is not None:
@@ -149,8 +152,10 @@ async def local_login(request: web.Request) -> web.StreamResponse:
             request,
             "error.html",
             403,
-            message="That login link was already used or is wrong; restart `sohbet web --local` "
-            "for a new one.",
+            message=_(
+                "That login link was already used or is wrong; restart `sohbet web --local` "
+                "for a new one."
+            ),
         )
     dash.local_token = None  # one time only
     from bot.core.identity import CONSOLE_SERVER_ID

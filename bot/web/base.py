@@ -12,8 +12,11 @@ from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 from multidict import MultiDictProxy
 
+from bot.core.declared import describe
+from bot.i18n import _, current_locale, format_number, gettext_only, known_locales, ngettext_only
 from bot.web.access import Access
 from bot.web.config import WebSettings
 from bot.web.discord_api import DiscordAPI, DiscordUnavailable, GuildDetails, TokenRevoked
@@ -42,6 +45,9 @@ __all__ = [
 ]
 
 COOKIE = "sohbet_session"
+# The dashboard's language menu: each language in its own name.
+LANGUAGE_NAMES = {"en": "English", "tr": "Türkçe", "de": "Deutsch"}
+LANGUAGES = {code: LANGUAGE_NAMES.get(code, code) for code in known_locales()}
 HERE = Path(__file__).parent
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: "
@@ -71,6 +77,11 @@ class Dashboard:
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
+        # The bot's own translation functions: `{{ _("Log out") }}`, `{{ _("{n} x", n=n) }}`
+        # in the language of the request (bot.web.language).
+        self.templates.globals.update(
+            _=html_gettext, ngettext=html_ngettext, describe=describe, format_number=format_number
+        )
         self.limiter = RateLimiter(self.settings.login_attempts_per_minute)
 
     def signer(self, purpose: str) -> Signer:
@@ -89,6 +100,17 @@ class RequestState:
 STATE: web.RequestKey[RequestState] = web.RequestKey("sohbet", RequestState)
 
 
+def html_gettext(message: str, /, **values: Any) -> Markup:
+    """`_()` for templates: the translation is escaped, then filled with values that are
+    escaped too unless the template marked them safe (`command=("<code>x</code>"|safe)`)."""
+    return Markup(escape(gettext_only(message))).format(**values)
+
+
+def html_ngettext(singular: str, plural: str, n: int, /, **values: Any) -> Markup:
+    values.setdefault("n", format_number(n))
+    return Markup(escape(ngettext_only(singular, plural, n))).format(**values)
+
+
 def state(request: web.Request) -> RequestState:
     found = request.get(STATE)
     if found is None:
@@ -105,6 +127,8 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
     session = state(request).session
     flash = state(request).flash
     html = dash.templates.get_template(template).render(
+        lang=current_locale(),
+        languages=LANGUAGES,
         session=session,
         csrf=session.csrf if session else "",
         flash=flash,
@@ -133,7 +157,7 @@ async def checked_form(request: web.Request, session: Session) -> MultiDictProxy
     form = await request.post()
     token = form.get("csrf")
     if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
-        raise web.HTTPForbidden(text="This form has expired or didn't come from this site.")
+        raise web.HTTPForbidden(text=_("This form has expired or didn't come from this site."))
     return form
 
 

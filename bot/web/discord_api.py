@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from bot.core.errors import SohbetError
+from bot.i18n import _
 from bot.web.config import WebSettings
 
 __all__ = [
@@ -40,7 +41,9 @@ def can_manage(guild: dict[str, Any]) -> bool:
 
 class DiscordUnavailable(SohbetError):
     def __init__(self, what: str) -> None:
-        super().__init__(f"Discord didn't answer ({what}); please try again in a moment.")
+        super().__init__(
+            _("Discord didn't answer ({what}); please try again in a moment.", what=what)
+        )
 
 
 class TokenRevoked(SohbetError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.core.events import CommandCall, Location
+from bot.i18n import _
 from bot.web.base import admin_server, checked_form, dashboard, flash, render
 from bot.web.commands import WebResponder, admin_author
 
@@ -54,13 +55,13 @@ async def upload(request: web.Request) -> web.StreamResponse:
     form = await checked_form(request, session)
     file = form.get("file")
     if not isinstance(file, web.FileField) or not file.filename:
-        flash(request, "Choose a file to upload.")
+        flash(request, _("Choose a file to upload."))
         raise web.HTTPSeeOther(f"/servers/{details.id}/documents")
     raw_channel = form.get("channel", "")
     channel_id = 0
     if isinstance(raw_channel, str) and raw_channel not in ("", "0"):
         if not raw_channel.isdigit() or int(raw_channel) not in details.channels:
-            raise web.HTTPForbidden(text="That channel is not in this server.")
+            raise web.HTTPForbidden(text=_("That channel is not in this server."))
         channel_id = int(raw_channel)
     data = file.file.read()
     job = dashboard(request).jobs.start(
@@ -77,7 +78,7 @@ async def job_page(request: web.Request) -> web.StreamResponse:
     session, details = await admin_server(request)
     job = dashboard(request).jobs.get(request.match_info["job"], session.user_id, details.id)
     if job is None:
-        raise web.HTTPNotFound(text="No such upload.")
+        raise web.HTTPNotFound(text=_("No such upload."))
     if request.query.get("format") == "json":
         return web.json_response(job.as_dict())
     return render(request, "job.html", server=details, job=job, title="Upload")
@@ -90,7 +91,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     dash = dashboard(request)
     doc = await dash.core.store.documents.get(details.id, request.match_info["document"])
     if doc is None:
-        raise web.HTTPForbidden(text="That document is not in this server.")
+        raise web.HTTPForbidden(text=_("That document is not in this server."))
     responder = WebResponder()
     call = CommandCall(
         name="docs delete",

@@ -7,15 +7,12 @@ import json
 
 from aiohttp import web
 
+from bot.i18n import _
 from bot.web.base import checked_form, dashboard, flash, render, require_session
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
-
-
-def _plural(n: int, kind: str) -> str:
-    return f"{n} {kind[:-1] if n == 1 and kind.endswith('s') else kind}"
 
 
 @routes.get("/me")
@@ -29,7 +26,7 @@ async def my_data(request: web.Request) -> web.StreamResponse:
             "id": server_id,
             "name": "Direct messages"
             if server_id == 0
-            else names.get(server_id, f"Server {server_id}"),
+            else names.get(server_id, _("Server {id}", id=server_id)),
             "counts": kinds,
             "total": sum(kinds.values()),
         }
@@ -54,7 +51,7 @@ async def export(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/me/delete")
 async def delete(request: web.Request) -> web.StreamResponse:
-    from plugins.privacy import PartlyForgotten, forget_everywhere
+    from plugins.privacy import PartlyForgotten, count_of, forget_everywhere
 
     session = require_session(request)
     form = await checked_form(request, session)
@@ -67,11 +64,11 @@ async def delete(request: web.Request) -> web.StreamResponse:
         server_id = int(scope)
         known = set(await dash.queries.member_counts(session.user_id))
         if server_id not in known | set(await dash.access.member_of(session)) | {0}:
-            raise web.HTTPForbidden(text="You have no data on that server.")
+            raise web.HTTPForbidden(text=_("You have no data on that server."))
     else:
-        raise web.HTTPForbidden(text="Say where to delete your data.")
+        raise web.HTTPForbidden(text=_("Say where to delete your data."))
     if form.get("confirm") != "yes":
-        flash(request, "Nothing was deleted: tick the box to confirm.")
+        flash(request, _("Nothing was deleted: tick the box to confirm."))
         raise web.HTTPSeeOther("/me")
     try:
         counts = await forget_everywhere(
@@ -80,6 +77,6 @@ async def delete(request: web.Request) -> web.StreamResponse:
     except PartlyForgotten as partly:  # what was deleted, what is left, when it goes
         flash(request, partly.user_message)
         raise web.HTTPSeeOther("/me") from None
-    detail = ", ".join(_plural(n, kind) for kind, n in counts.items() if n)
-    flash(request, f"Deleted: {detail or 'nothing was stored'}.")
+    detail = ", ".join(count_of(n, kind) for kind, n in counts.items() if n)
+    flash(request, _("Deleted: {what}.", what=detail or _("nothing was stored")))
     raise web.HTTPSeeOther("/me")

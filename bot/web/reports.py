@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.i18n import ngettext
 from bot.web.base import admin_server, dashboard, render
 from bot.web.chart import bar_chart
 
@@ -28,7 +29,9 @@ async def usage(request: web.Request) -> web.StreamResponse:
     chart = bar_chart(
         [(day.strftime("%m-%d"), tokens) for day, tokens in per_day],
         budget=server_budget,
-        title=f"Model tokens per day, last {DAYS} days",
+        title=ngettext(
+            "Model tokens per day, last {n} day", "Model tokens per day, last {n} days", DAYS
+        ),
     )
     most = max([m.tokens for m in members] + [1])
     return render(

@@ -14,6 +14,7 @@ from bot.web.access import Access, BotView, LocalBotView, RestBotView
 from bot.web.base import DASHBOARD, HERE, Dashboard, headers_middleware, session_middleware
 from bot.web.config import WebSettings
 from bot.web.discord_api import DiscordAPI
+from bot.web.language import language_middleware
 from bot.web.security import SessionStore
 from bot.web.uploads import UploadJobs
 
@@ -43,7 +44,7 @@ def create_dashboard(
 ) -> web.Application:
     """The dashboard on `core`'s registry and services. `local`: the console server only,
     logged into with a one-time link (`Dashboard.local_token`)."""
-    from bot.web import admin, auth, documents, mydata, reports, teaching
+    from bot.web import admin, auth, documents, language, mydata, reports, teaching
 
     api: DiscordAPI | None = None
     if local:
@@ -66,10 +67,12 @@ def create_dashboard(
         local_token=secrets.token_urlsafe(32) if local else None,
     )
     app = web.Application(
-        middlewares=[headers_middleware, session_middleware], client_max_size=UPLOAD_LIMIT
+        # The language first: error pages and redirects speak it too.
+        middlewares=[language_middleware, headers_middleware, session_middleware],
+        client_max_size=UPLOAD_LIMIT,
     )
     app[DASHBOARD] = dash
-    for module in (auth, admin, documents, reports, mydata, teaching):
+    for module in (auth, admin, documents, reports, mydata, teaching, language):
         app.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static", append_version=True)
 

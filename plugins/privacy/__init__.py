@@ -30,6 +30,7 @@ __all__ = [
     "AUDIT_EXCEPTION",
     "PartlyForgotten",
     "PrivacyPlugin",
+    "count_of",
     "export_everything",
     "forget_everywhere",
 ]
@@ -101,7 +102,7 @@ class PartlyForgotten(SohbetError):
         *,
         later: bool,
     ) -> None:
-        deleted = ", ".join(_count(n, kind) for kind, n in counts.items() if n) or _(
+        deleted = ", ".join(count_of(n, kind) for kind, n in counts.items() if n) or _(
             "nothing yet"
         )
         remaining = "; ".join(
@@ -202,11 +203,11 @@ class PrivacyPlugin(Plugin):
         stored = _(
             "{turns} (your messages and my replies), {documents} ({chunks} in the search "
             "index), {days} of token usage, {audit}.",
-            turns=_count(counts.conversation_turns, "conversation turns"),
-            documents=_count(counts.documents, "documents"),
-            chunks=_count(counts.document_chunks, "chunks"),
-            days=_count(counts.usage_days, "days"),
-            audit=_count(counts.audit_entries, "audit log entries"),
+            turns=count_of(counts.conversation_turns, "conversation turns"),
+            documents=count_of(counts.documents, "documents"),
+            chunks=count_of(counts.document_chunks, "chunks"),
+            days=count_of(counts.usage_days, "days"),
+            audit=count_of(counts.audit_entries, "audit log entries"),
         )
         if ctx.location.is_dm:
             heading = _("**Stored about you in our direct messages**: {stored}", stored=stored)
@@ -397,7 +398,7 @@ class PrivacyPlugin(Plugin):
             await ctx.services.store.audit.record(
                 ctx.server_id, ctx.author.id, "privacy.forget", f"user:{user_id}", None, counts
             )
-        detail = ", ".join(_count(n, kind) for kind, n in counts.items() if n)
+        detail = ", ".join(count_of(n, kind) for kind, n in counts.items() if n)
         detail = detail or _("nothing was stored")
         if own:
             text = _("Deleted your data {where}: {detail}.", where=where, detail=detail)
@@ -459,7 +460,7 @@ _KINDS: dict[str, Callable[[int], str]] = {
 }
 
 
-def _count(n: int, kind: str) -> str:
+def count_of(n: int, kind: str) -> str:
     """ "1 document", "3 documents" (kinds are given in the plural)."""
     known = _KINDS.get(kind)
     if known is not None:

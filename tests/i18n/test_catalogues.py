@@ -100,3 +100,33 @@ def test_no_function_hides_gettext_behind_a_local_underscore() -> None:
             if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, "assigns `_` where `_()` translates: " + ", ".join(offenders)
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_command_names_follow_discords_rules_and_share_group_names(locale: str) -> None:
+    """Every bundled command's translated name: one valid word per level (group, subgroup,
+    command), and one name per group (Discord has a single localization per group)."""
+    from bot.core.declared import COMMAND
+    from bot.platforms.discord.localize import valid_command_name, valid_menu_name
+    from tools.messages import bundled_plugins
+
+    catalog = _po(locale)
+    groups: dict[str, set[str]] = {}
+    wrong = []
+    for plugin in bundled_plugins():
+        for spec in plugin.commands():
+            entry = catalog.get(spec.name, COMMAND)
+            if entry is None or not entry.string:
+                continue  # completeness is checked above (Turkish); German may lack it
+            if spec.kind == "message":
+                if not valid_menu_name(entry.string):
+                    wrong.append(f"{spec.name!r} -> {entry.string!r}")
+                continue
+            words, english = entry.string.split(), spec.name.split()
+            if len(words) != len(english) or not all(map(valid_command_name, words)):
+                wrong.append(f"{spec.name!r} -> {entry.string!r}")
+                continue
+            for depth in range(1, len(english)):
+                groups.setdefault(" ".join(english[:depth]), set()).add(" ".join(words[:depth]))
+    wrong += [f"group {g!r} -> {sorted(t)}" for g, t in groups.items() if len(t) > 1]
+    assert not wrong, "\n".join(wrong)

@@ -169,4 +169,4 @@ async def test_servers_lists_managed_servers_with_the_bots_status(site: Site) ->
     await site.post("/logout")
     await site.login(MEMBER)
     page = await (await site.client.get("/servers")).text()
-    assert "Alpha" not in page and "don't manage any server" in page
+    assert "Alpha" not in page and "manage any server Sohbet is in" in page
