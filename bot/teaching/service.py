@@ -56,6 +56,7 @@ MIN_PER_CLASS = 10
 ANSWER_MIN_COSINE = 0.5
 CACHE_S = 30.0  # another process (the dashboard, a worker) may have taught meanwhile
 PENDING_S = 15 * 60
+CACHED_EXAMPLES = 20_000  # texts whose embedding (2 KB each) and default label are kept
 NOTED_ANSWERS = 2000
 FLIP_EXAMPLES = 5
 
@@ -173,6 +174,8 @@ class TeachingService:
         self._pending: dict[tuple[int, int], Pending] = {}
         self._noted: OrderedDict[tuple[int, int], tuple[str, int]] = OrderedDict()
         self._counterfactual_vectors: np.ndarray | None = None
+        self._vector_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._label_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._default_flips: tuple[str, float, list[dict[str, str]]] | None = None
 
     # ----- what the service is given ------------------------------------------------------
@@ -193,11 +196,29 @@ class TeachingService:
         """The sentiment plugin's default engine, which a taught head has to beat."""
         self._baseline = (name, baseline)
         self._default_flips = None
+        self._label_cache.clear()
 
     async def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 1))
         return np.asarray(await self.embedder.embed_documents(list(texts)), dtype=np.float64)
+
+    async def _example_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of examples, remembered (bounded) so that retraining after one more
+        label embeds one text, not all of them again."""
+        name = self.embedder.name
+        missing = [t for t in dict.fromkeys(texts) if (name, t) not in self._vector_cache]
+        if missing:
+            found = await self._vectors(missing)
+            for text, vector in zip(missing, found, strict=True):
+                self._vector_cache[(name, text)] = vector.astype(np.float32)
+        rows = []
+        for text in texts:
+            self._vector_cache.move_to_end((name, text))
+            rows.append(self._vector_cache[(name, text)])
+        while len(self._vector_cache) > CACHED_EXAMPLES:
+            self._vector_cache.popitem(last=False)
+        return np.asarray(rows, dtype=np.float64)
 
     def _lock(self, server_id: int) -> asyncio.Lock:
         return self._locks.setdefault(server_id, asyncio.Lock())
@@ -242,8 +263,8 @@ class TeachingService:
                 return None
             used = [r for r in rows if r.label in kept]
             texts, labels = [r.text for r in used], [r.label for r in used]
-            vectors = await self._vectors(texts)
-            default_labels = await self._default_labels(texts, labels)
+            vectors = await self._example_vectors(texts)
+            default_labels = await self._cached_default_labels(texts, labels)
             predicted, weights = await asyncio.to_thread(_fit, vectors, labels)
             flip_rate, flips = await self._flip_rate(weights)
             default_flip_rate = (await self._default_flip_rate())[0]
@@ -298,6 +319,19 @@ class TeachingService:
         for start in range(0, len(texts), 128):
             found.extend(await self._baseline[1](texts[start : start + 128]))
         return found
+
+    async def _cached_default_labels(self, texts: list[str], labels: list[str]) -> list[str]:
+        """The default engine's labels for examples, remembered like their embeddings."""
+        if self._baseline is None:
+            return await self._default_labels(texts, labels)
+        name = self._baseline[0]
+        missing = [t for t in dict.fromkeys(texts) if (name, t) not in self._label_cache]
+        if missing:
+            found = await self._default_labels(missing, labels)
+            self._label_cache.update(((name, t), lb) for t, lb in zip(missing, found, strict=True))
+        while len(self._label_cache) > CACHED_EXAMPLES:
+            self._label_cache.popitem(last=False)
+        return [self._label_cache[(name, t)] for t in texts]
 
     async def _counterfactual(self) -> tuple[list[Any], np.ndarray]:
         items = counterfactual_set()
@@ -578,6 +612,9 @@ class TeachingService:
         wrote are retrained without them (or retired when too few remain)."""
         done = await self.repo.forget_member(user_id, server_id)
         counts: dict[str, int] = done["counts"]
+        if counts.get("sentiment examples"):  # their texts are keys of these caches
+            self._vector_cache.clear()
+            self._label_cache.clear()
         for touched in done["servers"]:
             self._heads.pop(touched, None)
             self._answers.pop(touched, None)

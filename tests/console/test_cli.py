@@ -172,10 +172,10 @@ def test_plugins_lists_installed_plugins(runs: dict[str, Run]) -> None:
 
 
 def test_db_upgrade_and_doctor(runs: dict[str, Run]) -> None:
-    assert runs["upgrade"].code == 0 and "schema revision: 0003" in runs["upgrade"].stdout
+    assert runs["upgrade"].code == 0 and "schema revision: 0004" in runs["upgrade"].stdout
     doctor = runs["doctor"]
     assert doctor.code == 0, doctor.output
-    assert "[ok] database: reachable, schema at 0003" in doctor.stdout
+    assert "[ok] database: reachable, schema at 0004" in doctor.stdout
     assert "[ok] data folder" in doctor.stdout
     assert doctor.stdout.rstrip().endswith("All good.")
     assert "[FAIL]" not in doctor.stdout

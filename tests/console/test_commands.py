@@ -27,7 +27,7 @@ async def test_doctor_on_a_fresh_install_says_what_to_run(
 ) -> None:
     assert await commands.doctor(fresh) == 1
     out = capsys.readouterr().out
-    assert "[FAIL] database: schema at none, expected 0003: run `sohbet db upgrade`" in out
+    assert "[FAIL] database: schema at none, expected 0004: run `sohbet db upgrade`" in out
     assert "1 problem(s) found." in out
 
 
@@ -42,9 +42,9 @@ async def test_db_upgrade_current_downgrade(
     lines = [line for line in capsys.readouterr().out.splitlines() if "revision" in line]
     assert lines == [
         "schema revision: none",
+        "schema revision: 0004",
+        "schema revision: 0004",
         "schema revision: 0003",
-        "schema revision: 0003",
-        "schema revision: 0002",
     ]
 
 
@@ -66,7 +66,7 @@ async def test_doctor_and_upgrade_on_postgres(
     assert await commands.database(config, "upgrade", None) == 0
     assert await commands.doctor(config) == 0
     out = capsys.readouterr().out
-    assert "[ok] database: reachable, schema at 0003" in out and "All good." in out
+    assert "[ok] database: reachable, schema at 0004" in out and "All good." in out
 
 
 @pytest.fixture
