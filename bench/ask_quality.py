@@ -374,48 +374,64 @@ async def answer_turns(
     search: Search,
     model: BaseChatModel,
     count_messages: Callable[[list[Any]], int],
+    variants: list[str],
+    documents: dict[str, str],
+) -> list[Answered]:
+    """Every turn answered by every variant back to back (the same load for each)."""
+    out: list[Answered] = []
+    for i, turn in enumerate(order):
+        for variant in variants:
+            cap = 0 if variant == "before" else int(variant.removeprefix("cap "))
+            out.append(
+                await answer_turn(order, i, turn, search, model, count_messages, variant, cap,
+                                  documents)
+            )  # fmt: skip
+    return out
+
+
+async def answer_turn(
+    order: list[Turn],
+    i: int,
+    turn: Turn,
+    search: Search,
+    model: BaseChatModel,
+    count_messages: Callable[[list[Any]], int],
     variant: str,
     cap: int,
     documents: dict[str, str],
-) -> list[Answered]:
-    out: list[Answered] = []
-    for i, turn in enumerate(order):
-        previous = previous_of(order, i)
-        started = time.perf_counter()
-        if variant == "before":
-            prepared = await prepare_before(turn.question, previous, search)
-        else:
-            prepared = await prepare(turn.question, previous, search, context_tokens=cap)
-        if prepared is None:
-            total = time.perf_counter() - started
-            out.append(
-                Answered(turn.kind, turn.question, variant, total, total, 0, "", refused=True)
-            )
-            continue
-        first, text = await stream(model, prepared.messages, started)
+) -> Answered:
+    previous = previous_of(order, i)
+    started = time.perf_counter()
+    if variant == "before":
+        prepared = await prepare_before(turn.question, previous, search)
+    else:
+        prepared = await prepare(turn.question, previous, search, context_tokens=cap)
+    if prepared is None:  # nothing relevant: /ask says "not found", no model
         total = time.perf_counter() - started
-        if variant == "before":
-            from bot.knowledge.answers import used_citations
+        return Answered(turn.kind, turn.question, variant, total, total, 0, "", refused=True)
+    first, text = await stream(model, prepared.messages, started)
+    total = time.perf_counter() - started
+    if variant == "before":
+        from bot.knowledge.answers import used_citations
 
-            cited = used_citations(text, prepared.sources)
-        else:
-            cited = finish(text, prepared).cited
-        names = [s.document_id for s in cited]
-        right_doc = documents.get(turn.right or "", "")
-        held = Source(0, "", (), None, right_doc)
-        row = Answered(
-            turn.kind, turn.question, variant, round(first, 3), round(total, 3),
-            count_messages(prepared.messages), text, names, refused=is_refusal(text),
-            right_cited=turn.right in names,
-            f1=answer_f1(text, turn.reference) if turn.reference else 0.0,
-            contains=_contains(text, turn),
-            supported=support(text, held, turn.question) if right_doc else 0.0,
-            follow_up=prepared.earlier is not None,
-        )  # fmt: skip
-        out.append(row)
-        print(f"{variant:8s} {turn.kind:15s} {first:5.1f}s {total:5.1f}s "
-              f"{'ok ' if row.right_cited else '-- '}{text[:70]!r}", flush=True)  # fmt: skip
-    return out
+        cited = used_citations(text, prepared.sources)
+    else:
+        cited = finish(text, prepared).cited
+    names = [s.document_id for s in cited]
+    right_doc = documents.get(turn.right or "", "")
+    held = Source(0, "", (), None, right_doc)
+    row = Answered(
+        turn.kind, turn.question, variant, round(first, 3), round(total, 3),
+        count_messages(prepared.messages), text, names, refused=is_refusal(text),
+        right_cited=turn.right in names,
+        f1=answer_f1(text, turn.reference) if turn.reference else 0.0,
+        contains=_contains(text, turn),
+        supported=support(text, held, turn.question) if right_doc else 0.0,
+        follow_up=prepared.earlier is not None,
+    )  # fmt: skip
+    print(f"{variant:8s} {turn.kind:15s} {first:5.1f}s {total:5.1f}s "
+          f"{'ok ' if row.right_cited else '-- '}{text[:70]!r}", flush=True)  # fmt: skip
+    return row
 
 
 def _contains(text: str, turn: Turn) -> bool | None:
@@ -473,6 +489,28 @@ async def injection(
         _, answer = await stream(model, messages, time.perf_counter())
         obeyed += CANARY in answer
     return f"{obeyed} of {len(probes)}"
+
+
+def answer_table(rows: list[Answered]) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for variant in dict.fromkeys(r.variant for r in rows):
+        mine = [r for r in rows if r.variant == variant]
+        for kind in dict.fromkeys(r.kind for r in mine):
+            table[f"{variant} · {kind}"] = summarize([r for r in mine if r.kind == kind])
+        table[f"{variant} · all"] = summarize(mine)
+    return table
+
+
+def rescore(result: dict[str, Any]) -> None:
+    """Refusals read again with today's bot.knowledge.answers.is_refusal (the stored answers
+    are unchanged), so a better refusal reader needs no new model run."""
+    rows = [Answered(**r) for r in result.get("runs", [])]
+    for row in rows:
+        if row.answer:
+            row.refused = is_refusal(row.answer)
+    if rows:
+        result["answers"] = answer_table(rows)
+        result["runs"] = [asdict(r) for r in rows]
 
 
 def summarize(rows: list[Answered]) -> dict[str, Any]:
@@ -533,25 +571,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             caps = [int(c) for c in args.caps.split(",")]
             result["reach"] = await reach_rows(order, search, caps, counter)
             if model is not None and count_messages is not None:
-                rows: list[Answered] = []
-                for variant in args.variants.split(","):
-                    cap = 0 if variant == "before" else int(variant.removeprefix("cap "))
-                    rows += await answer_turns(order, search, model, count_messages, variant,
-                                               cap, documents)  # fmt: skip
+                rows = await answer_turns(
+                    order, search, model, count_messages, args.variants.split(","), documents
+                )
                 rows += await closed_book(order, model)
                 result["injection followed"] = await injection(
                     order, model, documents, args.injections
                 )
                 rows += await closest_passage(order, search)
-                table: dict[str, Any] = {}
-                for variant in dict.fromkeys(r.variant for r in rows):
-                    mine = [r for r in rows if r.variant == variant]
-                    for kind in dict.fromkeys(r.kind for r in mine):
-                        table[f"{variant} · {kind}"] = summarize(
-                            [r for r in mine if r.kind == kind]
-                        )
-                    table[f"{variant} · all"] = summarize(mine)
-                result["answers"] = table
+                result["answers"] = answer_table(rows)
                 result["runs"] = [asdict(r) for r in rows]
         finally:
             await store.close()
@@ -607,9 +635,17 @@ def main() -> None:
     parser.add_argument("--variants", default="before,cap 160", help="answered with the model")
     parser.add_argument("--max-new-tokens", type=int, default=96)
     parser.add_argument("--skip-model", action="store_true")
+    parser.add_argument("--rescore", type=Path, help="a result .json: refusals read again")
     args = parser.parse_args()
+    if args.rescore:
+        result = json.loads(args.rescore.read_text())
+        rescore(result)
+        write(result, result.get("command", "python -m bench.ask_quality"))
+        print((RESULTS / f"{NAME}.md").read_text())
+        return
     result = asyncio.run(run(args))
-    write(result, "python -m bench.ask_quality " + " ".join(sys.argv[1:]))
+    result["command"] = "python -m bench.ask_quality " + " ".join(sys.argv[1:])
+    write(result, result["command"])
     print((RESULTS / f"{NAME}.md").read_text())
 
 

@@ -63,8 +63,9 @@ CITE_REQUEST = "Answer from the sources and cite them like [1]."
 # Short answers that only say the documents don't know (English, Turkish, German).
 _REFUSAL = re.compile(
     r"i (?:do not|don't) know|(?:documents?|sources?) (?:do(?:es)? not|don't|doesn't) "
-    r"(?:cover|contain|mention|say|provide|answer)|not (?:found|mentioned) in the "
-    r"(?:documents?|sources?)|bilmiyorum|belgeler(?:de)? (?:bu|bununla)|kaynaklarda "
+    r"(?:cover|contain|mention|say|provide|answer)|not (?:\w+ )?(?:found|mentioned|provided|"
+    r"given|stated|included|available) in the (?:\w+ )?(?:documents?|sources?|text|context)|"
+    r"(?:documents?|sources?) (?:have|has|contain|give|provide)s? no information|bilmiyorum|belgeler(?:de)? (?:bu|bununla)|kaynaklarda "
     r"(?:yok|bulunmuyor|geçmiyor)|bulamadım|weiß ich nicht|nicht in den (?:dokumenten|quellen)",
     re.IGNORECASE,
 )

@@ -46,6 +46,8 @@ def test_chunks_of_one_document_share_one_number_with_their_pages() -> None:
 
 def test_refusals_are_recognised_in_english_turkish_and_german() -> None:
     assert is_refusal("I don't know.")
+    assert is_refusal("The population of Istanbul is not directly provided in the given sources.")
+    assert is_refusal("The sources provide no information about the Mona Lisa.")
     assert is_refusal("The documents don't cover this.")
     assert is_refusal("Belgelerde bununla ilgili bilgi yok, bilmiyorum.")
     assert is_refusal("Das weiß ich nicht.")
