@@ -65,8 +65,9 @@ _REFUSAL = re.compile(
     r"i (?:do not|don't) know|(?:documents?|sources?) (?:do(?:es)? not|don't|doesn't) "
     r"(?:cover|contain|mention|say|provide|answer)|not (?:\w+ )?(?:found|mentioned|provided|"
     r"given|stated|included|available) in the (?:\w+ )?(?:documents?|sources?|text|context)|"
-    r"(?:documents?|sources?) (?:have|has|contain|give|provide)s? no information|bilmiyorum|belgeler(?:de)? (?:bu|bununla)|kaynaklarda "
-    r"(?:yok|bulunmuyor|geçmiyor)|bulamadım|weiß ich nicht|nicht in den (?:dokumenten|quellen)",
+    r"(?:documents?|sources?) (?:have|has|contain|give|provide)s? no information|bilmiyorum|"
+    r"belgeler(?:de)? (?:bu|bununla)|kaynaklarda (?:yok|bulunmuyor|geçmiyor)|bulamadım|"
+    r"weiß ich nicht|nicht in den (?:dokumenten|quellen)",
     re.IGNORECASE,
 )
 _CITATION = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")

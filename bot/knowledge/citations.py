@@ -5,7 +5,8 @@ not already say (the question's words are in every source the search found). A m
 when its source holds at least `SUPPORT` of them (numbers must all be there); otherwise it is
 re-pointed to the source that does, or dropped when none does. An answer that cites nothing
 gets the one source that clearly holds it (most of its key words, well ahead of the next
-source) — small models often forget the marker. A refusal cites nothing: the reply then says
+source, or the search's first among sources that hold it alike) — small models often forget
+the marker. A refusal cites nothing: the reply then says
 "Consulted, not cited".
 """
 
@@ -91,15 +92,27 @@ def check_citations(answer: str, sources: Sequence[Source], question: str = "") 
     pieces.append(answer[position:])
     text = "".join(pieces)
     if not cited_numbers(text):
-        key = _key(text, asked)
-        ranked = sorted(((_support(key, have[n]), n) for n in have), reverse=True)
-        best, number = ranked[0]
-        second = ranked[1][0] if len(ranked) > 1 else 0.0
-        if best >= CLEAR and best - second >= MARGIN:
+        number = _clear_holder(_key(text, asked), have)
+        if number is not None:
             text = f"{text.rstrip()} [{number}]"
             changes.append(f"+[{number}]")
     cited = set(cited_numbers(text))
     return CheckedAnswer(text, [s for s in sources if s.number in cited], changes)
+
+
+def _clear_holder(
+    key: tuple[set[str], set[str]], have: dict[int, tuple[set[str], set[str]]]
+) -> int | None:
+    """The source that clearly holds an uncited answer: the only one holding CLEAR of it, or
+    one holding MARGIN more than any other; among several that hold it alike, the one the
+    search ranked first (source 1), when it is one of them."""
+    scores = {n: _support(key, terms) for n, terms in have.items()}
+    holders = sorted((n for n in scores if scores[n] >= CLEAR), key=lambda n: -scores[n])
+    if not holders:
+        return None
+    if len(holders) == 1 or scores[holders[0]] - scores[holders[1]] >= MARGIN:
+        return holders[0]
+    return 1 if 1 in holders and scores[1] == scores[holders[0]] else None
 
 
 def _check_sentence(

@@ -176,3 +176,19 @@ def test_a_forgotten_marker_is_added_when_one_source_clearly_holds_the_answer() 
     assert vague.cited == []
     refusal = check_citations("The documents don't cover it.", sources(), "Who won in 1998?")
     assert refusal.cited == [] and refusal.text == "The documents don't cover it."
+
+
+def test_an_uncited_answer_two_sources_hold_alike_goes_to_the_first_ranked() -> None:
+    def passage(doc: str, text: str) -> Passage:
+        return Passage(doc, f"{doc}.txt", None, None, 0, 0, text, 1.0)
+
+    alike = number_sources(
+        [
+            passage("shutil", "shutil.chown changes the owner and group of a path."),
+            passage("os", "os.chown changes the owner and group id of path to numeric ids."),
+        ]
+    )
+    checked = check_citations(
+        "It changes the owner and group of a path.", alike, "What does shutil.chown do?"
+    )
+    assert checked.text.endswith("[1]") and [s.name for s in checked.cited] == ["shutil.txt"]
