@@ -9,11 +9,12 @@ needs the earlier one:
   words: "What does it return?"), opens with a continuation ("And in Turkish?") or names
   nothing at all ("Why?"), and the search proves it: searched together with the earlier
   question it finds relevant passages (the search's relevance gate), and its own words alone
-  find nothing or another document ("return" is in many documents). When its own words find
-  nothing, the document found joined must hold at least one of them (the joined search of an
-  unrelated "Where do these codenames come from?" finds the earlier question's document, which
-  says nothing of codenames). When both searches lead to the same document, the earlier
-  question changed nothing and is left out;
+  find nothing or another document ("return" is in many documents). A pointing question whose
+  own words find nothing needs the document found joined to hold one of them (the joined search
+  of an unrelated "Where do these codenames come from?" finds the earlier question's document,
+  which says nothing of codenames; "and how long does it last?" needs no such check). When
+  both searches lead to the same document, the earlier question changed nothing and is left
+  out;
 - or it is short and names something ("Turkish version?") that finds nothing relevant alone
   while the joined search does.
 
@@ -140,7 +141,8 @@ async def decide(question: str, previous: list[str], search: Search) -> Decision
         # The earlier question changes nothing: the question found its document itself.
         return Decision(question, alone, why=f"{reason}; same document alone")
     own = rough_stems(" ".join(_own_words(question)))
-    if not alone and own and not own & rough_stems(together[0].page_content):
+    lacks = own and not own & rough_stems(together[0].page_content)
+    if reason == "points back" and not alone and lacks:
         # "Where do these codenames come from?" after an unrelated question: the joined search
         # found the earlier question's document, which says nothing of what this one asks.
         return Decision(question, alone, why=f"{reason}; joined document lacks its words")
