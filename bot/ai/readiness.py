@@ -52,7 +52,7 @@ _ENGINE_TASKS: dict[Task, str] = {
 # English constants, translated where they are shown (`_(reason)`, /ai status).
 NOT_MEASURED = N_("not measured with this model; `sohbet eval` measures it")
 
-SETUP_HINT = (
+SETUP_HINT = N_(
     "The operator can plug in a real model: Ollama or any OpenAI-compatible server "
     "(`SOHBET_MODEL_PROVIDER=openai`, `SOHBET_MODEL_BASE_URL`, `SOHBET_MODEL_NAME`)"
 )

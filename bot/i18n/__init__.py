@@ -33,6 +33,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal
+from babel.numbers import format_percent as format_percent_babel
 
 from bot.i18n.catalogues import SOHBET_CATALOGUE, Catalogue, Catalogues
 
@@ -46,10 +47,12 @@ __all__ = [
     "current_locale",
     "format_duration",
     "format_number",
+    "format_percent",
     "format_size",
     "format_when",
     "gettext_only",
     "known_locales",
+    "language_label",
     "locale_from_accept_language",
     "ngettext",
     "ngettext_only",
@@ -218,6 +221,11 @@ def format_number(value: float, digits: int | None = None) -> str:
     return format_decimal(value, format=pattern, locale=_babel_locale())
 
 
+def format_percent(share: float) -> str:
+    """0.93 -> `93%` (en), `%93` (tr), `93 %` (de)."""
+    return format_percent_babel(share, locale=_babel_locale())
+
+
 def format_size(n: int) -> str:
     """512 bytes, 12.5 KB, 3.1 MB: in the current language's digits and words."""
     if n < 1000:
@@ -232,6 +240,17 @@ def format_when(value: datetime | date, style: str = "short") -> str:
     if isinstance(value, datetime):
         return format_datetime(value, format=style, locale=_babel_locale())
     return format_date(value, format=style, locale=_babel_locale())
+
+
+def language_label(code: str, fallback: str) -> str:
+    """A language's name in the current language (`tr` -> `Türkçe` in Turkish, `Turkish` in
+    English), from CLDR through Babel; `fallback` when Babel doesn't know the code."""
+    if _current.get() == DEFAULT_LOCALE:
+        return fallback
+    name = _babel_locale().languages.get(code.replace("-", "_")) or _babel_locale().languages.get(
+        code.split("-")[0].split("_")[0]
+    )
+    return name[:1].upper() + name[1:] if name else fallback
 
 
 def format_duration(seconds: float) -> str:

@@ -22,6 +22,7 @@ from bot.core import (
     listener,
 )
 from bot.core.registry import PluginRegistry
+from bot.i18n import _
 from bot.nlp import UnknownLanguage, normalize_language
 from bot.nlp.reply_language import reply_language_instruction
 from bot.providers import AIProviders, check_model_setting
@@ -115,7 +116,7 @@ class ChatPlugin(Plugin):
         self, ctx: Context, message: Annotated[str, Option("Your message", max_length=4000)]
     ) -> None:
         if not message.strip():
-            raise SohbetError("Your message is empty: write something for me to answer.")
+            raise SohbetError(_("Your message is empty: write something for me to answer."))
         await self._converse(ctx, message, None)
 
     @command("reset", description="Forget the current conversation")
@@ -125,14 +126,16 @@ class ChatPlugin(Plugin):
         shared = not key.scope.startswith("user:") and not ctx.location.is_dm
         if shared and not ctx.author.is_admin:
             raise SohbetError(
-                "This conversation is shared by everyone here, so only admins "
-                "(Manage Server) can reset it."
+                _(
+                    "This conversation is shared by everyone here, so only admins (Manage "
+                    "Server) can reset it."
+                )
             )
         removed = await ctx.services.store.conversations.reset(key)
         text = (
-            "Done — I've forgotten our conversation here."
+            _("Done — I've forgotten our conversation here.")
             if removed
-            else "There was nothing to forget."
+            else _("There was nothing to forget.")
         )
         await ctx.reply(text, ephemeral=True)
 

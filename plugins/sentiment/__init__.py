@@ -28,6 +28,7 @@ from bot.core import (
     message_command,
 )
 from bot.core.services import Services
+from bot.i18n import _, format_number
 from bot.nlp.errors import EmptyText, TextTooLong
 from bot.nlp.runtime import TASK_ENGINES, with_timeout
 from bot.teaching import TeachingService
@@ -128,18 +129,21 @@ class SentimentPlugin(Plugin):
         settings: SentimentSettings = ctx.settings
         text = message.content.strip()
         if not text:
-            raise SohbetError("That message has no text for me to analyse.")
+            raise SohbetError(_("That message has no text for me to analyse."))
         await ctx.defer(ephemeral=True)
         (result,) = await self._analyze(ctx, [text[: settings.max_chars]])
         cut = (
-            f"\n(I read its first {settings.max_chars:,} characters.)"
+            "\n"
+            + _(
+                "(I read its first {n} characters.)",
+                n=format_number(settings.max_chars),
+            )
             if len(text) > settings.max_chars
             else ""
         )
         author = excerpt(message.author.name, 40).strip("“”")
-        await ctx.reply(
-            f"{author}'s message {excerpt(text)}\n{format_result(result)}{cut}", ephemeral=True
-        )
+        heading = _("{author}'s message {quote}", author=author, quote=excerpt(text))
+        await ctx.reply(f"{heading}\n{format_result(result)}{cut}", ephemeral=True)
 
     @command(
         "sentiment channel",
@@ -162,13 +166,19 @@ class SentimentPlugin(Plugin):
         readable = [m for m in history if not m.author.is_bot and m.content.strip()]
         if not readable:
             raise SohbetError(
-                "There are no messages from members here for me to read yet "
-                "(I skip bots and messages without text)."
+                _(
+                    "There are no messages from members here for me to read yet (I skip bots "
+                    "and messages without text)."
+                )
             )
         texts = [m.content.strip()[: settings.max_chars] for m in readable]
         results = await self._analyze(ctx, texts)
         mood = summarize([Scored(m, r) for m, r in zip(readable, results, strict=True)])
-        note = f"I read at most {settings.max_messages} messages here" if wanted > limit else ""
+        note = (
+            _("I read at most {n} messages here", n=settings.max_messages)
+            if wanted > limit
+            else ""
+        )
         await ctx.reply(format_mood(mood, note=note))
 
     # ----- engines -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.events import Message
+from bot.i18n import N_, _, format_percent, ngettext
 from plugins.sentiment.engines import LABELS, Label, SentimentResult
 
 __all__ = ["EMOJI", "Mood", "Scored", "excerpt", "format_mood", "format_result", "summarize"]
@@ -42,17 +43,29 @@ def excerpt(text: str, limit: int = 80) -> str:
     return f"“{text}”"
 
 
+# The labels as members read them (the engines' labels stay English internally).
+LABEL_NAMES = {"positive": N_("positive"), "neutral": N_("neutral"), "negative": N_("negative")}
+
+
 def format_result(result: SentimentResult) -> str:
     """``🙂 **positive** · confidence 93% · engine `vader` ``; no confidence where the engine
     has no calibrated one (the chat model); "can't tell" with the lean below the measured
     confidence floor."""
     if result.unsure:
-        return (
-            f"🤷 **can't tell** · leaning {result.label} ({result.score:.0%}) · "
-            f"engine `{result.engine}`"
+        return _(
+            "🤷 **can't tell** · leaning {label} ({share}) · engine `{engine}`",
+            label=_(LABEL_NAMES[result.label]),
+            share=format_percent(result.score),
+            engine=result.engine,
         )
-    confidence = f" · confidence {result.score:.0%}" if result.calibrated else ""
-    return f"{EMOJI[result.label]} **{result.label}**{confidence} · engine `{result.engine}`"
+    confidence = (
+        " · " + _("confidence {share}", share=format_percent(result.score))
+        if result.calibrated
+        else ""
+    )
+    label = _(LABEL_NAMES[result.label])
+    engine = _("engine `{engine}`", engine=result.engine)
+    return f"{EMOJI[result.label]} **{label}**{confidence} · {engine}"
 
 
 @dataclass(frozen=True)
@@ -120,23 +133,32 @@ def _quote(label: str, item: Scored | None) -> str | None:
 
 
 def format_mood(mood: Mood, *, note: str = "") -> str:
-    plural = "message" if mood.total == 1 else "messages"
+    overall = f"{EMOJI[mood.overall]} **{_(LABEL_NAMES[mood.overall])}**"
+    balance = f"{mood.balance:+.2f}"
     lines = [
-        f"**Channel mood** over the last {mood.total} {plural} from members: "
-        f"{EMOJI[mood.overall]} **{mood.overall}** (balance {mood.balance:+.2f})",
+        ngettext(
+            "**Channel mood** over the last {n} message from members: {mood} (balance "
+            "{balance})",
+            "**Channel mood** over the last {n} messages from members: {mood} (balance "
+            "{balance})",
+            mood.total,
+            mood=overall,
+            balance=balance,
+        ),
         " · ".join(
-            f"{EMOJI[label]} {label} {mood.counts[label]} ({mood.counts[label] / mood.total:.0%})"
+            f"{EMOJI[label]} {_(LABEL_NAMES[label])} {mood.counts[label]} "
+            f"({format_percent(mood.counts[label] / mood.total)})"
             for label in LABELS
         ),
     ]
     lines.extend(
         line
         for line in (
-            _quote("Most positive", mood.most_positive),
-            _quote("Most negative", mood.most_negative),
+            _quote(_("Most positive"), mood.most_positive),
+            _quote(_("Most negative"), mood.most_negative),
         )
         if line
     )
     engines = ", ".join(f"`{name}`" for name in mood.engines)
-    lines.append(f"Engine: {engines}" + (f" · {note}" if note else ""))
+    lines.append(_("Engine: {engines}", engines=engines) + (f" · {note}" if note else ""))
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from bot.core import (
     message_command,
 )
 from bot.core.errors import BadOption
+from bot.i18n import _, format_number, ngettext
 from bot.nlp.errors import TextTooLong
 from bot.nlp.runtime import in_thread
 from bot.nlp.sentences import split_sentences
@@ -55,8 +56,13 @@ def target_length(settings: SummarizeSettings, asked: int | None, units: int) ->
     return settings.sentences
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _summary_heading(what: str, sentences: int) -> str:
+    return ngettext(
+        "**Summary of {what}** ({n} sentence)",
+        "**Summary of {what}** ({n} sentences)",
+        sentences,
+        what=what,
+    )
 
 
 class SummarizePlugin(Plugin):
@@ -86,7 +92,7 @@ class SummarizePlugin(Plugin):
         text: Annotated[str, Option("The text to summarize")],
         sentences: Sentences = None,
     ) -> None:
-        await self._summarize(ctx, text, sentences, "your text")
+        await self._summarize(ctx, text, sentences, _("your text"))
 
     @message_command("Summarize message", cooldown=2)
     async def summarize_message(self, ctx: Context, message: Message) -> None:
@@ -96,7 +102,9 @@ class SummarizePlugin(Plugin):
             text = await attachment_text(file, self._max_bytes(ctx), operator_budget(ctx))
             await self._summarize(ctx, text, None, f"`{file.name}`", clip_long=True)
             return
-        await self._summarize(ctx, text, None, f"{message.author.name}'s message")
+        await self._summarize(
+            ctx, text, None, _("{author}'s message", author=message.author.name)
+        )
 
     @command("summarize channel", description="Summarize the recent conversation here", cooldown=10)
     async def summarize_channel(
@@ -111,7 +119,9 @@ class SummarizePlugin(Plugin):
         settings: SummarizeSettings = ctx.settings
         limit = messages or settings.max_messages
         if limit > settings.max_messages:
-            raise BadOption(f"`messages` can be at most {settings.max_messages} here.")
+            raise BadOption(
+                _("`messages` can be at most {n} here.", n=format_number(settings.max_messages))
+            )
         window = parse_since(since) if since else None
         start = datetime.now(UTC) - window if window else None
         await ctx.defer()
@@ -120,7 +130,11 @@ class SummarizePlugin(Plugin):
             m for m in history if not m.author.is_bot and (start is None or m.created_at >= start)
         ]
         lines = [ChatLine(m.author.name, m.content) for m in people if m.content.strip()]
-        span = f" from the last {describe_duration(window)}" if window else ""
+        span = (
+            _(" from the last {duration}", duration=describe_duration(window))
+            if window
+            else ""
+        )
         if not lines:
             await ctx.reply(self._nothing_to_read(people, span), ephemeral=True)
             return
@@ -129,7 +143,10 @@ class SummarizePlugin(Plugin):
         outcome = await self.engines.run(
             ctx, lambda engine: summarize_chat(engine, lines, max_sentences=keep)
         )
-        heading = f"**Summary of {_plural(len(lines), 'message')}{span}**"
+        heading = ngettext(
+            "**Summary of {n} message{span}**", "**Summary of {n} messages{span}**", len(lines),
+            span=span,
+        )
         await ctx.reply(self._render(heading, outcome))
 
     @command(
@@ -144,7 +161,7 @@ class SummarizePlugin(Plugin):
         sentences: Sentences = None,
     ) -> None:
         if ctx.location.is_dm:
-            raise SohbetError("Documents belong to a server: ask in one of its channels.")
+            raise SohbetError(_("Documents belong to a server: ask in one of its channels."))
         store = ctx.services.store
         doc = await find_document(store, ctx.server_id, ctx.location.effective_channel_id, document)
         await ctx.defer()
@@ -185,7 +202,7 @@ class SummarizePlugin(Plugin):
         settings: SummarizeSettings = ctx.settings
         text = text.strip()
         if not text:
-            raise SohbetError(f"There is no text to summarize in {what}.")
+            raise SohbetError(_("There is no text to summarize in {what}.", what=what))
         cut = False
         if clip_long:
             text, cut = clip(text, settings.max_input_chars)
@@ -194,40 +211,42 @@ class SummarizePlugin(Plugin):
                 len(text),
                 settings.max_input_chars,
                 "summarize",
-                "Attach it as a file with `/summarize file` to summarize its beginning.",
+                _("Attach it as a file with `/summarize file` to summarize its beginning."),
             )
         await ctx.defer()
         count = len(await in_thread(split_sentences, text))
         keep = target_length(settings, sentences, count)
         if count <= keep and settings.engine == "extractive":
             # Already as short as its summary: the text itself is the summary, not a refusal.
-            heading = f"**Summary of {what}** ({_plural(count, 'sentence')})"
-            await ctx.reply(
-                f"{heading}\n{text}\n*(already as short as a summary: shown as it is)*"
-            )
+            heading = _summary_heading(what, count)
+            shown = _("*(already as short as a summary: shown as it is)*")
+            await ctx.reply(f"{heading}\n{text}\n{shown}")
             return
         outcome = await self.engines.run(
             ctx, lambda engine: engine.summarize(text, max_sentences=keep)
         )
-        heading = f"**Summary of {what}** ({_plural(count, 'sentence')})"
+        heading = _summary_heading(what, count)
         if cut:
-            heading += f" — only its first {len(text):,} characters"
+            heading += _(" — only its first {n} characters", n=format_number(len(text)))
         await ctx.reply(self._render(heading, outcome))
 
     @staticmethod
     def _nothing_to_read(messages: list[Message], span: str) -> str:
         if any(not m.attachments for m in messages):  # text messages whose text we don't get
-            return (
-                f"I can see {_plural(len(messages), 'message')}{span} here but not their text: "
-                "I may lack access to message content (on Discord, the bot needs the "
-                "Message Content intent)."
+            return ngettext(
+                "I can see {n} message{span} here but not its text: I may lack access to "
+                "message content (on Discord, the bot needs the Message Content intent).",
+                "I can see {n} messages{span} here but not their text: I may lack access to "
+                "message content (on Discord, the bot needs the Message Content intent).",
+                len(messages),
+                span=span,
             )
-        return f"There are no messages{span} to summarize here."
+        return _("There are no messages{span} to summarize here.", span=span)
 
     @staticmethod
     def _render(heading: str, outcome: Outcome) -> str:
         lines = [heading, outcome.summary.text]
-        footer = outcome.note or f"{outcome.summary.engine} summary"
+        footer = outcome.note or _("{engine} summary", engine=outcome.summary.engine)
         lines.append(f"*({footer})*")
         return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from bot.ai.model_policy import DisallowedModel, check_task_model
 from bot.ai.models import ModelConfig
 from bot.core.context import Context
 from bot.core.errors import SohbetError
+from bot.i18n import _
 from bot.nlp.errors import EngineError, EngineTimeout, EngineUnavailable
 from bot.nlp.runtime import TASK_ENGINES, with_timeout
 from bot.providers import AIProviders
@@ -191,10 +192,18 @@ async def _record_usage(ctx: Context, ai: AIProviders, cfg: ModelConfig, meter: 
 
 def _fallback_note(engine: str, error: EngineError) -> str:
     if isinstance(error, EngineTimeout):
-        why = f"the `{engine}` engine took longer than {error.seconds:g} s"
-    elif isinstance(error, EngineUnavailable):
+        return _(
+            "Extractive summary: the `{engine}` engine took longer than {seconds} s.",
+            engine=engine,
+            seconds=format(error.seconds, "g"),
+        )
+    if isinstance(error, EngineUnavailable):
         detail = error.user_message.partition("(")[2].partition(")")[0]
-        why = f"the `{engine}` engine isn't available" + (f" ({detail})" if detail else "")
-    else:
-        why = f"the `{engine}` engine failed"
-    return f"Extractive summary: {why}."
+        if detail:
+            return _(
+                "Extractive summary: the `{engine}` engine isn't available ({detail}).",
+                engine=engine,
+                detail=detail,
+            )
+        return _("Extractive summary: the `{engine}` engine isn't available.", engine=engine)
+    return _("Extractive summary: the `{engine}` engine failed.", engine=engine)

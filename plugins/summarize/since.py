@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from bot.core.errors import BadOption
+from bot.i18n import _, pgettext
 
 __all__ = ["MAX_SINCE", "describe_duration", "parse_since"]
 
@@ -27,20 +28,30 @@ def parse_since(text: str) -> timedelta:
     parts = list(_PART.finditer(raw))
     leftover = _PART.sub("", raw).replace(" ", "")
     if not parts or leftover:
-        raise BadOption(f"`since` must be a duration such as {_EXAMPLES}, not `{text.strip()}`.")
+        raise BadOption(
+            _(
+                "`since` must be a duration such as {examples}, not `{text}`.",
+                examples=_EXAMPLES,
+                text=text.strip(),
+            )
+        )
     seconds = 0.0
     for part in parts:
         unit = _SECONDS.get(part.group(2))
         if unit is None:
             raise BadOption(
-                f"I don't know the time unit `{part.group(2)}` in `since`. "
-                f"Use m (minutes), h (hours), d (days) or w (weeks), e.g. {_EXAMPLES}."
+                _(
+                    "I don't know the time unit `{unit}` in `since`. Use m (minutes), h (hours), "
+                    "d (days) or w (weeks), e.g. {examples}.",
+                    unit=part.group(2),
+                    examples=_EXAMPLES,
+                )
             )
         seconds += float(part.group(1).replace(",", ".")) * unit
     if seconds < 1:
-        raise BadOption("`since` must be longer than zero, e.g. `30m`.")
+        raise BadOption(_("`since` must be longer than zero, e.g. `30m`."))
     if seconds > MAX_SINCE.total_seconds():
-        raise BadOption("`since` can reach back at most 30 days (`30d`).")
+        raise BadOption(_("`since` can reach back at most 30 days (`30d`)."))
     return timedelta(seconds=seconds)
 
 
@@ -50,5 +61,11 @@ def describe_duration(delta: timedelta) -> str:
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
-    parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min")) if v]
-    return " ".join(parts) or f"{seconds} s"
+    units = (
+        (days, pgettext("duration", "d")),
+        (hours, pgettext("duration", "h")),
+        (minutes, pgettext("duration", "min")),
+    )
+    parts = [f"{v} {u}" for v, u in units if v]
+    second = pgettext("duration", "s")
+    return " ".join(parts) or f"{seconds} {second}"

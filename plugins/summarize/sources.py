@@ -9,6 +9,7 @@ from bot.core.errors import SohbetError
 from bot.core.events import Attachment
 from bot.documents import DocumentLimits
 from bot.documents.budget import OPERATOR_LIMIT, UploadBudget, parse_and_split
+from bot.i18n import _
 from bot.nlp.runtime import in_thread
 from bot.store.database import Store
 from bot.store.models import Document
@@ -41,7 +42,7 @@ async def find_document(store: Store, server_id: int, channel_id: int, wanted: s
     docs = await visible_documents(store, server_id, channel_id)
     key = wanted.strip().casefold()
     if not key:
-        raise SohbetError("Name the document to summarize. `/docs list` shows them.")
+        raise SohbetError(_("Name the document to summarize. `/docs list` shows them."))
     for rule in (
         lambda d: d.id == key or d.name.casefold() == key,
         lambda d: len(key) >= 4 and d.id.startswith(key),
@@ -52,8 +53,16 @@ async def find_document(store: Store, server_id: int, channel_id: int, wanted: s
             return found[0]
         if len(found) > 1:
             listing = ", ".join(f"**{d.name}** (`{d.id[:8]}`)" for d in found[:5])
-            raise SohbetError(f"Several documents match `{wanted}`: {listing}. Use the id.")
-    raise SohbetError(f"There is no document `{wanted}` on this server. See `/docs list`.")
+            raise SohbetError(
+                _(
+                    "Several documents match `{wanted}`: {listing}. Use the id.",
+                    wanted=wanted,
+                    listing=listing,
+                )
+            )
+    raise SohbetError(
+        _("There is no document `{wanted}` on this server. See `/docs list`.", wanted=wanted)
+    )
 
 
 def join_chunks(chunks: Sequence[SearchHit]) -> str:
@@ -93,7 +102,7 @@ async def document_text(vectors: VectorStore, document: Document, server_id: int
     chunks = [c for c in chunks if c.server_id == server_id == document.server_id]
     if not chunks:
         raise SohbetError(
-            f"I couldn't find the text of **{document.name}**. Try uploading it again."
+            _("I couldn't find the text of **{name}**. Try uploading it again.", name=document.name)
         )
     return await in_thread(join_chunks, chunks)
 

@@ -24,6 +24,7 @@ from bot.core import (
     command,
     message_command,
 )
+from bot.i18n import _
 from bot.nlp import Detected, EmptyText, detect_language, normalize_language
 from bot.nlp.errors import TextTooLong
 from bot.providers import AIProviders, check_model_setting
@@ -95,7 +96,7 @@ class TranslatePlugin(Plugin):
     @message_command("Translate message", cooldown=2, ephemeral=True)
     async def translate_message(self, ctx: Context, message: Message) -> None:
         if not message.content.strip():
-            raise SohbetError("That message has no text I can translate.")
+            raise SohbetError(_("That message has no text I can translate."))
         await self._translate(ctx, message.content, None, None, ephemeral=True)
 
     async def complete_to(self, ctx: Context, partial: str) -> list[str]:
@@ -172,10 +173,15 @@ class TranslatePlugin(Plugin):
             if not verdict.ready and not engines:
                 # Measured worse than copying the text: say so, don't show it as a translation.
                 raise SohbetError(
-                    f"The current AI model (`{cfg.model}`) can't translate well enough to help "
-                    f"({verdict.reason}). {SETUP_HINT}, or a translation model: "
-                    "`/plugins config set plugin:translate key:engine value:seq2seq` with "
-                    "`seq2seq_model` (Opus-MT, NLLB)."
+                    _(
+                        "The current AI model (`{model}`) can't translate well enough to help "
+                        "({reason}). {hint}, or a translation model: `/plugins config set "
+                        "plugin:translate key:engine value:seq2seq` with `seq2seq_model` "
+                        "(Opus-MT, NLLB).",
+                        model=cfg.model,
+                        reason=_(verdict.reason),
+                        hint=_(SETUP_HINT),
+                    )
                 )
             chat_model = ProviderChatModel(
                 providers=ai, cfg=cfg, server_id=ctx.server_id, user_id=ctx.author.id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.i18n import _, language_label
 from bot.nlp import Detected, language_name
 from bot.nlp.languages import LANGUAGES
 from plugins.translate.engines import Translation
@@ -54,14 +55,21 @@ def suggest_languages(partial: str, limit: int = 25) -> list[str]:
             if matches:
                 found.append((tier, _rank(lang.code), matches[0]))
                 break
-    return [name for *_, name in sorted(found)][:limit]
+    return [name for *_ranks, name in sorted(found)][:limit]
+
+
+def _name(code: str) -> str:
+    """The language's name in the member's language (`Almanca` for a Turkish member)."""
+    return language_label(code, language_name(code))
 
 
 def _source_label(result: Translation, detected: Detected | None) -> str:
-    name = language_name(result.source)
+    name = _name(result.source)
     if detected is None:
         return name
-    return f"{name} (detected)" if detected.reliable else f"{name} (detected, not sure)"
+    if detected.reliable:
+        return _("{language} (detected)", language=name)
+    return _("{language} (detected, not sure)", language=name)
 
 
 def format_translation(
@@ -69,20 +77,27 @@ def format_translation(
 ) -> str:
     """`🌐 **Turkish (detected) → English**` then the translation; a note when a fallback
     engine answered instead of the configured one."""
-    header = f"🌐 **{_source_label(result, detected)} → {language_name(result.target)}**"
+    header = f"🌐 **{_source_label(result, detected)} → {_name(result.target)}**"
     lines = [header, result.text]
     if fallback_from:
         lines.append(
-            f"-# The `{fallback_from}` engine couldn't answer, so the chat model translated this."
+            _(
+                "-# The `{engine}` engine couldn't answer, so the chat model translated this.",
+                engine=fallback_from,
+            )
         )
     return "\n".join(lines)
 
 
 def same_language_text(code: str, *, detected: bool) -> str:
-    name = language_name(code)
+    name = _name(code)
     if detected:
-        return (
-            f"That text is already in {name}, so there is nothing to translate. "
-            "Pick another language with `to`."
+        return _(
+            "That text is already in {language}, so there is nothing to translate. Pick "
+            "another language with `to`.",
+            language=name,
         )
-    return f"The source and target language are both {name}: there is nothing to translate."
+    return _(
+        "The source and target language are both {language}: there is nothing to translate.",
+        language=name,
+    )

@@ -219,7 +219,7 @@ async def test_empty_channel_and_empty_window(console: Console) -> None:
     assert out == "sohbet> (only you) There are no messages from the last 1 h to summarize here.\n"
     console.chat("ayse", "", minutes_ago=5)  # text the bot may not read (no content intent)
     out = await console.say("/summarize channel since:1h")
-    assert "I can see 1 message from the last 1 h here but not their text" in out
+    assert "I can see 1 message from the last 1 h here but not its text" in out
 
 
 # ----- documents --------------------------------------------------------------------------
