@@ -541,8 +541,10 @@ def to_markdown(results: dict[str, Any]) -> str:
             "`use-multilingual-v3` embeddings, trained through the real TeachingService "
             f"(cross-validated against `auto` on the server's own examples, bias-gated). Sizes "
             f'under 200 are the mean of {SEEDS_SMALL} draws. "used" is the service\'s own '
-            "decision (cross-validated accuracy on the server's examples above the default's "
-            "on the same examples, and bias check passed or confirmed).",
+            "decision: cross-validated on the server's own examples, the head is right where "
+            "the default engine is wrong clearly more often than the reverse (one-sided sign "
+            "test, 5 %), and its flip rate is not worse than the default's (else an admin must "
+            "confirm it).",
             "",
         ]
         for name, row in sentiment["domains"].items():
