@@ -60,7 +60,7 @@ def _terms_of(source: Source) -> tuple[set[str], set[str]]:
 def support(claim: str, source: Source, question: str = "") -> float:
     """Share of the claim's key words and numbers that `source` holds (1.0: nothing to
     check); 0 when a number of the claim is missing from it."""
-    return _support(_key(claim, _asked(question)), _terms_of(source))
+    return _support(_key(_MARKERS.sub("", claim), _asked(question)), _terms_of(source))
 
 
 def _support(key: tuple[set[str], set[str]], have: tuple[set[str], set[str]]) -> float:
