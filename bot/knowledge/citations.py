@@ -37,7 +37,15 @@ class CheckedAnswer:
 
 
 def _words(text: str) -> set[str]:
-    return rough_stems(text)
+    return rough_stems(text) - _META
+
+
+# Words an answer uses about its sources rather than about the facts ("as stated in [1]").
+_META = rough_stems(
+    "stated states mentioned according source sources document documents provided given says "
+    "said information text passage belirtildiği göre kaynak kaynaklar belge belgeler laut quelle"
+)
+NUMBER_WEIGHT = 3  # a number the source holds is strong evidence: it counts as three words
 
 
 def _numbers(text: str) -> set[str]:
@@ -69,7 +77,8 @@ def _support(key: tuple[set[str], set[str]], have: tuple[set[str], set[str]]) ->
         return 0.0
     if not terms and not numbers:
         return 1.0
-    return (len(terms & have[0]) + len(numbers)) / (len(terms) + len(numbers))
+    weight = NUMBER_WEIGHT * len(numbers)
+    return (len(terms & have[0]) + weight) / (len(terms) + weight)
 
 
 def check_citations(answer: str, sources: Sequence[Source], question: str = "") -> CheckedAnswer:

@@ -80,5 +80,12 @@ def rough_stem(word: str, keep: int = 5) -> str:
 
 
 def rough_stems(text: str) -> set[str]:
-    """`rough_stem` of every content word of `text` (no digits, no one-letter words)."""
-    return {rough_stem(w) for w in content_words(text) if len(w) > 1 and not w.isdigit()}
+    """`rough_stem` of every content word of `text`, whatever its language: no English,
+    Turkish or German stopwords, digits or one-letter words."""
+    common = _COMMON_STOPWORDS
+    return {
+        rough_stem(w) for w in words(text) if len(w) > 1 and not w.isdigit() and w not in common
+    }
+
+
+_COMMON_STOPWORDS = STOPWORDS["en"] | STOPWORDS["tr"] | STOPWORDS["de"]

@@ -80,7 +80,7 @@ async def test_ingest_command_adds_files_and_folders(
     config = Config(
         data_dir=tmp_path / "data",
         model_provider="fake",
-        model_name="Gardens open at seven [1].",
+        model_name="The garden opens at 7 in the morning [1].",
         plugins=["docs"],
     )
     app = await build_app(config, plugins=[DocsPlugin()])

@@ -192,3 +192,17 @@ def test_an_uncited_answer_two_sources_hold_alike_goes_to_the_first_ranked() -> 
         "It changes the owner and group of a path.", alike, "What does shutil.chown do?"
     )
     assert checked.text.endswith("[1]") and [s.name for s in checked.cited] == ["shutil.txt"]
+
+
+def test_a_number_the_source_holds_carries_a_claim_worded_otherwise() -> None:
+    rules = number_sources(
+        [Passage("photo", "photo.txt", None, None, 0, 0, "Up to 20 members may enter.", 1.0)]
+    )
+    kept = check_citations(
+        "The photo contest has a maximum of 20 participants, as stated in [1].",
+        rules,
+        "How many people can enter the photo contest?",
+    )
+    assert kept.changes == [] and [s.name for s in kept.cited] == ["photo.txt"]
+    wrong = check_citations("At most 30 people can enter [1].", rules, "How many can enter?")
+    assert wrong.cited == [] and wrong.changes == ["-[1]"]
