@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.errors import SohbetError
+from bot.i18n import N_, _, current_locale, use_locale
 
 __all__ = [
     "RESTART_MESSAGE",
@@ -37,7 +38,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-RESTART_MESSAGE = "I was restarted before I could finish — please ask again."
+RESTART_MESSAGE = N_("I was restarted before I could finish — please ask again.")
 
 Notify = Callable[[str], Awaitable[object]]
 
@@ -46,13 +47,14 @@ class ShuttingDown(SohbetError):
     """A new event arrived after shutdown began; it was not started."""
 
     def __init__(self) -> None:
-        super().__init__("I'm restarting right now — please ask again in a minute.")
+        super().__init__(_("I'm restarting right now — please ask again in a minute."))
 
 
 @dataclass
 class _Entry:
     name: str
     notify: Notify | None
+    locale: str = field(default_factory=current_locale)  # the member's, for the notice
 
 
 @dataclass
@@ -132,7 +134,7 @@ class InFlight:
         self,
         grace: float = 20.0,
         *,
-        message: str = RESTART_MESSAGE,
+        message: str = RESTART_MESSAGE,  # translated when sent (`_(message)`)
         notify_timeout: float = 5.0,
     ) -> DrainReport:
         """Refuse new events, wait up to `grace` s, cancel the rest and notify their users."""
@@ -168,8 +170,10 @@ class InFlight:
 
 async def _notify(entry: _Entry, message: str, within: float) -> bool:
     assert entry.notify is not None
+    with use_locale(entry.locale):
+        text = _(message)
     try:
-        await asyncio.wait_for(entry.notify(message), within)
+        await asyncio.wait_for(entry.notify(text), within)
     except Exception:
         log.warning("could not tell %s about the restart", entry.name, exc_info=True)
         return False

@@ -26,6 +26,7 @@ from bot.documents.errors import (
     UnsupportedDocumentType,
 )
 from bot.documents.models import DocumentLimits, Page
+from bot.i18n import N_
 
 __all__ = ["read_docx"]
 
@@ -76,7 +77,9 @@ def _check_archive(data: bytes, name: str, limits: DocumentLimits) -> None:
         raise EncryptedDocument(name)
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > limits.max_unpacked_bytes:
-        raise DocumentTooLarge(name, unpacked, limits.max_unpacked_bytes, detail=" when unpacked")
+        raise DocumentTooLarge(
+            name, unpacked, limits.max_unpacked_bytes, detail=N_(" when unpacked")
+        )
 
 
 class _Collector:

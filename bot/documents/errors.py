@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.core.errors import SohbetError
+from bot.i18n import N_, _, format_number, ngettext
 
 __all__ = [
     "CorruptDocument",
@@ -16,16 +19,29 @@ __all__ = [
     "display_name",
 ]
 
-SUPPORTED_FORMATS = "PDF, Word (.docx), plain text, Markdown, HTML or CSV"
+SUPPORTED_FORMATS = N_("PDF, Word (.docx), plain text, Markdown, HTML or CSV")
 
 KIND_LABELS = {
-    "pdf": "a PDF",
-    "docx": "a Word document (.docx)",
-    "txt": "plain text",
-    "markdown": "Markdown text",
-    "html": "a web page (HTML)",
-    "csv": "a CSV table",
+    "pdf": N_("a PDF"),
+    "docx": N_("a Word document (.docx)"),
+    "txt": N_("plain text"),
+    "markdown": N_("Markdown text"),
+    "html": N_("a web page (HTML)"),
+    "csv": N_("a CSV table"),
 }
+
+
+# The units of DocumentTooLarge other than bytes.
+UNITS = {
+    "pages": N_("pages"),
+    "characters of text": N_("characters of text"),
+    "characters in one value": N_("characters in one value"),
+}
+
+
+def _kind(kind: str) -> str:
+    label = KIND_LABELS.get(kind)
+    return _(label) if label is not None else kind
 
 
 def display_name(filename: str) -> str:
@@ -46,23 +62,48 @@ def display_name(filename: str) -> str:
 
 def _size(n: int) -> str:
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
+        return _("{size} MB", size=format_number(n / (1024 * 1024), 1))
     if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"
+        return _("{size} KB", size=format_number(n / 1024, 0))
+    return ngettext("{n} byte", "{n} bytes", n)
 
 
 class DocumentError(SohbetError):
-    """A document could not be parsed; `name` is the file's display name."""
+    """A document could not be parsed; `name` is the file's display name.
 
-    def __init__(self, user_message: str, name: str = "document") -> None:
-        super().__init__(user_message)
+    The sentence is kept as its English template and values and written in the reader's
+    language when it is shown: documents are read in a budgeted child process (and on Redis
+    workers), whose language is not the uploader's. Values given as `LazyText` (a
+    `(template, values)` pair) are translated the same way."""
+
+    def __init__(self, user_message: str, name: str = "document", **values: Any) -> None:
+        self.template = user_message
+        self.values = values
+        Exception.__init__(self, self.user_message)
         self.name = name
+
+    @property
+    def user_message(self) -> str:
+        return _render(self.template, self.values)
+
+    @user_message.setter
+    def user_message(self, text: str) -> None:
+        self.template, self.values = text, {}
 
     def __reduce__(self) -> tuple[object, ...]:
         # Pickled as they are (a budgeted upload's child process sends them to the bot);
         # the default would call __init__ again with the message as its only argument.
         return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _render(template: str, values: dict[str, Any]) -> str:
+    """`template` translated, filled with `values`; a `(template, values)` value is rendered
+    the same way first (nested texts are translated too)."""
+    filled = {
+        key: _render(value[0], value[1]) if isinstance(value, tuple) else value
+        for key, value in values.items()
+    }
+    return _(template, **filled)
 
 
 def _restore(
@@ -78,20 +119,45 @@ class DocumentTooLarge(DocumentError):
     """Too many bytes (or, with another `unit`, too much of something else, e.g. text)."""
 
     def __init__(
-        self, name: str, size: int, limit: int, *, unit: str = "bytes", detail: str = ""
+        self,
+        name: str,
+        size: int,
+        limit: int,
+        *,
+        unit: str = "bytes",
+        detail: tuple[str, dict[str, Any]] | str = "",
     ) -> None:
+        split = N_("Split it into smaller files and upload those.")
+        lazy_detail = (detail, {}) if isinstance(detail, str) else detail
         if unit == "bytes":
-            amount = f"is {_size(size)}{detail}; the limit is {_size(limit)}"
+            super().__init__(
+                N_("`{file}` is {size}{detail}; the limit is {limit}. {split}"),
+                name,
+                file=name,
+                size=_size(size),
+                detail=lazy_detail,
+                limit=_size(limit),
+                split=(split, {}),
+            )
         else:
-            amount = f"has more than {limit:,} {unit}{detail}"
-        super().__init__(f"`{name}` {amount}. Split it into smaller files and upload those.", name)
+            super().__init__(
+                N_("`{file}` has more than {limit} {unit}{detail}. {split}"),
+                name,
+                file=name,
+                limit=format_number(limit),
+                unit=(UNITS.get(unit, unit), {}),
+                detail=lazy_detail,
+                split=(split, {}),
+            )
         self.size = size
         self.limit = limit
 
 
 class TooManyPages(DocumentTooLarge):
     def __init__(self, name: str, pages: int, limit: int) -> None:
-        super().__init__(name, pages, limit, unit="pages", detail=f" (it has {pages:,})")
+        super().__init__(
+            name, pages, limit, unit="pages", detail=(N_(" (it has {pages})"), {"pages": pages})
+        )
         self.pages = pages
 
 
@@ -100,9 +166,11 @@ class UnsupportedDocumentType(DocumentError):
 
     def __init__(self, name: str, found: str) -> None:
         super().__init__(
-            f"`{name}` looks like {found}, which I can't read. "
-            f"Please upload a {SUPPORTED_FORMATS} file.",
+            N_("`{file}` looks like {found}, which I can't read. Please upload a {formats} file."),
             name,
+            file=name,
+            found=(found, {}),
+            formats=(SUPPORTED_FORMATS, {}),
         )
         self.found = found
 
@@ -115,15 +183,22 @@ class MismatchedDocumentType(UnsupportedDocumentType):
 
     def __init__(self, name: str, declared: str, detected: str) -> None:
         found = KIND_LABELS.get(detected, detected)
+        advice: tuple[str, dict[str, Any]]
         if detected in KIND_LABELS:
-            advice = "Rename it with the right extension and upload it again."
+            advice = (N_("Rename it with the right extension and upload it again."), {})
         else:
-            advice = f"I can't read that: please upload a {SUPPORTED_FORMATS} file."
+            advice = (
+                N_("I can't read that: please upload a {formats} file."),
+                {"formats": (SUPPORTED_FORMATS, {})},
+            )
         DocumentError.__init__(
             self,
-            f"`{name}` is named like {KIND_LABELS.get(declared, declared)}, but its contents "
-            f"are {found}. {advice}",
+            N_("`{file}` is named like {declared}, but its contents are {found}. {advice}"),
             name,
+            file=name,
+            declared=(KIND_LABELS.get(declared, declared), {}),
+            found=(found, {}),
+            advice=advice,
         )
         self.found = found
         self.declared = declared
@@ -131,20 +206,28 @@ class MismatchedDocumentType(UnsupportedDocumentType):
 
 
 class EncryptedDocument(DocumentError):
-    def __init__(self, name: str, reason: str = "is protected with a password") -> None:
+    def __init__(self, name: str, reason: str = "") -> None:
         super().__init__(
-            f"`{name}` {reason}, so I can't read it. Remove the protection "
-            "(e.g. print or export it to a new PDF) and upload it again.",
+            N_(
+                "`{file}` {reason}, so I can't read it. Remove the protection (e.g. print or "
+                "export it to a new PDF) and upload it again."
+            ),
             name,
+            file=name,
+            reason=(reason or N_("is protected with a password"), {}),
         )
 
 
 class CorruptDocument(DocumentError):
     def __init__(self, name: str, kind: str) -> None:
         super().__init__(
-            f"`{name}` seems to be damaged or incomplete: I couldn't read it as "
-            f"{KIND_LABELS.get(kind, kind)}. Try exporting or downloading it again.",
+            N_(
+                "`{file}` seems to be damaged or incomplete: I couldn't read it as {kind}. Try "
+                "exporting or downloading it again."
+            ),
             name,
+            file=name,
+            kind=(KIND_LABELS.get(kind, kind), {}),
         )
         self.kind = kind
 
@@ -152,11 +235,11 @@ class CorruptDocument(DocumentError):
 class EmptyDocument(DocumentError):
     def __init__(self, name: str, kind: str | None = None) -> None:
         if kind == "pdf":
-            hint = (
-                " It may be a scan (pictures of pages): run it through OCR, "
-                "or upload the text itself."
+            template = N_(
+                "`{file}` has no text I could extract. It may be a scan (pictures of pages): "
+                "run it through OCR, or upload the text itself."
             )
         else:
-            hint = ""
-        super().__init__(f"`{name}` has no text I could extract.{hint}", name)
+            template = N_("`{file}` has no text I could extract.")
+        super().__init__(template, name, file=name)
         self.kind = kind

@@ -26,6 +26,7 @@ from bot.documents.errors import (
     display_name,
 )
 from bot.documents.models import DocumentKind
+from bot.i18n import N_
 
 __all__ = ["Detection", "declared_kind", "decode_text", "detect", "sniff_kind"]
 
@@ -64,22 +65,22 @@ _BINARY_KINDS = ("pdf", "docx")
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"RIFF", "a media file (image, audio or video)"),
-    (b"OggS", "an audio file"),
-    (b"ID3", "an MP3 file"),
-    (b"fLaC", "an audio file"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"\x7fELF", "a program"),
-    (b"{\\rtf", "an RTF document"),
-    (b"%!PS", "a PostScript file"),
+    (b"\x89PNG\r\n\x1a\n", N_("a PNG image")),
+    (b"\xff\xd8\xff", N_("a JPEG image")),
+    (b"GIF87a", N_("a GIF image")),
+    (b"GIF89a", N_("a GIF image")),
+    (b"II*\x00", N_("a TIFF image")),
+    (b"MM\x00*", N_("a TIFF image")),
+    (b"RIFF", N_("a media file (image, audio or video)")),
+    (b"OggS", N_("an audio file")),
+    (b"ID3", N_("an MP3 file")),
+    (b"fLaC", N_("an audio file")),
+    (b"\x1f\x8b", N_("a gzip archive")),
+    (b"7z\xbc\xaf\x27\x1c", N_("a 7-Zip archive")),
+    (b"Rar!\x1a\x07", N_("a RAR archive")),
+    (b"\x7fELF", N_("a program")),
+    (b"{\\rtf", N_("an RTF document")),
+    (b"%!PS", N_("a PostScript file")),
 )
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -187,10 +188,10 @@ def _sniff_binary(data: bytes, name: str, declared: DocumentKind | None) -> Docu
         return _sniff_zip(data, name, declared)
     if data.startswith(_OLE2):
         if "EncryptedPackage".encode("utf-16-le") in data:
-            raise EncryptedDocument(name, "is a password-protected Office file")
-        _unsupported(name, declared, "an old-style Office file (.doc, .xls or .ppt)")
+            raise EncryptedDocument(name, N_("is a password-protected Office file"))
+        _unsupported(name, declared, N_("an old-style Office file (.doc, .xls or .ppt)"))
     if data[4:8] == b"ftyp":
-        _unsupported(name, declared, "a video or audio file")
+        _unsupported(name, declared, N_("a video or audio file"))
     for magic, found in _SIGNATURES:
         if data.startswith(magic):
             _unsupported(name, declared, found)
@@ -203,21 +204,21 @@ def _sniff_zip(data: bytes, name: str, declared: DocumentKind | None) -> Documen
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
-        raise CorruptDocument(name, "docx" if declared == "docx" else "a ZIP archive") from None
+        raise CorruptDocument(name, "docx" if declared == "docx" else N_("a ZIP archive")) from None
     if "word/document.xml" in names or (
         "[Content_Types].xml" in names and any(n.startswith("word/") for n in names)
     ):
         return "docx"
     if any(n.startswith("xl/") for n in names):
-        found = "an Excel workbook"
+        found = N_("an Excel workbook")
     elif any(n.startswith("ppt/") for n in names):
-        found = "a PowerPoint presentation"
+        found = N_("a PowerPoint presentation")
     elif mimetype.startswith(b"application/vnd.oasis.opendocument"):
-        found = "an OpenDocument file (.odt, .ods or .odp)"
+        found = N_("an OpenDocument file (.odt, .ods or .odp)")
     elif mimetype.startswith(b"application/epub"):
-        found = "an e-book (EPUB)"
+        found = N_("an e-book (EPUB)")
     else:
-        found = "a ZIP archive"
+        found = N_("a ZIP archive")
     _unsupported(name, declared, found)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.core.errors import SohbetError
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
-from bot.i18n import _, format_number
+from bot.i18n import _, current_locale, format_number
 
 __all__ = ["DeadJob", "IngestRequest", "QueueStats", "UploadPending"]
 
@@ -46,6 +46,8 @@ class IngestRequest:
     max_pages: int = DocumentLimits().max_pages
     cpu_seconds: float = 60.0
     memory_mb: int = 1024
+    # The uploader's language (bot.i18n), so a worker's refusal and summary speak it too.
+    locale: str = field(default_factory=current_locale)
 
     @property
     def limits(self) -> DocumentLimits:

@@ -41,6 +41,7 @@ from saq import Job, Status
 from saq.queue.redis import RedisQueue
 
 from bot.core.errors import SohbetError
+from bot.i18n import _
 from bot.jobs.models import DeadJob, IngestRequest, QueueStats, UploadPending
 from bot.jobs.reply import reply
 from bot.knowledge import IngestResult, Progress, document_id_for
@@ -77,7 +78,10 @@ class BrokerUnavailable(SohbetError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(
-            "The job queue is unreachable right now, so I can't take this; try again in a minute."
+            _(
+                "The job queue is unreachable right now, so I can't take this; try again in a "
+                "minute."
+            )
         )
         self.reason = reason
 
@@ -94,8 +98,12 @@ def _broker() -> Iterator[None]:
 class JobFailed(SohbetError):
     def __init__(self, filename: str, key: str) -> None:
         super().__init__(
-            f"**{filename}** could not be added: it failed on every try. An operator can "
-            f"retry it with `sohbet jobs retry {key}`."
+            _(
+                "**{name}** could not be added: it failed on every try. An operator can retry it "
+                "with `sohbet jobs retry {key}`.",
+                name=filename,
+                key=key,
+            )
         )
         self.key = key
 
@@ -209,7 +217,7 @@ class RedisJobs:
         await self.redis.set(blob_key(key), data, ex=BLOB_TTL)
         job = self._job(INGEST, {"request": request.to_json()}, key)
         if await self.queue.enqueue(job) is None:
-            raise SohbetError("That upload is already queued.")
+            raise SohbetError(_("That upload is already queued."))
         return key
 
     def _job(self, function: str, kwargs: dict[str, Any], key: str) -> Job:
@@ -264,7 +272,9 @@ class RedisJobs:
                 await asyncio.sleep(1.0)
                 continue
             if job is None:
-                raise SohbetError(f"**{filename}** was lost from the job queue; send it again.")
+                raise SohbetError(
+                    _("**{name}** was lost from the job queue; send it again.", name=filename)
+                )
             state = job.meta.get("progress")
             if progress is not None and state and tuple(state) != shown:
                 shown = tuple(state)

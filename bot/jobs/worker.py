@@ -22,6 +22,7 @@ from saq import Job, Worker
 from saq.types import Context
 
 from bot.core.errors import SohbetError
+from bot.i18n import _, use_locale
 from bot.jobs.inprocess import run_ingest
 from bot.jobs.models import IngestRequest
 from bot.jobs.redis_queue import (
@@ -127,7 +128,11 @@ async def ingest_job(ctx: JobContext, *, request: dict[str, Any]) -> dict[str, A
         upload = IngestRequest.from_json(request)
         data = await jobs.redis.get(blob_key(job.key))
         if not isinstance(data, bytes):
-            outcome = {"refused": f"The upload of **{upload.filename}** expired; send it again."}
+            with use_locale(upload.locale):
+                expired = _(
+                    "The upload of **{name}** expired; send it again.", name=upload.filename
+                )
+            outcome = {"refused": expired}
         else:
             outcome = await _ingest(app, upload, data, job.key, tracker)
         await jobs.redis.set(result_key(job.key), json.dumps(outcome), ex=RESULT_TTL)
@@ -142,9 +147,11 @@ async def _ingest(
 
     ai = app.services.get("ai", AIProviders)
     try:
-        result = await run_ingest(app.store, ai, upload, data, tracker.report, attempt_of=key)
+        with use_locale(upload.locale):  # the refusal is read by the uploader
+            result = await run_ingest(app.store, ai, upload, data, tracker.report, attempt_of=key)
     except SohbetError as exc:  # a refusal (too big, a duplicate, unreadable): not retried
-        return {"refused": exc.user_message}
+        with use_locale(upload.locale):
+            return {"refused": exc.user_message}
     return result_json(result)
 
 

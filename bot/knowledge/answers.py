@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from bot.i18n import N_, _, known_locales, ngettext, translate_to
 from bot.knowledge.context import GAP, Passage
 from bot.nlp.langdetect import detect_language
 
@@ -30,21 +31,12 @@ __all__ = [
     "used_citations",
 ]
 
-NOT_FOUND = (
+# In the catalogues (Turkish and German): said in the question's language when Sohbet speaks
+# it, else in the member's.
+NOT_FOUND = N_(
     "I couldn't find the answer in this server's documents. "
     "Try rephrasing, or upload a document that covers it with `/docs upload`."
 )
-_NOT_FOUND_BY_LANGUAGE = {
-    "en": NOT_FOUND,
-    "tr": (
-        "Bu sunucunun belgelerinde bunun cevabını bulamadım. Soruyu başka türlü sormayı "
-        "deneyin ya da bunu anlatan bir belgeyi `/docs upload` ile ekleyin."
-    ),
-    "de": (
-        "Ich habe die Antwort in den Dokumenten dieses Servers nicht gefunden. Formuliere die "
-        "Frage anders oder lade mit `/docs upload` ein Dokument hoch, das sie behandelt."
-    ),
-}
 
 SYSTEM_PROMPT = (
     "You answer questions from documents that members of this server uploaded. The user's "
@@ -135,8 +127,8 @@ def _quoted(text: str) -> str:
 def _pages(source: Source) -> str:
     if not source.pages:
         return ""
-    label = "page" if len(source.pages) == 1 else "pages"
-    return f", {label} {', '.join(str(p) for p in source.pages)}"
+    numbers = ", ".join(str(p) for p in source.pages)
+    return ", " + ngettext("page {pages}", "pages {pages}", len(source.pages), pages=numbers)
 
 
 def build_messages(
@@ -172,14 +164,15 @@ def is_refusal(answer: str) -> bool:
 
 
 async def not_found_message(question: str) -> str:
-    """'Not found', in the language of the question when we have it (else English)."""
+    """'Not found', in the language of the question when Sohbet speaks it (else in the
+    member's language: the current one)."""
     try:
         detected = await detect_language(question)
-    except Exception:  # no letters, or the detector failed: English is the safe default
-        return NOT_FOUND
-    if not detected.reliable:
-        return NOT_FOUND
-    return _NOT_FOUND_BY_LANGUAGE.get(detected.code, NOT_FOUND)
+    except Exception:  # no letters, or the detector failed: the member's language
+        return _(NOT_FOUND)
+    if not detected.reliable or detected.code not in known_locales():
+        return _(NOT_FOUND)
+    return translate_to(detected.code, NOT_FOUND)
 
 
 def format_sources(
@@ -189,8 +182,8 @@ def format_sources(
     `changes` (from the citation check) are said too: "[2] is [1]", "[3] isn't in its source"."""
     if not cited:
         names = ", ".join(dict.fromkeys(s.name for s in consulted))
-        return f"*Consulted, not cited:* {names}"
-    lines = ["**Sources**"]
+        return _("*Consulted, not cited:* {names}", names=names)
+    lines = [_("**Sources**")]
     for s in cited:
         link = f" — <{s.link}>" if s.link else ""
         lines.append(f"[{s.number}] {s.name}{_pages(s)}{link}")
@@ -198,9 +191,9 @@ def format_sources(
     for change in changes:
         if "->" in change:
             wrong, right = change.split("->")
-            notes.append(f"{wrong} is {right}")
+            notes.append(_("{wrong} is {right}", wrong=wrong, right=right))
         elif change.startswith("-"):
-            notes.append(f"{change[1:]} isn't in its source")
+            notes.append(_("{citation} isn't in its source", citation=change[1:]))
     if notes:
-        lines.append(f"*Citations checked: {'; '.join(notes)}.*")
+        lines.append(_("*Citations checked: {notes}.*", notes="; ".join(notes)))
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.config import PASSWORD_MISREAD, mask_url, password_misread
+from bot.i18n import _
 from bot.shared.errors import SohbetError
 from bot.store import migrations
 
@@ -49,8 +50,10 @@ class StoreUnavailable(SohbetError):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "My database is unreachable right now, so I can't do that. "
-            "Please try again in a moment."
+            _(
+                "My database is unreachable right now, so I can't do that. Please try again in "
+                "a moment."
+            )
         )
         self.detail = detail
 
@@ -66,9 +69,9 @@ class StoreDamaged(StoreUnavailable):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(detail)
-        self.user_message = (
-            "My database is damaged, so I can't do that. The bot's operator needs to repair "
-            "or restore it; `sohbet doctor` explains how."
+        self.user_message = _(
+            "My database is damaged, so I can't do that. The bot's operator needs to repair or "
+            "restore it; `sohbet doctor` explains how."
         )
 
 

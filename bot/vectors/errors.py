@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.errors import SohbetError
+from bot.i18n import _
 
 __all__ = [
     "VectorStoreDamaged",
@@ -28,11 +29,14 @@ class VectorStoreLocked(VectorStoreUnavailable):
 
     def __init__(self, path: Path, owner_pid: int | None = None) -> None:
         owner = f"process {owner_pid}" if owner_pid else "another process"
+        shown = _("process {pid}", pid=owner_pid) if owner_pid else _("another process")
         super().__init__(
-            f"The document index is already in use by {owner}. "
-            "Only one Sohbet process can use an embedded store at a time: the operator can stop "
-            "the other one, or point every process at a shared Qdrant server with "
-            "SOHBET_QDRANT_URL."
+            _(
+                "The document index is already in use by {owner}. Only one Sohbet process can "
+                "use an embedded store at a time: the operator can stop the other one, or point "
+                "every process at a shared Qdrant server with SOHBET_QDRANT_URL.",
+                owner=shown,
+            )
         )
         self.detail = f"the vector store in {path} is locked by {owner}"
         self.path = path
@@ -45,7 +49,9 @@ class VectorStoreDamaged(VectorStoreUnavailable):
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            "The document index is damaged, so I can't search documents right now. The bot's "
-            "operator can repair it (`sohbet doctor` explains how)."
+            _(
+                "The document index is damaged, so I can't search documents right now. The "
+                "bot's operator can repair it (`sohbet doctor` explains how)."
+            )
         )
         self.detail = detail

@@ -88,9 +88,9 @@ def upload_budget(ctx: Context, settings: DocsSettings) -> UploadBudget:
 
 # Upload progress by stage (bot.knowledge.ingest reports "parsing", "embedding", "storing").
 _STAGES = {
-    "parsing": N_("📄 Reading **{name}**… {done}/{total}"),
-    "embedding": N_("📄 Indexing **{name}**… {done}/{total}"),
-    "storing": N_("📄 Saving **{name}**… {done}/{total}"),
+    "parsing": N_("📄 Parsing **{name}**… {done}/{total}"),
+    "embedding": N_("📄 Embedding **{name}**… {done}/{total}"),
+    "storing": N_("📄 Storing **{name}**… {done}/{total}"),
 }
 
 

@@ -200,3 +200,26 @@ def test_dates_follow_the_language() -> None:
 @pytest.mark.parametrize("text", [textwrap.dedent("x")])
 def test_placeholder_free_text_passes_through(text: str) -> None:
     assert _(text) == text
+
+
+def test_document_refusals_are_written_in_the_language_of_whoever_reads_them() -> None:
+    """Documents are read in a child process (or a Redis worker): the refusal crosses it as a
+    template and is written in the uploader's language where it is shown."""
+    import pickle
+
+    from bot.documents.errors import MismatchedDocumentType, TooManyPages
+    from bot.jobs.models import IngestRequest
+
+    refused = pickle.loads(pickle.dumps(TooManyPages("kılavuz.pdf", 900, 500)))
+    assert refused.user_message == (
+        "`kılavuz.pdf` has more than 500 pages (it has 900). Split it into smaller files and "
+        "upload those."
+    )
+    with use_locale("tr"):
+        assert refused.user_message.startswith("`kılavuz.pdf` içinde 500 sayfa sınırından")
+        mismatch = MismatchedDocumentType("notes.pdf", "pdf", "a ZIP archive")
+    assert "bir ZIP arşivi" not in mismatch.user_message  # rendered when read, in English here
+    with use_locale("tr"):
+        assert "içeriği bir ZIP arşivi" in mismatch.user_message
+        assert IngestRequest("x.txt", server_id=1, uploader_id=2).locale == "tr"
+    assert IngestRequest.from_json({"filename": "x", "server_id": 1, "uploader_id": 2}).locale == "en"

@@ -11,6 +11,7 @@ import discord
 
 from bot.core.errors import SohbetError
 from bot.core.events import Attachment
+from bot.i18n import _, format_size
 
 __all__ = ["MAX_FILES_PER_MESSAGE", "human_size", "to_attachment", "to_files"]
 
@@ -26,13 +27,20 @@ def to_attachment(attachment: discord.Attachment, max_bytes: int) -> Attachment:
     async def fetch() -> bytes:
         if size > max_bytes:
             raise SohbetError(
-                f"`{name}` is {human_size(size)}; I accept files up to {human_size(max_bytes)}."
+                _(
+                    "`{name}` is {size}; I accept files up to {limit}.",
+                    name=name,
+                    size=format_size(size),
+                    limit=format_size(max_bytes),
+                )
             )
         try:
             return await attachment.read()
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("download of attachment %s failed: %s", attachment.id, exc)
-            raise SohbetError(f"I couldn't download `{name}` from Discord. Try again.") from exc
+            raise SohbetError(
+                _("I couldn't download `{name}` from Discord. Try again.", name=name)
+            ) from exc
 
     return Attachment(
         name=name,

@@ -281,12 +281,15 @@ class SohbetClient(discord.Client):
         )
         notice = _CutOffNotice()
         notice.responder, notice.ephemeral = responder, True
-        try:
-            async with self.inflight.track(notify=notice.send, name=f"/{spec.name}"):
-                await self._answer(interaction, spec, options, target, responder)
-        except ShuttingDown as exc:
-            with contextlib.suppress(Exception):
-                await responder.send(Reply(exc.user_message, ephemeral=True))
+        # What the adapter says before the Router decides (a shutdown, the database down)
+        # follows the member's app language too.
+        with use_locale(_locale_of(interaction)):
+            try:
+                async with self.inflight.track(notify=notice.send, name=f"/{spec.name}"):
+                    await self._answer(interaction, spec, options, target, responder)
+            except ShuttingDown as exc:
+                with contextlib.suppress(Exception):
+                    await responder.send(Reply(exc.user_message, ephemeral=True))
 
     async def _answer(
         self,
@@ -305,7 +308,7 @@ class SohbetClient(discord.Client):
             except Exception:
                 log.exception("handling /%s failed", spec.name)
                 with contextlib.suppress(Exception):
-                    await responder.send(Reply(BROKEN, ephemeral=True))
+                    await responder.send(Reply(_(BROKEN), ephemeral=True))
         await responder.finish()
 
     async def suggest(

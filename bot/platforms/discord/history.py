@@ -9,6 +9,7 @@ import discord
 
 from bot.core.errors import NotAllowed, SohbetError
 from bot.core.events import Message
+from bot.i18n import _, ngettext
 from bot.platforms.discord.convert import to_message
 from bot.platforms.discord.permissions import (
     BotMissingPermission,
@@ -41,9 +42,13 @@ async def readable_history(
     if caller_permissions is not None:
         lacking = [p for p in _READ if not getattr(caller_permissions, p)]
         if lacking:
-            names = " and ".join(f"**{permission_label(p)}**" for p in lacking)
+            names = _(" and ").join(f"**{permission_label(p)}**" for p in lacking)
             raise NotAllowed(
-                f"You need {names} in {channel_label(channel)} for me to read its history for you."
+                _(
+                    "You need {names} in {channel} for me to read its history for you.",
+                    names=names,
+                    channel=channel_label(channel),
+                )
             )
     missing = bot_missing(channel, _READ)
     if missing:
@@ -67,8 +72,13 @@ async def readable_history(
         raise explain_forbidden(channel, _READ) from exc
     except discord.RateLimited as exc:
         raise SohbetError(
-            f"Discord is limiting how fast I can read this channel right now. "
-            f"Please try again in {max(1, round(exc.retry_after))} seconds."
+            ngettext(
+                "Discord is limiting how fast I can read this channel right now. Please try "
+                "again in {n} second.",
+                "Discord is limiting how fast I can read this channel right now. Please try "
+                "again in {n} seconds.",
+                max(1, round(exc.retry_after)),
+            )
         ) from exc
     found.reverse()
     return found

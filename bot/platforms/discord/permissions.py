@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from bot.core.errors import SohbetError
+from bot.i18n import N_, _, ngettext
 
 __all__ = [
     "INVITE_PERMISSIONS",
@@ -30,15 +31,16 @@ INVITE_PERMISSIONS = discord.Permissions(
     read_message_history=True,
 )
 
+# As Discord's own client names them (the Turkish catalogue uses its Turkish names).
 _LABELS = {
-    "manage_guild": "Manage Server",
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "send_messages_in_threads": "Send Messages in Threads",
-    "create_public_threads": "Create Public Threads",
-    "read_message_history": "Read Message History",
-    "attach_files": "Attach Files",
-    "embed_links": "Embed Links",
+    "manage_guild": N_("Manage Server"),
+    "view_channel": N_("View Channel"),
+    "send_messages": N_("Send Messages"),
+    "send_messages_in_threads": N_("Send Messages in Threads"),
+    "create_public_threads": N_("Create Public Threads"),
+    "read_message_history": N_("Read Message History"),
+    "attach_files": N_("Attach Files"),
+    "embed_links": N_("Embed Links"),
 }
 
 
@@ -49,15 +51,21 @@ class BotMissingPermission(SohbetError):
         self.missing = missing
         if missing:
             names = ", ".join(f"**{permission_label(p)}**" for p in missing)
-            plural = "permissions" if len(missing) > 1 else "permission"
-            text = f"I can't do that in {where}: I'm missing the {names} {plural} there."
+            text = ngettext(
+                "I can't do that in {where}: I'm missing the {names} permission there.",
+                "I can't do that in {where}: I'm missing the {names} permissions there.",
+                len(missing),
+                where=where,
+                names=names,
+            )
         else:
-            text = f"Discord didn't let me do that in {where} (missing access)."
-        super().__init__(text + " A server admin can grant it in the channel settings.")
+            text = _("Discord didn't let me do that in {where} (missing access).", where=where)
+        super().__init__(text + " " + _("A server admin can grant it in the channel settings."))
 
 
 def permission_label(name: str) -> str:
-    return _LABELS.get(name, name.replace("_", " ").title())
+    label = _LABELS.get(name)
+    return _(label) if label is not None else name.replace("_", " ").title()
 
 
 def permission_names(permissions: discord.Permissions) -> frozenset[str]:
@@ -77,7 +85,9 @@ def bot_missing(channel: Any, needed: Iterable[str]) -> list[str]:
 
 def channel_label(channel: Any) -> str:
     mention = getattr(channel, "mention", None)
-    return mention if isinstance(mention, str) and getattr(channel, "guild", None) else "this chat"
+    if isinstance(mention, str) and getattr(channel, "guild", None):
+        return mention
+    return _("this chat")
 
 
 def explain_forbidden(channel: Any, needed: Iterable[str]) -> BotMissingPermission:

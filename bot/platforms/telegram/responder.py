@@ -23,6 +23,7 @@ from aiogram.types import BufferedInputFile, ReplyParameters
 
 from bot.core.errors import SohbetError
 from bot.core.events import Message, Reply
+from bot.i18n import _
 from bot.platforms.telegram.render import render_html, split_for_telegram
 
 if TYPE_CHECKING:
@@ -156,11 +157,14 @@ class TelegramResponder:
             start = f" (https://t.me/{self.bot_username})" if self.bot_username else ""
             return await self.send(
                 Reply(
-                    f"I can't message you privately yet: open a private chat with me{start}, "
-                    "press Start, and ask again."
+                    _(
+                        "I can't message you privately yet: open a private chat with me{link}, "
+                        "press Start, and ask again.",
+                        link=start,
+                    )
                 )
             )
-        return await self.send(Reply("📬 Sent to you in a private chat."))
+        return await self.send(Reply(_("📬 Sent to you in a private chat.")))
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
         shown: list[tuple[int, str]] = []  # (message id, its Markdown) of this answer
@@ -169,11 +173,13 @@ class TelegramResponder:
             text += piece
             if text.strip() and self.pacer.due(self.chat_id):
                 await self._attempt(shown, text + CURSOR)
-        for _ in range(FINAL_ATTEMPTS):
+        for _attempt in range(FINAL_ATTEMPTS):
             await asyncio.sleep(self.pacer.wait_time(self.chat_id))
             if await self._attempt(shown, text if text.strip() else "…"):
                 return text
-        raise SohbetError("Telegram kept rate limiting me, so the end of this answer is missing.")
+        raise SohbetError(
+            _("Telegram kept rate limiting me, so the end of this answer is missing.")
+        )
 
     async def defer(self, *, ephemeral: bool = False) -> None:
         """ "typing…" until the first message goes out (Telegram shows it for 5 seconds)."""
@@ -181,7 +187,7 @@ class TelegramResponder:
             self._typing = asyncio.create_task(self._keep_typing())
 
     async def _keep_typing(self) -> None:
-        for _ in range(TYPING_REPEATS):
+        for _repeat in range(TYPING_REPEATS):
             with contextlib.suppress(Exception):  # a courtesy: never fails an answer
                 await self.bot.send_chat_action(
                     self.chat_id, "typing", message_thread_id=self.thread_id
