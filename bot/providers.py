@@ -108,8 +108,12 @@ class ModelChoice:
                 listing = ", ".join(f"`{self._label(p, m)}`" for p, m in allowed)
                 what = quoted(self._label(provider, model), 120)
                 raise SohbetError(
-                    f"The model {what} isn't allowed here. Allowed besides the default: "
-                    f"{listing or 'none (the operator allows no others)'}."
+                    _(
+                        "The model {model} isn't allowed here. Allowed besides the default: "
+                        "{allowed}.",
+                        model=what,
+                        allowed=listing or _("none (the operator allows no others)"),
+                    )
                 )
         return base.model_copy(update={"provider": provider, "model": model, **wanted})
 

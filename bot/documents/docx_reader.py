@@ -49,7 +49,7 @@ def read_docx(data: bytes, name: str, limits: DocumentLimits) -> list[Page]:
     except ValueError as exc:
         if "content type" in str(exc):  # .docm, .dotx: a Word file, but not a document
             raise UnsupportedDocumentType(
-                name, "a macro-enabled Word document or a template (.docm, .dotx)"
+                name, N_("a macro-enabled Word document or a template (.docm, .dotx)")
             ) from None
         raise CorruptDocument(name, "docx") from None
     except MemoryError:

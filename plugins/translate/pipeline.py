@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bot.ai.model_policy import check_task_model
 from bot.core import SohbetError
+from bot.i18n import _
 from bot.nlp.runtime import TASK_ENGINES, check_input, with_timeout
 from plugins.translate.engines import Seq2SeqTranslator, Translation, Translator
 
@@ -55,8 +56,10 @@ def check_seq2seq_model(model: str, allowed: list[str]) -> str:
     """Return `model` if a server may use it, else raise a `SohbetError` saying why."""
     if not model.strip():
         raise SohbetError(
-            "The `seq2seq` engine needs a model. An admin can set one with `/plugins config set "
-            "plugin:translate key:seq2seq_model value:Helsinki-NLP/opus-mt-tr-en`, "
-            "or switch `engine` back to `chat`."
+            _(
+                "The `seq2seq` engine needs a model. An admin can set one with `/plugins config "
+                "set plugin:translate key:seq2seq_model value:Helsinki-NLP/opus-mt-tr-en`, or "
+                "switch `engine` back to `chat`."
+            )
         )
     return check_task_model(model, allowed, what="translation")
