@@ -10,9 +10,9 @@ bench/results/hostile_uploads.json and put side by side in the Markdown table:
     python -m bench.hostile_uploads --only csv_100k_columns --label after --direct
 
 `--direct` calls parse_document_sync + split_document in the child. Without it the child calls
-bot.documents.budget.parse_and_split: one more process per upload (forked from a server process
-that has the readers loaded), held to the docs plugin's default budget (30 s of CPU, 512 MB);
-its wall time includes starting that server once.
+bot.documents.budget.parse_and_split: a parsing worker (forked from a server process that has
+the readers loaded), held to the docs plugin's default budget (30 s of CPU, 512 MB); its wall
+time includes starting that server and the worker once.
 """
 
 from __future__ import annotations
@@ -235,11 +235,13 @@ def _markdown(results: dict[str, Any]) -> str:
         "chunks (everything an upload does before embedding). **before**: the readers at commit "
         "2eea4bf; **after**: the readers now, measured the same way (CPU seconds of the child, "
         "and its resident set's growth, imports of the readers included); **budgeted**: the "
-        "path `/docs upload` takes now, a process per upload held to the docs plugin's default "
-        "budget (30 s of CPU, 512 MB): wall seconds (including starting the process server "
-        "once, about 0.5 s, on 2 shared cores) and the parsing process's peak resident set "
-        "(when accepted). A file past its budget stops with one sentence and nothing stored "
-        "(tests/documents/test_hostile.py, tests/docs/test_upload_budget.py).",
+        "path `/docs upload` takes now, a budgeted parsing worker (bot/documents/budget.py: "
+        "a long-lived worker process, a CPU clock and memory limit per file) held to the docs "
+        "plugin's default budget (30 s of CPU, 512 MB): wall seconds (including starting the "
+        "process server and the worker once, on 2 shared cores) and the worker's peak "
+        "resident set (when accepted). A file past its budget stops with one sentence and "
+        "nothing stored (tests/documents/test_hostile.py, tests/documents/test_budget_many.py, "
+        "tests/docs/test_upload_budget.py).",
         "",
         "Regenerate: see `python -m bench.hostile_uploads --help` and the module docstring.",
         "",
