@@ -2,6 +2,7 @@
 
     jobs = make_job_queue(config, store, ai)      # SOHBET_BROKER_URL unset: InProcessJobs
     result = await jobs.ingest(request, data, progress)
+    report = await jobs.ingest_many(requests, blobs, on_progress)   # several files, one job
 
 With `SOHBET_BROKER_URL=redis://...` the upload is queued and a `sohbet worker` process runs
 it (bot.jobs.redis_queue); the caller waits the same way and sees the same progress, whichever
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.jobs.inprocess import InProcessJobs
 from bot.jobs.models import DeadJob, IngestRequest, QueueStats, UploadPending
-from bot.knowledge import IngestResult, Progress
+from bot.knowledge import BatchReport, IngestResult, OnProgress, Progress
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -41,6 +42,15 @@ class JobQueue(Protocol):
     async def ingest(
         self, request: IngestRequest, data: bytes, progress: Progress | None = None
     ) -> IngestResult: ...
+
+    async def ingest_many(
+        self,
+        requests: list[IngestRequest],
+        blobs: list[bytes],
+        progress: OnProgress | None = None,
+    ) -> BatchReport:
+        """Several files of one member to one place, in one ingestion run (one job)."""
+        ...
 
     async def stats(self) -> QueueStats: ...
 

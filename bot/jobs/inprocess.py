@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.jobs.models import IngestRequest, QueueStats
-from bot.knowledge import Ingestor, IngestResult, Progress
+from bot.knowledge import BatchReport, Ingestor, IngestResult, OnProgress, Progress, Upload
 
 if TYPE_CHECKING:
     from bot.providers import AIProviders
     from bot.store.database import Store
 
-__all__ = ["InProcessJobs", "build_ingestor", "run_ingest"]
+__all__ = ["InProcessJobs", "build_ingestor", "run_ingest", "run_ingest_many"]
 
 
 async def build_ingestor(store: Store, ai: AIProviders, request: IngestRequest) -> Ingestor:
@@ -47,6 +47,32 @@ async def run_ingest(
     )
 
 
+async def run_ingest_many(
+    store: Store,
+    ai: AIProviders,
+    requests: list[IngestRequest],
+    blobs: list[bytes],
+    progress: OnProgress | None,
+    attempt_of: str | None = None,
+) -> BatchReport:
+    """Several uploads of one member to one place (a message's attachments, a dashboard
+    upload) in one ingestion run: here, or on a worker (`attempt_of`: its job id)."""
+    first = requests[0]
+    ingestor = await build_ingestor(store, ai, first)
+    uploads = [
+        Upload(r.filename, data, len(data), r.content_type, r.source_url)
+        for r, data in zip(requests, blobs, strict=True)
+    ]
+    return await ingestor.ingest_many(
+        uploads,
+        server_id=first.server_id,
+        uploader_id=first.uploader_id,
+        channel_id=first.channel_id,
+        progress=progress,
+        attempt_of=attempt_of,
+    )
+
+
 class InProcessJobs:
     """The embedded default: an upload is ingested on this process's event loop."""
 
@@ -60,6 +86,14 @@ class InProcessJobs:
         self, request: IngestRequest, data: bytes, progress: Progress | None = None
     ) -> IngestResult:
         return await run_ingest(self.store, self.ai, request, data, progress)
+
+    async def ingest_many(
+        self,
+        requests: list[IngestRequest],
+        blobs: list[bytes],
+        progress: OnProgress | None = None,
+    ) -> BatchReport:
+        return await run_ingest_many(self.store, self.ai, requests, blobs, progress)
 
     async def stats(self) -> QueueStats:
         return QueueStats(self.backend)

@@ -9,8 +9,16 @@ from bot.core.errors import SohbetError
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
 from bot.i18n import _, current_locale, format_number
+from bot.knowledge import BatchReport, FileOutcome, IngestResult
 
-__all__ = ["DeadJob", "IngestRequest", "QueueStats", "UploadPending"]
+__all__ = [
+    "DeadJob",
+    "IngestRequest",
+    "QueueStats",
+    "UploadPending",
+    "report_from_json",
+    "report_json",
+]
 
 
 class UploadPending(SohbetError):
@@ -101,3 +109,36 @@ class DeadJob:
     error: str
     failed_at: float  # Unix time
     description: str
+
+
+def report_json(report: BatchReport) -> dict[str, Any]:
+    """A batch's outcomes as JSON (a worker's job result): sentences, not exceptions."""
+    return {
+        "seconds": report.seconds,
+        "outcomes": [
+            {
+                "index": o.index,
+                "name": o.name,
+                "status": o.status,
+                "result": asdict(o.result) if o.result else None,
+                "error": o.error.user_message if o.error else None,
+                "replaced": o.replaced,
+            }
+            for o in report.outcomes
+        ],
+    }
+
+
+def report_from_json(data: dict[str, Any]) -> BatchReport:
+    outcomes = [
+        FileOutcome(
+            o["index"],
+            o["name"],
+            o["status"],
+            IngestResult(**o["result"]) if o["result"] else None,
+            SohbetError(o["error"]) if o["error"] else None,
+            o["replaced"],
+        )
+        for o in data["outcomes"]
+    ]
+    return BatchReport(outcomes, float(data["seconds"]))

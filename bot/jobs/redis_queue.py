@@ -42,15 +42,36 @@ from saq.queue.redis import RedisQueue
 
 from bot.core.errors import SohbetError
 from bot.i18n import _
-from bot.jobs.models import DeadJob, IngestRequest, QueueStats, UploadPending
+from bot.jobs.models import (
+    DeadJob,
+    IngestRequest,
+    QueueStats,
+    UploadPending,
+    report_from_json,
+)
 from bot.jobs.reply import reply
-from bot.knowledge import IngestResult, Progress, document_id_for
+from bot.knowledge import (
+    BatchProgress,
+    BatchReport,
+    IngestResult,
+    OnProgress,
+    Progress,
+    document_id_for,
+)
 
-__all__ = ["INGEST", "BrokerUnavailable", "JobFailed", "RedisJobs", "SohbetQueue"]
+__all__ = [
+    "INGEST",
+    "INGEST_BATCH",
+    "BrokerUnavailable",
+    "JobFailed",
+    "RedisJobs",
+    "SohbetQueue",
+]
 
 log = logging.getLogger(__name__)
 
 INGEST = "ingest"
+INGEST_BATCH = "ingest_batch"  # several files of one member to one place, in one run
 QUEUE_NAME = "sohbet"
 DEAD_KEY = "sohbet:jobs:dead"
 BLOB_TTL = 7 * 24 * 3600  # an upload's bytes wait this long for a worker (and a retry)
@@ -63,6 +84,10 @@ FindDocument = Callable[[int, str], Awaitable[Any]]
 
 def blob_key(job_key: str) -> str:
     return f"sohbet:jobs:blob:{job_key}"
+
+
+def batch_blob_key(job_key: str, index: int) -> str:
+    return f"sohbet:jobs:blob:{job_key}:{index}"
 
 
 def result_key(job_key: str) -> str:
@@ -239,6 +264,51 @@ class RedisJobs:
         document_id = document_id_for(request.server_id, hashlib.sha256(data).hexdigest())
         return await self.wait(key, request.filename, progress, (request.server_id, document_id))
 
+    async def ingest_many(
+        self,
+        requests: list[IngestRequest],
+        blobs: list[bytes],
+        progress: OnProgress | None = None,
+    ) -> BatchReport:
+        """One job for all the files: a worker ingests them in one run."""
+        with _broker():
+            key = await self.submit_many(requests, blobs)
+        names = ", ".join(r.filename for r in requests[:3]) + ("…" if len(requests) > 3 else "")
+        shown: dict[str, Any] | None = None
+        while True:
+            try:
+                job = await self.queue.job(key)
+            except RedisError as exc:
+                log.warning("job %s: Redis does not answer (%s)", key, exc)
+                raise UploadPending(names, started=True) from None
+            if job is None:
+                raise SohbetError(f"**{names}** were lost from the job queue; send them again.")
+            state = job.meta.get("progress")
+            if progress is not None and isinstance(state, dict) and state != shown:
+                shown = state
+                progress(BatchProgress.from_json(state))
+            if job.status == Status.COMPLETE:
+                outcome: dict[str, Any] = job.result or {}
+                if "refused" in outcome:
+                    raise SohbetError(str(outcome["refused"]))
+                return report_from_json(outcome)
+            if job.status in (Status.FAILED, Status.ABORTED):
+                raise JobFailed(names, key)
+            await asyncio.sleep(self.poll_s)
+
+    async def submit_many(
+        self, requests: list[IngestRequest], blobs: list[bytes], key: str | None = None
+    ) -> str:
+        key = key or uuid.uuid4().hex
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for index, data in enumerate(blobs):
+                pipe.set(batch_blob_key(key, index), data, ex=BLOB_TTL)
+            await pipe.execute()
+        kwargs = {"requests": [r.to_json() for r in requests]}
+        if await self.queue.enqueue(self._job(INGEST_BATCH, kwargs, key)) is None:
+            raise SohbetError("That upload is already queued.")
+        return key
+
     async def wait(
         self,
         key: str,
@@ -327,7 +397,10 @@ class RedisJobs:
         jobs = []
         for raw in (await reply(self.redis.hgetall(DEAD_KEY))).values():
             record = json.loads(raw)
-            request = record["kwargs"].get("request", {})
+            request = record["kwargs"].get("request") or {
+                **(record["kwargs"].get("requests") or [{}])[0],
+                "filename": f"{len(record['kwargs'].get('requests', []))} files",
+            }
             what = f"{request.get('filename', '?')} (server {request.get('server_id', '?')})"
             jobs.append(
                 DeadJob(
@@ -350,7 +423,10 @@ class RedisJobs:
             return False
         raw = await reply(self.redis.hget(DEAD_KEY, matches[0]))
         record = json.loads(raw or "{}")
-        if record["function"] == INGEST and not await self.redis.exists(blob_key(record["key"])):
+        blob = blob_key(record["key"])
+        if record["function"] == INGEST_BATCH:
+            blob = batch_blob_key(record["key"], 0)
+        if not await self.redis.exists(blob):
             raise SohbetError(f"The upload of job {record['key']} has expired; send it again.")
         await self.redis.delete(result_key(record["key"]))
         job = self._job(record["function"], record["kwargs"], record["key"])

@@ -23,24 +23,27 @@ from saq.types import Context
 
 from bot.core.errors import SohbetError
 from bot.i18n import _, use_locale
-from bot.jobs.inprocess import run_ingest
-from bot.jobs.models import IngestRequest
+from bot.jobs.inprocess import run_ingest, run_ingest_many
+from bot.jobs.models import IngestRequest, report_json
 from bot.jobs.redis_queue import (
     INGEST,
+    INGEST_BATCH,
     RESULT_TTL,
     BrokerUnavailable,
     RedisJobs,
+    batch_blob_key,
     blob_key,
     lock_key,
     result_json,
     result_key,
 )
+from bot.knowledge import BatchProgress
 
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.core.app import App
 
-__all__ = ["ingest_job", "run_worker"]
+__all__ = ["ingest_batch_job", "ingest_job", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +64,15 @@ class _Tracker:
         self.jobs = jobs
         self.lock = lock
         self.attempt = attempt  # cancelled if this attempt loses its lock
-        self.latest: list[Any] | None = None
-        self._stored: list[Any] | None = None
+        self.latest: Any = None  # [stage, done, total] of one file, or a batch's progress
+        self._stored: Any = None
         self._loop = asyncio.get_running_loop()
 
     def report(self, stage: str, done: int, total: int) -> None:  # any thread
         self._loop.call_soon_threadsafe(setattr, self, "latest", [stage, done, total])
+
+    def report_batch(self, progress: BatchProgress) -> None:  # the event loop
+        self.latest = progress.to_json()
 
     async def beat(self) -> None:
         touched = time.monotonic()
@@ -140,6 +146,39 @@ async def ingest_job(ctx: JobContext, *, request: dict[str, Any]) -> dict[str, A
         return outcome
 
 
+async def ingest_batch_job(ctx: JobContext, *, requests: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several files in one ingestion run; the outcome holds every file's (a result, skipped
+    or refused, with its sentence)."""
+    job: Job = ctx["job"]
+    app: App = ctx["app"]
+    jobs: RedisJobs = ctx["jobs"]
+    async with _exclusive(job, jobs) as tracker:
+        earlier = await jobs.redis.get(result_key(job.key))
+        if earlier is not None:  # a delivery before this one finished the job
+            outcome: dict[str, Any] = json.loads(earlier)
+            return outcome
+        uploads = [IngestRequest.from_json(r) for r in requests]
+        keys = [batch_blob_key(job.key, i) for i in range(len(uploads))]
+        blobs = await jobs.redis.mget(keys) if keys else []
+        locale = uploads[0].locale if uploads else "en"
+        if not uploads or any(not isinstance(b, bytes) for b in blobs):
+            with use_locale(locale):
+                outcome = {"refused": _("The upload expired before it was added; send it again.")}
+        else:
+            from bot.providers import AIProviders
+
+            ai = app.services.get("ai", AIProviders)
+            with use_locale(locale):  # the sentences are read by the uploader
+                report = await run_ingest_many(
+                    app.store, ai, uploads, blobs, tracker.report_batch, attempt_of=job.key
+                )
+                outcome = report_json(report)
+        await jobs.redis.set(result_key(job.key), json.dumps(outcome), ex=RESULT_TTL)
+        if keys:
+            await jobs.redis.delete(*keys)
+        return outcome
+
+
 async def _ingest(
     app: App, upload: IngestRequest, data: bytes, key: str, tracker: _Tracker
 ) -> dict[str, Any]:
@@ -193,7 +232,7 @@ async def run_worker(app: App, jobs: RedisJobs, concurrency: int = 1) -> int:
 
     worker: Worker[JobContext] = Worker(
         jobs.queue,
-        functions=[(INGEST, ingest_job)],
+        functions=[(INGEST, ingest_job), (INGEST_BATCH, ingest_batch_job)],
         concurrency=concurrency,
         startup=startup,
         timers={"sweep": config.job_sweep_s, "worker_info": 5, "schedule": 1, "abort": 1},

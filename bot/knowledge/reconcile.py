@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.knowledge.ingest import is_abandoned
+from bot.knowledge.leases import is_abandoned
 from bot.maintenance.retention import PeriodicJob
 from bot.store.database import Store
 from bot.vectors import VectorStore

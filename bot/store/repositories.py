@@ -497,6 +497,11 @@ class DocumentRepository(_Repository):
         async with self.session() as s:
             s.add(document)
 
+    async def add_many(self, documents: Sequence[Document]) -> None:
+        """All rows in one transaction, or none (IntegrityError when one of them exists)."""
+        async with self.session() as s:
+            s.add_all(documents)
+
     async def get(self, server_id: int, document_id: str) -> Document | None:
         async with self.session() as s:
             return await s.scalar(
@@ -508,6 +513,30 @@ class DocumentRepository(_Repository):
             return await s.scalar(
                 select(Document).where(Document.server_id == server_id, Document.sha256 == sha256)
             )
+
+    async def by_hashes(self, server_id: int, hashes: Collection[str]) -> builtins.list[Document]:
+        """The server's documents with any of these sha256 hashes (one query)."""
+        if not hashes:
+            return []
+        stmt = select(Document).where(
+            Document.server_id == server_id, Document.sha256.in_(set(hashes))
+        )
+        async with self.session() as s:
+            return list(await s.scalars(stmt))
+
+    async def by_names(
+        self, server_id: int, names: Collection[str], uploader_id: int
+    ) -> builtins.list[Document]:
+        """The documents of this server named any of `names` that `uploader_id` added."""
+        if not names:
+            return []
+        stmt = select(Document).where(
+            Document.server_id == server_id,
+            Document.uploader_id == uploader_id,
+            Document.name.in_(set(names)),
+        )
+        async with self.session() as s:
+            return list(await s.scalars(stmt))
 
     async def list(
         self, server_id: int, channel_id: int | None = None, uploader_id: int | None = None
@@ -547,12 +576,34 @@ class DocumentRepository(_Repository):
                 .values(status="ready", pages=pages, chunks=chunks)
             )
 
+    async def mark_ready_many(self, server_id: int, document_ids: Collection[str]) -> None:
+        """These documents (written with their page and chunk counts) ready, in one statement."""
+        if not document_ids:
+            return
+        async with self.session() as s:
+            await s.execute(
+                update(Document)
+                .where(Document.server_id == server_id, Document.id.in_(set(document_ids)))
+                .values(status="ready")
+            )
+
     async def delete(self, server_id: int, document_id: str) -> bool:
         async with self.session() as s:
             result = await s.execute(
                 delete(Document).where(Document.server_id == server_id, Document.id == document_id)
             )
             return _rowcount(result) > 0
+
+    async def delete_many(self, server_id: int, document_ids: Collection[str]) -> int:
+        if not document_ids:
+            return 0
+        async with self.session() as s:
+            result = await s.execute(
+                delete(Document).where(
+                    Document.server_id == server_id, Document.id.in_(set(document_ids))
+                )
+            )
+            return _rowcount(result)
 
     async def count_by_uploader(self, user_id: int, server_id: int | None = None) -> int:
         stmt = select(func.count()).select_from(Document).where(Document.uploader_id == user_id)
@@ -586,3 +637,29 @@ class StateRepository(_Repository):
     async def delete(self, key: str) -> None:
         async with self.session() as s:
             await s.execute(delete(KeyValue).where(KeyValue.key == key))
+
+    async def set_many(self, values: dict[str, str]) -> None:
+        """Every key set, in one statement."""
+        if not values:
+            return
+        async with self.session() as s:
+            insert = pg_insert if _dialect(s) == "postgresql" else sqlite_insert
+            stmt = insert(KeyValue).values([{"key": k, "value": v} for k, v in values.items()])
+            await s.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["key"], set_={"value": stmt.excluded.value}
+                )
+            )
+
+    async def get_many(self, keys: Collection[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        stmt = select(KeyValue.key, KeyValue.value).where(KeyValue.key.in_(set(keys)))
+        async with self.session() as s:
+            return {row[0]: row[1] for row in await s.execute(stmt)}
+
+    async def delete_many(self, keys: Collection[str]) -> None:
+        if not keys:
+            return
+        async with self.session() as s:
+            await s.execute(delete(KeyValue).where(KeyValue.key.in_(set(keys))))

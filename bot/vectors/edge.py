@@ -31,6 +31,7 @@ from qdrant_edge import (
     HnswIndexConfig,
     IsEmptyCondition,
     KeywordIndexParams,
+    MatchAny,
     MatchValue,
     Modifier,
     PayloadSchemaType,
@@ -350,7 +351,17 @@ class EdgeVectorStore:
         return await self._delete(_match(server_id=str(server_id), document_id=document_id))
 
     async def publish_document(self, server_id: int, document_id: str) -> None:
-        where = _match(server_id=str(server_id), document_id=document_id)
+        await self.publish_documents(server_id, [document_id])
+
+    async def publish_documents(self, server_id: int, document_ids: Sequence[str]) -> None:
+        if not document_ids:
+            return
+        where = Filter(
+            must=[
+                FieldCondition(key=TENANT_FIELD, match=MatchValue(str(server_id))),
+                FieldCondition(key="document_id", match=MatchAny(list(document_ids))),
+            ]
+        )
         operation = UpdateOperation.delete_payload_by_filter(where, [STATE_FIELD])
         await self._run(partial(EdgeShard.update, operation=operation))
 

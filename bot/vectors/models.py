@@ -113,6 +113,10 @@ class VectorStore(Protocol):
         """Make a document's pending chunks searchable, all at once. Idempotent."""
         ...
 
+    async def publish_documents(self, server_id: int, document_ids: Sequence[str]) -> None:
+        """Make the pending chunks of several documents searchable in one step. Idempotent."""
+        ...
+
     async def document_ids(self, pending_only: bool = False) -> dict[str, int]:
         """Every document that has chunks here (or pending chunks), with its server: for
         reconciling with SQL."""

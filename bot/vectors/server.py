@@ -289,7 +289,19 @@ class QdrantServerStore:
         return await self._delete(_match(server_id=str(server_id), document_id=document_id))
 
     async def publish_document(self, server_id: int, document_id: str) -> None:
-        where = _match(server_id=str(server_id), document_id=document_id)
+        await self.publish_documents(server_id, [document_id])
+
+    async def publish_documents(self, server_id: int, document_ids: Sequence[str]) -> None:
+        if not document_ids:
+            return
+        where = models.Filter(
+            must=[
+                _eq(TENANT_FIELD, str(server_id)),
+                models.FieldCondition(
+                    key="document_id", match=models.MatchAny(any=list(document_ids))
+                ),
+            ]
+        )
         with self._translated():
             await self._client.delete_payload(
                 self.collection,

@@ -8,6 +8,7 @@ from bot.core.events import CommandCall, Location
 from bot.i18n import _
 from bot.web.base import admin_server, checked_form, dashboard, flash, render
 from bot.web.commands import WebResponder, admin_author
+from bot.web.uploads import MAX_FILES
 
 __all__ = ["routes"]
 
@@ -53,9 +54,12 @@ async def documents(request: web.Request) -> web.StreamResponse:
 async def upload(request: web.Request) -> web.StreamResponse:
     session, details = await admin_server(request)
     form = await checked_form(request, session)
-    file = form.get("file")
-    if not isinstance(file, web.FileField) or not file.filename:
+    chosen = [f for f in form.getall("file", []) if isinstance(f, web.FileField) and f.filename]
+    if not chosen:
         flash(request, _("Choose a file to upload."))
+        raise web.HTTPSeeOther(f"/servers/{details.id}/documents")
+    if len(chosen) > MAX_FILES:
+        flash(request, _("Choose at most {n} files at a time.", n=MAX_FILES))
         raise web.HTTPSeeOther(f"/servers/{details.id}/documents")
     raw_channel = form.get("channel", "")
     channel_id = 0
@@ -63,10 +67,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
         if not raw_channel.isdigit() or int(raw_channel) not in details.channels:
             raise web.HTTPForbidden(text=_("That channel is not in this server."))
         channel_id = int(raw_channel)
-    data = file.file.read()
-    job = dashboard(request).jobs.start(
-        session, details.id, channel_id, file.filename, file.content_type, data
-    )
+    files = [(f.filename, f.content_type, f.file.read()) for f in chosen]
+    job = dashboard(request).jobs.start(session, details.id, channel_id, files)
     target = f"/servers/{details.id}/documents/jobs/{job.id}"
     if request.headers.get("Accept", "").startswith("application/json"):
         return web.json_response({**job.as_dict(), "url": target})

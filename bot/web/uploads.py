@@ -7,6 +7,7 @@ import asyncio
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.events import Attachment, CommandCall, Location
@@ -14,9 +15,10 @@ from bot.core.router import Router
 from bot.web.commands import WebResponder, admin_author
 from bot.web.security import Session
 
-__all__ = ["UploadJob", "UploadJobs"]
+__all__ = ["MAX_FILES", "UploadJob", "UploadJobs"]
 
 _COUNT = re.compile(r"(\d+)/(\d+)\s*$")
+MAX_FILES = 10  # what `/docs upload` takes in one command (file, file2 ... file10)
 _KEEP_S = 3600.0  # finished jobs are forgotten after an hour
 
 
@@ -57,6 +59,13 @@ class UploadJob:
         }
 
 
+def _attachment(name: str, content_type: str | None, data: bytes) -> Attachment:
+    async def fetch() -> bytes:
+        return data
+
+    return Attachment(name, content_type, len(data), None, fetch)
+
+
 class UploadJobs:
     def __init__(self, router: Router) -> None:
         self.router = router
@@ -67,20 +76,21 @@ class UploadJobs:
         session: Session,
         server_id: int,
         channel_id: int,
-        name: str,
-        content_type: str | None,
-        data: bytes,
+        files: Sequence[tuple[str, str | None, bytes]],
     ) -> UploadJob:
+        """One `/docs upload` for up to MAX_FILES files (name, content type, bytes): one run,
+        one progress bar, one use of the command's cooldown."""
         self._forget_old()
+        name = files[0][0] if len(files) == 1 else f"{len(files)} files"
         job = UploadJob(secrets.token_urlsafe(12), server_id, session.user_id, name)
-
-        async def fetch() -> bytes:
-            return data
-
-        attachment = Attachment(name, content_type, len(data), None, fetch)
+        options: dict[str, object] = {"channel_only": bool(channel_id)}
+        for number, (filename, content_type, data) in enumerate(files[:MAX_FILES], start=1):
+            options["file" if number == 1 else f"file{number}"] = _attachment(
+                filename, content_type, data
+            )
         call = CommandCall(
             name="docs upload",
-            options={"file": attachment, "channel_only": bool(channel_id)},
+            options=options,
             author=admin_author(session),
             location=Location(server_id, channel_id),
         )
@@ -90,10 +100,15 @@ class UploadJobs:
             try:
                 await self.router.handle_command(call, responder)
             finally:
-                final = responder.messages[-1] if responder.messages else ""
-                job.status = "done" if final.startswith("✅") else "failed"
-                if job.status == "failed" and len(responder.messages) > 1:
-                    job.message = responder.messages[-1].replace("**", "")
+                messages = responder.messages
+                final = messages[-1] if messages else ""
+                added = [i for i, m in enumerate(messages) if m.startswith("✅")]
+                job.status = "done" if added else "failed"
+                if added:  # the status message, then what was said about the files not added
+                    said = messages[added[-1] :]
+                    job.message = "\n".join(said).replace("**", "")
+                elif len(messages) > 1:
+                    job.message = final.replace("**", "")
                 elif not final:
                     job.message = "The upload stopped before it started."
                 job.finished_at = time.monotonic()

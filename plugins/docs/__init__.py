@@ -25,7 +25,7 @@ from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
 from bot.i18n import N_, _, format_number, ngettext
 from bot.jobs import IngestRequest, InProcessJobs, UploadPending
-from bot.knowledge import Ingestor, is_abandoned
+from bot.knowledge import BatchProgress, Ingestor, is_abandoned
 from bot.knowledge.answering import CONTEXT_TOKENS, AskSettings, document_search, finish, prepare
 from bot.knowledge.answers import Source, format_sources, is_refusal, not_found_message
 from bot.knowledge.followup import FollowUps
@@ -159,29 +159,123 @@ class DocsPlugin(Plugin):
         ctx: Context,
         file: Annotated[Attachment, Option("The document to add")],
         channel_only: Annotated[bool, Option("Only answer from it in this channel")] = False,
+        file2: Annotated[Attachment | None, Option("Another document")] = None,
+        file3: Annotated[Attachment | None, Option("Another document")] = None,
+        file4: Annotated[Attachment | None, Option("Another document")] = None,
+        file5: Annotated[Attachment | None, Option("Another document")] = None,
+        file6: Annotated[Attachment | None, Option("Another document")] = None,
+        file7: Annotated[Attachment | None, Option("Another document")] = None,
+        file8: Annotated[Attachment | None, Option("Another document")] = None,
+        file9: Annotated[Attachment | None, Option("Another document")] = None,
+        file10: Annotated[Attachment | None, Option("Another document")] = None,
     ) -> None:
         link = getattr(ctx.event, "link", None)
-        await self._ingest_attachment(ctx, file, channel_only, link)
+        more = [file2, file3, file4, file5, file6, file7, file8, file9, file10]
+        files = [file, *(f for f in more if f is not None)]
+        if len(files) == 1:
+            await self._ingest_attachment(ctx, file, channel_only, link)
+        else:
+            await self._ingest_attachments(ctx, files, channel_only, link)
 
     @message_command("Add to documents", cooldown=5)
     async def add_from_message(self, ctx: Context, message: Message) -> None:
         if not message.attachments:
             raise SohbetError(_("That message has no attached file to add."))
-        for attachment in message.attachments:
+        if len(message.attachments) == 1:
+            await self._ingest_attachment(ctx, message.attachments[0], False, message.link)
+        else:  # one ingestion run for all of them, one status message
+            await self._ingest_attachments(ctx, list(message.attachments), False, message.link)
+
+    async def _ingest_attachments(
+        self, ctx: Context, files: list[Attachment], channel_only: bool, link: str | None
+    ) -> None:
+        """Several files in one run (one job on a worker): one status message for them all,
+        each file's refusal told privately, the others added."""
+        if ctx.location.is_dm:
+            raise SohbetError(_("Documents belong to a server: upload them in a server channel."))
+        settings: DocsSettings = ctx.settings
+        await ctx.defer()
+        max_bytes = int(settings.max_file_mb * 1_000_000)
+        status = _ProgressMessage(ctx)
+        await status.show(_("📄 Reading {n} files…", n=len(files)))
+        refusals: list[str] = []
+        requests: list[IngestRequest] = []
+        blobs: list[bytes] = []
+        budget = upload_budget(ctx, settings)
+        for file in files:
             try:
-                await self._ingest_attachment(ctx, attachment, False, message.link)
+                blobs.append(await file.read(max_bytes=max_bytes))
             except SohbetError as exc:
-                if len(message.attachments) == 1:
-                    raise
-                await ctx.reply(exc.user_message, ephemeral=True)  # and go on with the others
+                refusals.append(exc.user_message)
+                continue
+            requests.append(
+                IngestRequest(
+                    file.name,
+                    server_id=ctx.server_id,
+                    uploader_id=ctx.author.id,
+                    channel_id=ctx.location.effective_channel_id if channel_only else None,
+                    source_url=link or status.link or file.url,
+                    content_type=file.content_type,
+                    max_bytes=max_bytes,
+                    max_pages=settings.max_pages,
+                    cpu_seconds=budget.cpu_seconds,
+                    memory_mb=budget.memory_mb,
+                )
+            )
+        report = None
+        if requests:
+            latest: list[BatchProgress] = []
+            changed = asyncio.Event()
+
+            def progress(state: BatchProgress) -> None:
+                latest[:] = [state]
+                changed.set()
+
+            async def relay() -> None:
+                while True:
+                    await changed.wait()
+                    changed.clear()
+                    state = latest[0]
+                    text = _(
+                        "📄 Adding {n} files: {progress} — {done}/{total}",
+                        n=len(files),
+                        progress=state.line(),
+                        done=state.files_done,
+                        total=state.files,
+                    )
+                    await status.show(text)
+
+            relay_task = asyncio.create_task(relay())
+            try:
+                jobs = ctx.services.extras.get("jobs") or InProcessJobs(
+                    ctx.services.store, self._ai(ctx)
+                )
+                report = await jobs.ingest_many(requests, blobs, progress)
+            except Exception:
+                relay_task.cancel()
+                await status.show(_("❌ The {n} files were not added.", n=len(files)), force=True)
+                raise
+            finally:
+                relay_task.cancel()
+            refusals += [o.sentence for o in report.outcomes if o.status != "added"]
+        lines = []
+        if report is not None:
+            added = [o for o in report.outcomes if o.status == "added"]
+            lines = [f"✅ {o.sentence}" for o in added[:10]]
+            if len(added) > 10:
+                lines.append(_("… and {n} more.", n=len(added) - 10))
+            lines.append(report.summary())
+        else:
+            lines = [_("❌ None of the {n} files was added.", n=len(files))]
+        await status.show("\n".join(lines), force=True)
+        if refusals:
+            await ctx.reply("\n".join(refusals), ephemeral=True)
 
     async def _ingest_attachment(
         self, ctx: Context, file: Attachment, channel_only: bool, link: str | None
     ) -> None:
         if ctx.location.is_dm:
-            raise SohbetError(
-                _("Documents belong to a server: upload them in a server channel.")
-            )
+            raise SohbetError(_("Documents belong to a server: upload them in a server channel."))
         settings: DocsSettings = ctx.settings
         await ctx.defer()
         data = await file.read(max_bytes=int(settings.max_file_mb * 1_000_000))
@@ -250,9 +344,7 @@ class DocsPlugin(Plugin):
         if ctx.location.is_dm:
             raise SohbetError(_("Ask in a server channel: documents belong to a server."))
         if not question.strip():
-            raise SohbetError(
-                _("Write a question for me to look up in this server's documents.")
-            )
+            raise SohbetError(_("Write a question for me to look up in this server's documents."))
         settings: DocsSettings = ctx.settings
         await ctx.defer()
         await self._answer(ctx, question, settings, this_channel=this_channel)

@@ -113,13 +113,13 @@ async def test_cancelled_right_after_its_row_is_written_leaves_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     documents = world.app.store.documents
-    real_add = documents.add
+    real_add = documents.add_many
 
-    async def add_then_cancelled(document: Document) -> None:
-        await real_add(document)  # committed ...
+    async def add_then_cancelled(rows: Sequence[Document]) -> None:
+        await real_add(rows)  # committed ...
         raise asyncio.CancelledError  # ... and the upload is cancelled before going on
 
-    monkeypatch.setattr(documents, "add", add_then_cancelled)
+    monkeypatch.setattr(documents, "add_many", add_then_cancelled)
     ingestor = Ingestor(world.app.store, await world.vectors(), await world.ai.embedder())
     with pytest.raises(asyncio.CancelledError):
         await ingestor.ingest(kettle_pdf(), "kettle-manual.pdf", server_id=SERVER_A, uploader_id=1)

@@ -74,6 +74,8 @@ async def test_ingest_command_adds_files_and_folders(
     assert lines[1].startswith(f"✗ {folder / 'broken.pdf'}: `broken.pdf` seems to be damaged")
     assert lines[2].startswith(f"✓ {folder / 'kettle-manual.pdf'}: 3 pages, 3 chunks, ")
     assert lines[3] == "✗ missing.txt: skipped: no such file"
+    assert lines[4].startswith("Added 2 documents (4 chunks) in ")
+    assert lines[4].endswith(" s; 1 not added.")
 
     # The bot, started on the same data folder, answers from those files on that server only.
     isolate_environment(monkeypatch, tmp_path)
@@ -103,9 +105,11 @@ async def test_ingest_command_adds_files_and_folders(
     finally:
         await app.close()
 
-    # Again, in-process: everything is already there.
-    assert await commands.ingest(config, [str(notes)], SERVER, None) == 1
-    assert "is already in this server's documents" in capsys.readouterr().out
+    # Again, in-process: everything is already there, which is no failure.
+    assert await commands.ingest(config, [str(notes)], SERVER, None) == 0
+    out = capsys.readouterr().out
+    assert f"= {notes}: `notes.md` is already in this server's documents" in out
+    assert "Added 0 documents (0 chunks) in " in out and "; 1 skipped (already stored)." in out
 
 
 async def test_a_folder_names_documents_by_relative_path_and_reports_what_it_skips(

@@ -118,16 +118,16 @@ async def test_simultaneous_uploads_of_one_file_keep_one_copy(
     data = kettle_pdf()
     # Make the race certain: all three pass the duplicate check before any of them inserts.
     documents = world.app.store.documents
-    check, together, calls = documents.by_hash, asyncio.Barrier(3), [0]
+    check, together, calls = documents.by_hashes, asyncio.Barrier(3), [0]
 
-    async def by_hash_together(server_id: int, sha256: str) -> Any:
-        found = await check(server_id, sha256)
+    async def by_hashes_together(server_id: int, hashes: Any) -> Any:
+        found = await check(server_id, hashes)
         calls[0] += 1
         if calls[0] <= 3:
             await together.wait()
         return found
 
-    monkeypatch.setattr(documents, "by_hash", by_hash_together)
+    monkeypatch.setattr(documents, "by_hashes", by_hashes_together)
 
     results = await asyncio.gather(
         *(ingestor.ingest(data, f"k{i}.pdf", server_id=SERVER_A, uploader_id=i) for i in range(3)),
@@ -140,3 +140,25 @@ async def test_simultaneous_uploads_of_one_file_keep_one_copy(
     (row,) = await world.rows(SERVER_A)
     assert row.id == done[0].document_id and row.status == "ready"
     assert await world.chunks(SERVER_A) == 3
+
+
+async def test_several_files_in_one_command_are_added_in_one_run(world: World) -> None:
+    alice = world.member("alice")
+    notes = [
+        world.file(f"note{i}.txt", f"Note {i}: the bakery opens at {i + 6}.") for i in range(3)
+    ]
+    photo = world.file("photo.png", png())
+
+    out = await alice.say(
+        f"/docs upload file:{notes[0]} file2:{notes[1]} file3:{photo} file4:{notes[2]}"
+    )
+
+    assert "📄 Reading 4 files…" in out
+    assert "✅ Added **note0.txt**: 1 page, 1 chunks" in out and "✅ Added **note2.txt**" in out
+    assert "Added 3 documents (3 chunks) in " in out and "; 1 not added." in out
+    assert "(only you) `photo.png` looks like a PNG image" in out
+    assert sorted(d.name for d in await world.rows(SERVER_A)) == [
+        "note0.txt",
+        "note1.txt",
+        "note2.txt",
+    ]

@@ -292,3 +292,28 @@ async def test_document_ids_lists_every_document_with_its_server(store: VectorSt
     await store.upsert([chunk("b", TEXTS[1], server=2, document="d2")])
     await store.upsert([chunk("c", TEXTS[2], server=2, document="d2", position=1)])
     assert await store.document_ids() == {"d1": 1, "d2": 2}
+
+
+async def test_several_documents_are_published_in_one_step_within_their_server(
+    store: VectorStore,
+) -> None:
+    def pending(server: int, document: str, i: int) -> object:
+        record = chunk(f"{server}:{document}", TEXTS[i], server=server, document=document)
+        return dataclasses.replace(record, pending=True)
+
+    await store.upsert(
+        [pending(1, "a", 0), pending(1, "b", 1), pending(1, "c", 2), pending(2, "b", 3)]  # type: ignore[list-item]
+    )
+
+    await store.publish_documents(1, ["a", "b"])
+    await store.publish_documents(1, [])
+
+    found = {
+        hit.document_id
+        for hit in await store.search("x", None, SearchScope(1), mode="sparse", limit=10)
+    }
+    dense = await store.search("x", hash_vector("x"), SearchScope(1), mode="dense", limit=10)
+    assert {hit.document_id for hit in dense} == {"a", "b"}
+    assert found <= {"a", "b"}
+    other = await store.search("x", hash_vector("x"), SearchScope(2), mode="dense", limit=10)
+    assert other == []  # another server's document of the same id stays pending

@@ -60,6 +60,33 @@ async def test_upload_shows_progress_then_lists_and_deletes_the_document(site: S
     assert "Deleted kettle.txt" in await (await site.client.get(f"{A}/documents")).text()
 
 
+async def test_several_files_in_one_upload_have_one_progress_view(site: Site) -> None:
+    await site.login(ADMIN)  # the command's cooldown stays on: one upload, one use of it
+    form = aiohttp.FormData()
+    form.add_field("csrf", await site.csrf())
+    form.add_field("channel", "0")
+    for i in range(3):
+        text = f"Note {i}: the kettle {i} is descaled on day {i + 3}.\n"
+        form.add_field("file", text.encode(), filename=f"note{i}.txt", content_type="text/plain")
+    form.add_field("file", b"\x00\x01" * 40, filename="bad.txt", content_type="text/plain")
+    response = await site.client.post(
+        f"{A}/documents", data=form, headers={"Accept": "application/json"}
+    )
+    job: dict[str, object] = await response.json()
+    assert job["name"] == "4 files"
+    for _ in range(400):
+        job = await (await site.client.get(f"{job['url']}?format=json")).json() | {
+            "url": job["url"]
+        }
+        if job["status"] != "running":
+            break
+        await asyncio.sleep(0.05)
+    assert job["status"] == "done" and job["percent"] == 100, job
+    assert "Added 3 documents (3 chunks)" in str(job["message"]), job
+    names = sorted(d.name for d in await site.core.store.documents.list(GUILD_A))
+    assert names == ["note0.txt", "note1.txt", "note2.txt"]
+
+
 async def test_a_document_of_another_server_cannot_be_deleted_here(site: Site) -> None:
     site.core.router.cooldowns.check = lambda *a: None  # type: ignore[method-assign]
     await site.login(ADMIN)
