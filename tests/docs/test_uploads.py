@@ -154,7 +154,7 @@ async def test_several_files_in_one_command_are_added_in_one_run(world: World) -
     )
 
     assert "📄 Reading 4 files…" in out
-    assert "✅ Added **note0.txt**: 1 page, 1 chunks" in out and "✅ Added **note2.txt**" in out
+    assert "✅ Added **note0.txt**: 1 page, 1 chunk" in out and "✅ Added **note2.txt**" in out
     assert "Added 3 documents (3 chunks) in " in out and "; 1 not added." in out
     assert "(only you) `photo.png` looks like a PNG image" in out
     assert sorted(d.name for d in await world.rows(SERVER_A)) == [

@@ -185,3 +185,38 @@ async def test_a_stopped_worker_gives_its_job_back_at_once(workers: Workers) -> 
     assert [(r.status, r.chunks) for r in rows] == [("ready", result.chunks)]
     await store.close()
     await jobs.close()
+
+
+async def test_a_message_with_several_files_is_one_job_on_a_worker(
+    workers: Workers, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path
+) -> None:
+    """ "Add to documents" on a message with several attachments: one job, one ingestion run on
+    the worker, one status message with the batch's progress; a bad file told privately."""
+    app = await bot_app(workers, monkeypatch, sqlite_template)
+    workers.start()
+    alice = Member(app, 100, "alice", SERVER_A, 11, admin=False)
+    paths = []
+    for i in range(4):
+        path = workers.data_dir / f"note{i}.txt"
+        path.write_text(f"Note {i}: the Zephyr kettle {i} is descaled every {i + 2} weeks.")
+        paths.append(path)
+    bad = workers.data_dir / "bad.txt"
+    bad.write_bytes(b"\x00\x01" * 60)
+    try:
+        options = " ".join(f"file{n + 2}:{p}" for n, p in enumerate([*paths[1:], bad]))
+        out = await asyncio.wait_for(alice.say(f"/docs upload file:{paths[0]} {options}"), 120)
+        assert "Added 4 documents (4 chunks)" in out and "; 1 not added." in out, out
+        assert "(only you) `bad.txt` is named like plain text" in out
+        rows = await app.store.documents.list(SERVER_A)
+        assert sorted(r.name for r in rows if r.status == "ready") == [
+            f"note{i}.txt" for i in range(4)
+        ]
+        redis = aioredis.from_url(workers.broker)
+        try:
+            finished = [k async for k in redis.scan_iter("sohbet:jobs:result:*")]
+            assert len(finished) == 1  # one job for all five files
+            assert not [k async for k in redis.scan_iter("sohbet:jobs:blob:*")]  # blobs removed
+        finally:
+            await redis.aclose()
+    finally:
+        await app.close()
