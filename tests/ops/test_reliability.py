@@ -405,7 +405,8 @@ async def test_embedded_store_locked_by_another_process_then_released(config: Co
         answer, sources = [r.text for r in asked.replies]
         assert answer.startswith("You said: <sources>")  # the echo model repeats the user turn
         assert "Question: When does the office open?" in answer
-        assert sources == "**Sources**\n[1] handbook.md"
+        # The echo model repeats the prompt: its [1] is cited, and flagged as not in its source.
+        assert sources.startswith("**Sources**\n[1] handbook.md")
     finally:
         holder.stop()
         await app.close()
@@ -433,7 +434,7 @@ async def test_qdrant_server_going_away_mid_run_then_coming_back(
         return (
             len(texts) == 2
             and f"Question: {question}" in texts[0]
-            and texts[1] == "**Sources**\n[1] handbook.md"
+            and texts[1].startswith("**Sources**\n[1] handbook.md")
         )
 
     try:
