@@ -64,6 +64,7 @@ __all__ = [
     "parse_and_split",
     "parse_and_split_many",
     "parse_and_split_sync",
+    "prestart_workers",
 ]
 
 log = logging.getLogger(__name__)
@@ -465,6 +466,12 @@ class _Pool:
 
 
 _POOL = _Pool()
+
+
+def prestart_workers() -> None:
+    """Start the process server and one idle parsing worker now (blocking: call it in a
+    thread), so the first upload doesn't wait for them."""
+    _POOL.give_back(_POOL.take())
 
 
 def _deadline(job: _Job) -> float:

@@ -194,6 +194,20 @@ async def _ingest(
     return result_json(result)
 
 
+async def _warm_up(app: App) -> None:
+    """Before the first job: load the embedder, open the vector store and start a parsing
+    worker. Opening the embedded store (replaying what a killed worker left in its log) keeps
+    the GIL for a while; done inside a job, it stalled the heartbeat past its lock."""
+    from bot.documents.budget import prestart_workers
+    from bot.providers import AIProviders
+
+    try:
+        await asyncio.to_thread(prestart_workers)
+        await app.services.get("ai", AIProviders).vectors()
+    except Exception as exc:  # the first job says what is wrong, to whoever sent it
+        log.warning("worker warm-up: %s", exc)
+
+
 def jobs_from_config(config: Config) -> RedisJobs:
     if not config.broker_url:
         raise SohbetError(
@@ -229,6 +243,7 @@ async def run_worker(app: App, jobs: RedisJobs, concurrency: int = 1) -> int:
     async def startup(ctx: JobContext) -> None:
         ctx["app"] = app
         ctx["jobs"] = jobs
+        await _warm_up(app)
 
     worker: Worker[JobContext] = Worker(
         jobs.queue,
