@@ -230,8 +230,11 @@ class FakeTelegram:
         thread_id: int | None = None,
         document: tuple[str, bytes] | None = None,
         claimed_size: int | None = None,
+        sender_chat: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A member posts in `chat`; returns the message (use it as `reply_to` later)."""
+        """A member posts in `chat`; returns the message (use it as `reply_to` later).
+        `sender_chat`: posted on behalf of a chat (an anonymous admin: the group itself, with
+        `user` GroupAnonymousBot; a linked channel's automatic forward)."""
         if chat["type"] == "private":
             self.started.add(chat["id"])
         message: dict[str, Any] = {
@@ -240,6 +243,8 @@ class FakeTelegram:
             "chat": chat,
             "from": user,
         }
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat
         key = "caption" if document else "text"
         if text:
             message[key] = text
@@ -335,6 +340,15 @@ def supergroup(chat_id: int, title: str = "group", *, forum: bool = False) -> di
     if forum:
         chat["is_forum"] = True
     return chat
+
+
+# Who Telegram says wrote a message an admin sent with "Remain anonymous" on.
+GROUP_ANONYMOUS_BOT: dict[str, Any] = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 
 
 def user(user_id: int, name: str) -> dict[str, Any]:

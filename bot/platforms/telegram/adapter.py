@@ -5,7 +5,10 @@
 - Ids are platform-qualified (`bot.core.identity`): a group is a server (its chat id), a
   private chat is a direct message (server 0); forum topics are threads.
 - Commands come from the plugin registry and are parsed like the console's
-  (`bot.platforms.telegram.parser`); chat administrators (getChatMember) are admins.
+  (`bot.platforms.telegram.parser`); chat administrators (getChatMember) are admins, and so
+  is a message the group itself sent (an administrator with "Remain anonymous" on).
+- In groups, a command no plugin has is another bot's: silence, unless it names this bot
+  (`/cmd@ThisBot`); private chats hear that it doesn't exist.
 - Text reaches plugins as typed: only the bot's @mention is removed.
 """
 
@@ -38,7 +41,7 @@ from aiogram.types import Message as TgMessage
 
 from bot.core.app import App
 from bot.core.declared import describe
-from bot.core.errors import SohbetError
+from bot.core.errors import SohbetError, UnknownCommand
 from bot.core.events import (
     ADMIN_PERMISSION,
     Attachment,
@@ -57,6 +60,7 @@ from bot.i18n import DEFAULT_LOCALE, N_, _, format_size, known_locales, use_loca
 from bot.platforms.conversation_mode import configured_mode
 from bot.platforms.telegram.parser import (
     addressed_elsewhere,
+    addressee,
     command_menu_name,
     parse_command,
     usage,
@@ -178,8 +182,10 @@ class TelegramAdapter:
 
     async def on_message(self, message: TgMessage) -> None:
         user = message.from_user
-        if user is None or user.is_bot or message.chat.type not in {ChatType.PRIVATE, *_GROUPS}:
+        if user is None or message.chat.type not in {ChatType.PRIVATE, *_GROUPS}:
             return
+        if user.is_bot and not is_anonymous_admin(message):
+            return  # other bots, and a linked channel's posts
         if not self.bot_id:
             await self.start()
         responder = self._responder(message)
@@ -229,6 +235,7 @@ class TelegramAdapter:
     ) -> None:
         if addressed_elsewhere(text, self.username):
             return
+        named_us = addressee(text) is not None  # `/cmd@ThisBot`
         registry = self.router.registry
         if text.split(maxsplit=1)[0].split("@")[0].lower() == "/start" and (
             "start" not in registry.slash
@@ -246,6 +253,10 @@ class TelegramAdapter:
                 replying=replied is not None and not self._is_topic_root(message),
                 replied_text=(replied.text or replied.caption) if replied is not None else None,
             )
+        except UnknownCommand as exc:
+            if event.location.is_dm or named_us:
+                await responder.send(Reply(exc.user_message))
+            return  # another bot's command in a group
         except SohbetError as exc:
             await responder.send(Reply(exc.user_message))
             return
@@ -259,17 +270,17 @@ class TelegramAdapter:
                 options[parsed.file_option] = self.attachment(document)
         location = event.location
         author = event.author
-        if not location.is_dm:
+        if not location.is_dm and not author.is_admin:
             author = await self._with_admin(message.chat.id, author)
         options = self._native_members(options, parsed.spec)
-        replied_user = replied.from_user if replied is not None else None
         if (
             any(o.name == "member" for o in parsed.spec.options)
             and "member" not in options
-            and replied_user is not None
+            and replied is not None
+            and replied.from_user is not None
             and not self._is_topic_root(message)
         ):
-            options["member"] = str(tg(replied_user.id))  # reply + command: that member
+            options["member"] = str(sender(replied).id)  # reply + command: that member
         call = CommandCall(
             name=parsed.spec.name,
             options=options,
@@ -338,7 +349,6 @@ class TelegramAdapter:
 
     def to_message(self, message: TgMessage) -> Message:
         """The neutral Message (bot's own messages too: a replied-to answer)."""
-        user = message.from_user
         text = message.text or message.caption or ""
         mentioned = self._mentions_bot(message)
         if mentioned and self.username:
@@ -350,13 +360,8 @@ class TelegramAdapter:
             and replied.from_user is not None
             and replied.from_user.id == self.bot_id
         )
-        author = Author(
-            id=tg(user.id) if user is not None else 0,
-            name=(user.full_name if user is not None else "") or "someone",
-            is_bot=bool(user is not None and user.is_bot),
-            locale=user.language_code if user is not None else None,
-        )
-        if user is not None:
+        author = sender(message)
+        if message.from_user is not None:
             self._names[author.id] = author.name
         attachments = [self.attachment(message.document)] if message.document else []
         created = message.date
@@ -446,7 +451,13 @@ class TelegramAdapter:
             history=lambda: list(self._history.get(chat.id, ())),
             name_of=self._names.get,
             link_base=link.rsplit("/", 1)[0] if link else None,
-            private_to=None if private or message.from_user is None else message.from_user.id,
+            # an anonymous admin has no private chat with the bot: no one to send files to
+            private_to=(
+                None
+                if private or message.from_user is None or is_anonymous_admin(message)
+                else message.from_user.id
+            ),
+            in_group=not private,
             bot_username=self.username,
         )
 
@@ -488,7 +499,7 @@ class TelegramAdapter:
 
     async def _conversation(self, message: TgMessage, location: Location) -> ConversationKey:
         mode = await self.mode(location)
-        user = tg(message.from_user.id) if message.from_user else 0
+        user = sender(message).id
         replied = message.reply_to_message
         if replied is not None and not self._is_topic_root(message):
             stored = await self.router.services.store.conversations.find_by_platform_message(
@@ -506,6 +517,29 @@ class TelegramAdapter:
     ) -> ConversationKey:
         mode = await self.mode(location)
         return conversation_key(mode, location, user_id, message.message_id)
+
+
+def is_anonymous_admin(message: TgMessage) -> bool:
+    """Sent by the group itself: an administrator with "Remain anonymous" on (Telegram names
+    GroupAnonymousBot as the sender). Only administrators can post as the group; a linked
+    channel's posts carry the channel as `sender_chat`, not the group."""
+    chat = message.sender_chat
+    return chat is not None and chat.id == message.chat.id and message.chat.type in _GROUPS
+
+
+def sender(message: TgMessage) -> Author:
+    """Who wrote `message`: a member, the bot, or the group's anonymous administrator (one
+    author per group: the group's id, the admin's signature or the group's title)."""
+    if is_anonymous_admin(message):
+        name = message.author_signature or message.chat.title or "Group admin"
+        locale = message.from_user.language_code if message.from_user else None
+        return Author(tg(message.chat.id), name, ADMIN_PERMISSIONS, locale=locale)
+    user = message.from_user
+    if user is None:
+        return Author(0, "someone")
+    return Author(
+        tg(user.id), user.full_name or "someone", is_bot=user.is_bot, locale=user.language_code
+    )
 
 
 def conversation_key(

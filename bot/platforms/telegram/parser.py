@@ -26,6 +26,7 @@ __all__ = [
     "MESSAGE_ALIASES",
     "ParsedCall",
     "addressed_elsewhere",
+    "addressee",
     "command_menu_name",
     "parse_command",
     "usage",
@@ -57,10 +58,16 @@ def command_menu_name(spec: CommandSpec) -> str:
     return re.sub(r"[^a-z0-9_]", "_", spec.name.lower())[:32]
 
 
+def addressee(text: str) -> str | None:
+    """The bot a command names (`/cmd@OtherBot` gives "OtherBot"), or None."""
+    found = _COMMAND.match(text.strip())
+    return found.group(2) if found and found.group(2) else None
+
+
 def addressed_elsewhere(text: str, bot_username: str) -> bool:
     """`/cmd@OtherBot`: a command for another bot in the same group."""
-    found = _COMMAND.match(text.strip())
-    return bool(found and found.group(2) and found.group(2).lower() != bot_username.lower())
+    name = addressee(text)
+    return name is not None and name.lower() != bot_username.lower()
 
 
 def parse_command(

@@ -39,6 +39,10 @@ FINAL_ATTEMPTS = 6
 TYPING_SECONDS = 4.5  # Telegram shows a chat action for about 5 seconds
 TYPING_REPEATS = 40  # at most three minutes of "typing…"
 T = TypeVar("T")
+NO_PRIVATE_CHAT = (
+    "You are posting anonymously, so I can't send you this privately and won't post it in the "
+    "group. Ask me in a private chat, or turn off “Remain anonymous” for a moment."
+)
 
 
 class ChatPacer:
@@ -97,6 +101,7 @@ class TelegramResponder:
         name_of: NameOf | None = None,
         link_base: str | None = None,
         private_to: int | None = None,
+        in_group: bool = False,
         bot_username: str = "",
     ) -> None:
         self.bot = bot
@@ -108,8 +113,10 @@ class TelegramResponder:
         self._history = history
         self.name_of = name_of
         self.link_base = link_base  # https://t.me/c/<id> for supergroups
-        # In a group, the member's private chat: where private files (an export) go.
+        # In a group, the member's private chat: where private files (an export) go; None
+        # for an anonymous admin, who has none.
         self.private_to = private_to
+        self.in_group = in_group
         self.bot_username = bot_username
         self.sent_message_ids: list[int] = []
         self._typing: asyncio.Task[None] | None = None
@@ -122,7 +129,9 @@ class TelegramResponder:
     # ----- the Responder protocol ---------------------------------------------------------
 
     async def send(self, reply: Reply) -> TelegramSentMessage:
-        if reply.ephemeral and reply.files and self.private_to is not None:
+        if reply.ephemeral and reply.files and self.in_group:
+            if self.private_to is None:
+                return await self.send(Reply(NO_PRIVATE_CHAT))
             return await self._send_privately(reply)
         first: int | None = None
         for piece in split_for_telegram(reply.text) or ([] if reply.files else ["…"]):
