@@ -156,7 +156,7 @@ def _explain(error: SohbetError, config: Config) -> str:
             f"The database at {mask_url(config.resolved_database_url)} is unreachable: "
             f"{error.reason}. Check SOHBET_DATABASE_URL, or run `sohbet doctor`."
         )
-    return error.user_message
+    return str(error)  # plain text for the terminal
 
 
 async def _dispatch(args: argparse.Namespace, config: Config) -> int:

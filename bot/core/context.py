@@ -11,6 +11,7 @@ from bot.core.events import Author, CommandCall, ConversationKey, Location, Mess
 from bot.core.plugin_types import PluginInfo
 from bot.core.services import TOKEN_BUDGET, Services
 from bot.i18n import DEFAULT_LOCALE
+from bot.shared.markup import ModelText
 
 __all__ = ["Context", "Responder", "SentMessage"]
 
@@ -88,10 +89,39 @@ class Context:
         self.replied = True
         return await self.responder.send(reply)
 
-    async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
-        """Render text chunks as they arrive; returns the full text."""
+    async def stream(
+        self, chunks: AsyncIterator[str], *, ephemeral: bool = False, quoted: Sequence[str] = ()
+    ) -> str:
+        """Show the model's answer as it arrives; returns it as the model wrote it.
+
+        It may use formatting, but can't mention anyone, and formatting it copies from what
+        the member typed (this event's text, and `quoted`: documents it was given, say) is
+        shown as typed (`bot.shared.markup.ModelText`)."""
         self.replied = True
-        return await self.responder.stream(chunks, ephemeral=ephemeral)
+        shaper = ModelText([*self.typed_texts(), *quoted])
+        written: list[str] = []
+
+        async def shaped() -> AsyncIterator[str]:
+            async for chunk in chunks:
+                written.append(chunk)
+                if piece := shaper.feed(chunk):
+                    yield piece
+            if rest := shaper.end():
+                yield rest
+
+        await self.responder.stream(shaped(), ephemeral=ephemeral)
+        return "".join(written)
+
+    def typed_texts(self) -> list[str]:
+        """What members typed in this event: the message, the command's text options and the
+        message it targets."""
+        event = self.event
+        if isinstance(event, Message):
+            return [event.content]
+        texts = [value for value in event.options.values() if isinstance(value, str)]
+        if event.target is not None:
+            texts.append(event.target.content)
+        return texts
 
     @property
     def sent_message_ids(self) -> list[int]:

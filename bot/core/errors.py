@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import _, format_number
 from bot.shared.errors import SohbetError
+from bot.shared.markup import command_ref
 
 __all__ = [
     "BadOption",
@@ -17,12 +18,14 @@ __all__ = [
 ]
 
 
-
-
 class UnknownCommand(SohbetError):
     def __init__(self, name: str) -> None:
         super().__init__(
-            _("I don't know the command `/{name}`. Try `/help` to see what I can do.", name=name)
+            _(
+                "I don't know the command `/{name}`. Try {help} to see what I can do.",
+                name=name,
+                help=command_ref("help"),
+            )
         )
         self.name = name
 
@@ -45,8 +48,9 @@ class PluginDisabled(SohbetError):
         super().__init__(
             _(
                 "The `{plugin}` plugin is turned off on this server. An admin can turn it on "
-                "with `/plugins enable plugin:{plugin}`.",
+                "with {command}.",
                 plugin=plugin,
+                command=command_ref("plugins enable", plugin=plugin),
             )
         )
         self.plugin = plugin

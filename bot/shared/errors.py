@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.shared.markup import plain
+
 __all__ = ["SohbetError"]
 
 
@@ -10,4 +12,7 @@ class SohbetError(Exception):
 
     def __init__(self, user_message: str) -> None:
         super().__init__(user_message)
-        self.user_message = user_message
+        self.user_message = user_message  # Markdown, rendered by the platform that shows it
+
+    def __str__(self) -> str:
+        return plain(self.user_message)  # logs and terminals

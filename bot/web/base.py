@@ -17,6 +17,7 @@ from multidict import MultiDictProxy
 
 from bot.core.declared import describe
 from bot.i18n import _, current_locale, format_number, gettext_only, known_locales, ngettext_only
+from bot.shared.markup import plain
 from bot.web.access import Access
 from bot.web.config import WebSettings
 from bot.web.discord_api import DiscordAPI, DiscordUnavailable, GuildDetails, TokenRevoked
@@ -177,9 +178,11 @@ async def admin_server(request: web.Request) -> tuple[Session, GuildDetails]:
 
 
 def flash(request: web.Request, message: str) -> None:
+    """A notice shown once, on the next page (plain text: a web page doesn't render the
+    bot's Markdown)."""
     session = current_session(request)
     if session is not None:
-        session.flash.append(message)
+        session.flash.append(plain(message))
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -11,6 +11,7 @@ from bot.core.context import Context
 from bot.core.events import ADMIN_PERMISSION, Author, CommandCall, Location, Message, Reply
 from bot.core.plugin import Plugin
 from bot.core.services import Services
+from bot.shared.markup import plain
 from bot.web.security import Session
 
 __all__ = ["WebResponder", "admin_author", "setting_context"]
@@ -29,12 +30,13 @@ class _WebMessage:
         self.index = index
 
     async def edit(self, text: str) -> None:
-        self.responder.messages[self.index] = text
-        self.responder.changed(text)
+        self.responder.messages[self.index] = plain(text)
+        self.responder.changed(plain(text))
 
 
 class WebResponder:
-    """Collects what a command answers; `on_text` sees every new or edited message."""
+    """Collects what a command answers, as plain text (command references in Discord's form,
+    escapes removed); `on_text` sees every new or edited message."""
 
     def __init__(self, on_text: Callable[[str], None] | None = None) -> None:
         self.messages: list[str] = []
@@ -46,8 +48,8 @@ class WebResponder:
             self._on_text(text)
 
     async def send(self, reply: Reply) -> _WebMessage:
-        self.messages.append(reply.text)
-        self.changed(reply.text)
+        self.messages.append(plain(reply.text))
+        self.changed(plain(reply.text))
         return _WebMessage(self, len(self.messages) - 1)
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:

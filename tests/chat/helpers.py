@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.app import App
 from bot.config import Config
 from bot.core.events import Author, CommandCall, ConversationKey, Location, Message, Reply
+from bot.shared.markup import render_commands
 
 __all__ = ["PlatformResponder", "Talk", "echo_config"]
 
@@ -34,7 +35,7 @@ class _Sent:
 
     async def edit(self, text: str) -> None:
         old = self.responder.replies[self.index]
-        self.responder.replies[self.index] = Reply(text, old.ephemeral, old.files)
+        self.responder.replies[self.index] = Reply(render_commands(text), old.ephemeral, old.files)
         for message_id, part in zip(self.ids, self.responder.split(text), strict=False):
             self.responder.messages[message_id] = part
 
@@ -62,11 +63,12 @@ class PlatformResponder:
         return ids
 
     async def send(self, reply: Reply) -> _Sent:
+        reply = Reply(render_commands(reply.text), reply.ephemeral, reply.files)  # as on Discord
         self.replies.append(reply)
         return _Sent(self, len(self.replies) - 1, self._post(reply.text))
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
-        text = "".join([c async for c in chunks])
+        text = render_commands("".join([c async for c in chunks]))
         self.replies.append(Reply(text, ephemeral))
         self._post(text)
         return text

@@ -112,8 +112,8 @@ def test_a_missing_subcommand_is_named_from_the_options_given(
     sentiment = {s.name: s for s in registry.all_commands() if s.kind == "slash"}
     with pytest.raises(BadOption) as caught:
         parse("/sentiment text:I love it", sentiment)
-    assert caught.value.user_message == (
-        "`/sentiment` needs a subcommand. Did you mean: `/sentiment text text:I love it`"
+    assert str(caught.value) == (
+        "`/sentiment` needs a subcommand. Did you mean: `/sentiment text` `text:I love it`"
     )
     assert parse("/sentiment text text:I love it", sentiment) == (
         "sentiment text",

@@ -17,6 +17,7 @@ from bot.core.events import (
     Message,
     Reply,
 )
+from bot.shared.markup import render_commands
 
 SERVER = 100
 CHANNEL = 10
@@ -82,7 +83,7 @@ class _Sent:
 
     async def edit(self, text: str) -> None:
         old = self.responder.replies[self.index]
-        self.responder.replies[self.index] = Reply(text, old.ephemeral, old.files)
+        self.responder.replies[self.index] = Reply(render_commands(text), old.ephemeral, old.files)
 
 
 @dataclass
@@ -94,11 +95,12 @@ class RecordingResponder:
     history: list[Message] = field(default_factory=list)
 
     async def send(self, reply: Reply) -> _Sent:
+        reply = Reply(render_commands(reply.text), reply.ephemeral, reply.files)  # as on Discord
         self.replies.append(reply)
         return _Sent(self, len(self.replies) - 1)
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
-        text = "".join([c async for c in chunks])
+        text = render_commands("".join([c async for c in chunks]))
         self.replies.append(Reply(text, ephemeral))
         return text
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.core import Context, Message, Plugin, SohbetError, command, listener
 from bot.core.events import Author, CommandCall, Location, Reply
+from bot.shared.markup import render_commands
 
 SERVER = 500
 CHANNEL = 50
@@ -81,11 +82,12 @@ class RecordingResponder:
     replies: list[Reply] = field(default_factory=list)
 
     async def send(self, reply: Reply) -> _Sent:
+        reply = Reply(render_commands(reply.text), reply.ephemeral, reply.files)  # as on Discord
         self.replies.append(reply)
         return _Sent()
 
     async def stream(self, chunks: AsyncIterator[str], *, ephemeral: bool = False) -> str:
-        text = "".join([c async for c in chunks])
+        text = render_commands("".join([c async for c in chunks]))
         self.replies.append(Reply(text, ephemeral))
         return text
 

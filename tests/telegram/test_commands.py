@@ -48,7 +48,7 @@ async def test_command_with_options(start_world: StartWorld) -> None:
     api.send(chat, ALICE, "/calc_add b=2")
     await api.until(lambda: len(api.in_chat(ALICE["id"])) == 3, quiet=0.3)
     assert api.texts()[-1] == (
-        "<code>a</code> is missing. Usage: <code>/calc_add a=… [b=…] [loud=…]</code>"
+        "<code>a</code> is missing. Usage: /calc_add <code>a=… [b=…] [loud=…]</code>"
     )
     api.send(chat, ALICE, "/calc_add a=500")
     await api.until(lambda: len(api.in_chat(ALICE["id"])) == 4, quiet=0.3)

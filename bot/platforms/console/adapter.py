@@ -28,6 +28,7 @@ from bot.core.identity import CONSOLE_CHANNEL_ID, CONSOLE_SERVER_ID
 from bot.core.router import Router
 from bot.i18n import _, format_number, use_locale
 from bot.platforms.console.parser import parse_command_line
+from bot.shared.markup import plain
 
 __all__ = ["CONSOLE_SERVER_ID", "ConsoleAdapter"]
 
@@ -44,7 +45,7 @@ class _ConsoleMessage:
     link: str | None = None
 
     async def edit(self, text: str) -> None:
-        self.adapter.write(BOT_PREFIX + text + "\n")
+        self.adapter.write(BOT_PREFIX + plain(text) + "\n")
 
 
 class _ConsoleResponder:
@@ -56,7 +57,7 @@ class _ConsoleResponder:
     async def send(self, reply: Reply) -> _ConsoleMessage:
         self.answered = True
         prefix = BOT_PREFIX + (_("(only you)") + " " if reply.ephemeral else "")
-        self.adapter.write(prefix + reply.text + "\n")
+        self.adapter.write(prefix + plain(reply.text) + "\n")
         for name, data in reply.files:
             self.adapter.write(BOT_PREFIX + await self.adapter.save_file(name, data) + "\n")
         self._sent(reply.text)
@@ -68,14 +69,14 @@ class _ConsoleResponder:
         parts: list[str] = []
         async for chunk in chunks:
             parts.append(chunk)
-            self.adapter.write(chunk)
+            self.adapter.write(plain(chunk))
         self.adapter.write("\n")
         text = "".join(parts)
         self._sent(text)
         return text
 
     def _sent(self, text: str) -> None:
-        self.sent_message_ids.append(self.adapter.remember(text, is_bot=True).id)
+        self.sent_message_ids.append(self.adapter.remember(plain(text), is_bot=True).id)
 
     async def defer(self, *, ephemeral: bool = False) -> None:
         return None

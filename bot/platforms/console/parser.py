@@ -11,6 +11,7 @@ from bot.core.errors import BadOption, UnknownCommand
 from bot.core.events import Attachment
 from bot.core.plugin import CommandSpec
 from bot.i18n import _
+from bot.shared.markup import command_ref
 
 __all__ = ["ParsedCommand", "file_attachment", "parse_command_line"]
 
@@ -88,17 +89,21 @@ def _match_command(body: str, commands: dict[str, CommandSpec]) -> tuple[Command
             meant = [n for n in subcommands if given & {o.name for o in commands[n].options}]
             if len(meant) == 1:
                 rest = body.strip()[len(prefix) :].strip()
-                suggestion = f"{meant[0]} {rest}"
+                example = f" `{rest}`" if rest else ""
                 raise BadOption(
                     _(
-                        "`/{group}` needs a subcommand. Did you mean: `/{command}`",
-                        group=prefix,
-                        command=suggestion,
+                        "{group} needs a subcommand. Did you mean: {command}",
+                        group=command_ref(prefix),
+                        command=command_ref(meant[0]) + example,
                     )
                 )
-            listing = ", ".join(f"`/{n}`" for n in subcommands)
+            listing = ", ".join(command_ref(n) for n in subcommands)
             raise BadOption(
-                _("`/{group}` needs a subcommand: {commands}.", group=prefix, commands=listing)
+                _(
+                    "{group} needs a subcommand: {commands}.",
+                    group=command_ref(prefix),
+                    commands=listing,
+                )
             )
     raise UnknownCommand(words[0])
 

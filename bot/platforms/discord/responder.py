@@ -29,6 +29,7 @@ from bot.platforms.discord.messages import (
 )
 from bot.platforms.discord.permissions import BotMissingPermission, explain_forbidden, sending_needs
 from bot.platforms.discord.ratelimit import DISCORD_ERRORS, EditThrottle
+from bot.platforms.discord.render import for_discord
 from bot.platforms.discord.settings import DiscordSettings
 from bot.platforms.discord.streaming import stream_into
 
@@ -146,7 +147,7 @@ class MessageResponder:
     async def _tell_privately(self, text: str) -> None:
         """The channel refused us: the member still deserves to know why (by DM)."""
         try:
-            await self.origin.author.send(text, allowed_mentions=NO_MENTIONS)
+            await self.origin.author.send(for_discord(text), allowed_mentions=NO_MENTIONS)
         except DISCORD_ERRORS:
             log.warning(
                 "could not reply in channel %s nor by DM (%d characters lost)",

@@ -68,6 +68,7 @@ from bot.platforms.telegram.parser import (
 from bot.platforms.telegram.responder import ChatPacer, TelegramResponder
 from bot.platforms.telegram.settings import TelegramSettings
 from bot.platforms.text import as_typed
+from bot.shared.markup import command_ref
 
 __all__ = ["TelegramAdapter", "command_menu"]
 
@@ -75,7 +76,7 @@ log = logging.getLogger(__name__)
 BROKEN = N_("Sorry, something went wrong on my side. The details are logged.")
 WELCOME = N_(
     "Hi, I'm Sohbet. Write to me here, or mention me (or reply to me) in a group. "
-    "`/help` lists what I can do."
+    "{help} lists what I can do."
 )
 ADMIN_PERMISSIONS = frozenset({"administrator", ADMIN_PERMISSION})
 _GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
@@ -240,7 +241,8 @@ class TelegramAdapter:
         if text.split(maxsplit=1)[0].split("@")[0].lower() == "/start" and (
             "start" not in registry.slash
         ):
-            await responder.send(Reply(_(WELCOME)))  # the Start button of a new private chat
+            # the Start button of a new private chat
+            await responder.send(Reply(_(WELCOME, help=command_ref("help"))))
             return
         slash = {name: c.spec for name, c in registry.slash.items()}
         menus = {name: c.spec for name, c in registry.message_commands.items()}
@@ -304,13 +306,13 @@ class TelegramAdapter:
         if parsed.file_option is not None and parsed.file_option not in options:
             option = next(o for o in parsed.spec.options if o.name == parsed.file_option)
             if option.required:
-                name = command_menu_name(parsed.spec)
+                command = command_ref(parsed.spec.name)
                 await responder.send(
                     Reply(
                         _(
-                            "Send the file with `/{command}` as its caption, or reply to it "
+                            "Send the file with {command} as its caption, or reply to it "
                             "with it.",
-                            command=name,
+                            command=command,
                         )
                     )
                 )

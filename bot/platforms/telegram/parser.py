@@ -13,6 +13,7 @@ an option that takes a file is filled from the document sent with the command.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from bot.core.plugin import CommandSpec
 from bot.i18n import _
 from bot.platforms.console.parser import _match_command
 from bot.platforms.text import as_typed
+from bot.shared.markup import command_ref
 
 __all__ = [
     "MESSAGE_ALIASES",
@@ -29,6 +31,8 @@ __all__ = [
     "addressee",
     "command_menu_name",
     "parse_command",
+    "telegram_command",
+    "telegram_name",
     "usage",
 ]
 
@@ -53,9 +57,24 @@ class ParsedCall:
     file_option: str | None = None  # the option to fill with the attached document
 
 
+def telegram_name(name: str) -> str:
+    """A command's name on Telegram: "docs list" -> "docs_list"."""
+    return re.sub(r"[^a-z0-9_]", "_", name.lower())[:32]
+
+
 def command_menu_name(spec: CommandSpec) -> str:
     """The name in Telegram's command menu: "docs list" -> "docs_list"."""
-    return re.sub(r"[^a-z0-9_]", "_", spec.name.lower())[:32]
+    return telegram_name(spec.name)
+
+
+def telegram_command(name: str, options: Sequence[tuple[str, str]]) -> str:
+    """A command reference (`bot.shared.markup.command_ref`) as members type it on Telegram:
+    `/plugins_enable plugin=sentiment`."""
+    return " ".join(["/" + telegram_name(name), *(f"{k}={_quote(v)}" for k, v in options)])
+
+
+def _quote(value: str) -> str:
+    return f'"{value}"' if " " in value else value
 
 
 def addressee(text: str) -> str | None:
@@ -99,8 +118,8 @@ def parse_command(
         if known[key].kind == "attachment":
             raise BadOption(
                 _(
-                    "Send the file itself with `/{command}` as its caption.",
-                    command=command_menu_name(spec),
+                    "Send the file itself with {command} as its caption.",
+                    command=command_ref(spec.name),
                 )
             )
         options[key] = value
@@ -120,13 +139,14 @@ def parse_command(
 
 
 def usage(spec: CommandSpec) -> str:
-    """One line of help: `/translate text=… to=… from=…`."""
-    parts = [f"/{command_menu_name(spec)}"]
-    for option in spec.options:
-        if option.kind == "attachment":
-            continue
-        parts.append(f"{option.name}=…" if option.required else f"[{option.name}=…]")
-    return _("Usage: `{usage}`", usage=" ".join(parts))
+    """One line of help: /translate `text=… to=… [from=…]`."""
+    parts = [
+        f"{option.name}=…" if option.required else f"[{option.name}=…]"
+        for option in spec.options
+        if option.kind != "attachment"
+    ]
+    shown = f" `{' '.join(parts)}`" if parts else ""
+    return _("Usage: {usage}", usage=command_ref(spec.name) + shown)
 
 
 def _slash_name(token: str, slash: dict[str, CommandSpec]) -> str:

@@ -1,9 +1,11 @@
-"""Plugins write Discord-flavoured Markdown; Telegram gets HTML with everything else escaped.
+r"""Plugins write Discord-flavoured Markdown; Telegram gets HTML with everything else escaped.
 
 Code blocks become ``<pre><code>``, inline code ``<code>``; **bold**, *italic*, __underline__,
 ~~strike~~, ||spoiler|| and [links](https://…) keep their meaning; member mentions (``<@id>``)
-become Telegram mentions. Every other ``<``, ``>`` and ``&`` — from a plugin, the model or a
-member — is escaped, so no text can inject markup.
+become Telegram mentions. Backslash escapes (``\*``, ``\<``: how plugins quote what members
+typed, `bot.shared.markup`) show the character itself, and command references are written in
+Telegram's tappable form (`telegram_command`). Every other ``<``, ``>`` and ``&`` — from a
+plugin, the model or a member — is escaped, so no text can inject markup.
 
 Long answers are split (`split_for_telegram`) on the Markdown, before rendering, with the shared
 splitter: a code block cut in two is closed and reopened, so each message renders on its own.
@@ -13,10 +15,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.core.identity import Platform, native_id
 from bot.platforms.split import split_message
+from bot.platforms.telegram.parser import telegram_command
+from bot.shared.markup import ESCAPABLE, render_commands
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
@@ -32,9 +36,12 @@ MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, counted after the HTML is parsed
 SPLIT_AT = 3900
 
 _FENCE = re.compile(r"```([^\n`]*)\n?(.*?)(?:```|\Z)", re.DOTALL)
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+# An escaped character, or inline code (left to right, so a backslash in code stays one).
+_ESCAPE_OR_CODE = re.compile(rf"\\({ESCAPABLE})|`([^`\n]+)`")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _ANGLE_URL = re.compile(r"&lt;(https?://[^\s]+?)&gt;")
+# A bare address: left as it is (Telegram links it), out of reach of the style rules.
+_BARE_URL = re.compile(r"https?://(?:(?!&lt;|&gt;)[^\s`\\|\"\x00])+")  # as markup.URL, escaped
 _MENTION = re.compile(r"&lt;@!?(-?\d+)&gt;")
 _CHANNEL = re.compile(r"&lt;#(-?\d+)&gt;")
 _STYLES = [
@@ -89,11 +96,23 @@ def render_html(text: str, name_of: NameOf | None = None) -> str:
             code = html.escape(match.group(1), quote=False) + ("\n" + code if code else "")
         return keep(f"<pre>{code}</pre>")
 
-    text = _FENCE.sub(block, on_telegram(text).replace("\x00", ""))
-    text = _INLINE_CODE.sub(lambda m: keep(f"<code>{html.escape(m.group(1))}</code>"), text)
+    def escaped_or_code(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return keep(html.escape(match.group(1), quote=False))
+        return keep(f"<code>{html.escape(match.group(2))}</code>")
+
+    def command(name: str, options: Sequence[tuple[str, str]]) -> str:
+        # The command as plain text, which Telegram makes tappable; its options as code.
+        tappable, _, rest = telegram_command(name, options).partition(" ")
+        return keep(tappable + (f" <code>{html.escape(rest, quote=False)}</code>" if rest else ""))
+
+    text = render_commands(on_telegram(text).replace("\x00", ""), command)
+    text = _FENCE.sub(block, text)
+    text = _ESCAPE_OR_CODE.sub(escaped_or_code, text)
     text = html.escape(text, quote=False)
     text = _LINK.sub(lambda m: keep(_anchor(m.group(2), m.group(1))), text)
     text = _ANGLE_URL.sub(lambda m: keep(_anchor(m.group(1), m.group(1))), text)
+    text = _BARE_URL.sub(lambda m: keep(m.group(0)), text)
     text = _MENTION.sub(lambda m: keep(_mention(int(m.group(1)), name_of)), text)
     text = _CHANNEL.sub("#chat", text)
     text = _HEADING.sub(r"**\1**", text)

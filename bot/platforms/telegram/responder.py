@@ -24,7 +24,9 @@ from aiogram.types import BufferedInputFile, ReplyParameters
 from bot.core.errors import SohbetError
 from bot.core.events import Message, Reply
 from bot.i18n import _
+from bot.platforms.telegram.parser import telegram_command
 from bot.platforms.telegram.render import render_html, split_for_telegram
+from bot.shared.markup import plain
 
 if TYPE_CHECKING:
     from bot.platforms.telegram.render import NameOf
@@ -257,7 +259,7 @@ class TelegramResponder:
             if "parse entities" not in str(exc).lower():
                 raise
             log.warning("Telegram could not parse an answer's HTML (%s); sent as plain text", exc)
-            return await request(html.escape(markdown, quote=False))
+            return await request(html.escape(plain(markdown, telegram_command), quote=False))
 
     async def _call(self, request: Callable[[], Awaitable[T]]) -> T:
         """One Bot API call; on 429 wait what Telegram asked and try again (a few times)."""

@@ -1,0 +1,66 @@
+"""What members read on Telegram: command references in Telegram's tappable form, and text
+members typed shown as typed (real aiogram, the loopback Bot API, the real plugins)."""
+
+from __future__ import annotations
+
+from bot.core.identity import core_id
+from plugins.chat import ChatPlugin
+from plugins.help import HelpPlugin
+from plugins.translate import TranslatePlugin
+from tests.discord.plugins import ToolsPlugin
+from tests.telegram.conftest import ALICE, BOB, GROUP_ID, StartWorld
+from tests.telegram.fakeapi import check_html, private_chat, supergroup
+
+
+def visible(html_text: str) -> str:
+    return check_html(html_text)[0]
+
+
+async def test_refusals_name_commands_as_telegram_members_type_them(
+    start_world: StartWorld,
+) -> None:
+    world = await start_world(HelpPlugin(), TranslatePlugin(), ToolsPlugin())
+    api = world.api
+    group = supergroup(GROUP_ID)
+    await world.app.services.settings.set_enabled(
+        TranslatePlugin, False, server_id=core_id("telegram", GROUP_ID), actor_id=1
+    )
+    api.send(group, BOB, "/translate to=tr hello")
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.3)
+    refusal = api.texts(GROUP_ID)[0]
+    assert "/plugins_enable <code>plugin=translate</code>" in refusal, refusal
+    assert "plugin:" not in refusal and "/plugins enable" not in refusal
+
+    api.send(group, BOB, "/calc")  # a group of subcommands
+    await api.until(lambda: len(api.in_chat(GROUP_ID)) == 2, quiet=0.3)
+    assert "needs a subcommand: /calc_add" in visible(api.texts(GROUP_ID)[1])
+
+    api.send(private_chat(ALICE), ALICE, "/nothing_like_this")
+    await api.until(lambda: api.in_chat(ALICE["id"]), quiet=0.3)
+    # /help as plain text, which Telegram makes tappable (not inside <code>)
+    assert "Try /help to see" in api.texts(ALICE["id"])[0]
+
+
+async def test_formatting_members_typed_is_shown_as_typed(start_world: StartWorld) -> None:
+    world = await start_world(ChatPlugin())
+    api = world.api
+    bob = core_id("telegram", BOB["id"])
+    typed = f"say **stars** to <@{bob}> and [click](https://evil.example) ||now||"
+    api.send(private_chat(ALICE), ALICE, typed)
+    await api.until(lambda: api.in_chat(ALICE["id"]) and "▌" not in api.texts()[-1], quiet=0.5)
+    answer = api.texts(ALICE["id"])[-1]
+    assert visible(answer) == f"You said: {typed}", answer
+    assert "<b>" not in answer and "tg://user" not in answer and "<a " not in answer
+    assert "tg-spoiler" not in answer
+
+
+async def test_the_models_own_formatting_renders_but_mentions_no_one(
+    start_world: StartWorld,
+) -> None:
+    bob = core_id("telegram", BOB["id"])
+    world = await start_world(ChatPlugin(), model=f"**Note:** ask <@{bob}>, _kindly_.")
+    api = world.api
+    api.send(private_chat(ALICE), ALICE, "who knows?")
+    await api.until(lambda: api.in_chat(ALICE["id"]) and "▌" not in api.texts()[-1], quiet=0.5)
+    answer = api.texts(ALICE["id"])[-1]
+    assert answer == f"<b>Note:</b> ask &lt;@{bob}&gt;, <i>kindly</i>.", answer
