@@ -12,9 +12,11 @@ from bot.core.settings import ALWAYS_ENABLED
 from bot.i18n import _, ngettext
 from bot.web.base import (
     admin_server,
+    channel_of,
     checked_form,
     dashboard,
     flash,
+    parse_id,
     render,
     require_session,
     state,
@@ -40,15 +42,6 @@ def _plugin(request: web.Request) -> Plugin:
     if plugin is None:
         raise web.HTTPNotFound(text=_("No such plugin."))
     return plugin
-
-
-def _channel(details: GuildDetails, raw: Any) -> int:
-    """0 (the whole server) or one of this server's channels; any other id is refused."""
-    if raw in (None, "", "0"):
-        return 0
-    if not isinstance(raw, str) or not raw.isdigit() or int(raw) not in details.channels:
-        raise web.HTTPForbidden(text=_("That channel is not in this server."))
-    return int(raw)
 
 
 @routes.get("/servers/{server}/plugins")
@@ -120,7 +113,7 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
     _session, details = await admin_server(request)
     plugin = _plugin(request)
     return await _settings_page(
-        request, details, plugin, _channel(details, request.query.get("channel"))
+        request, details, plugin, channel_of(details, request.query.get("channel"))
     )
 
 
@@ -136,7 +129,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     session, details = await admin_server(request)
     form = await checked_form(request, session)
     plugin = _plugin(request)
-    channel_id = _channel(details, form.get("channel"))
+    channel_id = channel_of(details, form.get("channel"))
     services = dashboard(request).core.services
     values = await services.settings.values(type(plugin), details.id, channel_id)
     texts = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -196,7 +189,7 @@ async def reset_setting(request: web.Request) -> web.StreamResponse:
     session, details = await admin_server(request)
     form = await checked_form(request, session)
     plugin = _plugin(request)
-    channel_id = _channel(details, form.get("channel"))
+    channel_id = channel_of(details, form.get("channel"))
     key = form.get("key")
     try:
         removed = await dashboard(request).core.services.settings.reset(
@@ -226,9 +219,10 @@ async def save_roles(request: web.Request) -> web.StreamResponse:
     plugin = _plugin(request)
     chosen: set[int] = set()
     for raw in form.getall("role", []):
-        if not isinstance(raw, str) or not raw.isdigit() or int(raw) not in details.roles:
+        role = parse_id(raw)
+        if role is None or role not in details.roles:
             raise web.HTTPForbidden(text=_("That role is not in this server."))
-        chosen.add(int(raw))
+        chosen.add(role)
     await dashboard(request).core.services.settings.set_allowed_roles(
         type(plugin), chosen, server_id=details.id, actor_id=session.user_id
     )

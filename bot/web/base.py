@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,16 @@ from markupsafe import Markup, escape
 from multidict import MultiDictProxy
 
 from bot.core.declared import describe
-from bot.i18n import _, current_locale, format_number, gettext_only, known_locales, ngettext_only
+from bot.i18n import (
+    N_,
+    _,
+    current_locale,
+    format_number,
+    gettext_only,
+    known_locales,
+    ngettext_only,
+)
+from bot.shared.errors import SohbetError
 from bot.shared.markup import plain
 from bot.web.access import Access
 from bot.web.config import WebSettings
@@ -33,10 +43,12 @@ __all__ = [
     "DASHBOARD",
     "Dashboard",
     "admin_server",
+    "channel_of",
     "checked_form",
     "dashboard",
     "flash",
     "headers_middleware",
+    "parse_id",
     "render",
     "require_session",
     "server_id",
@@ -45,10 +57,12 @@ __all__ = [
     "state",
 ]
 
+log = logging.getLogger(__name__)
 COOKIE = "sohbet_session"
 # The dashboard's language menu: each language in its own name.
 LANGUAGE_NAMES = {"en": "English", "tr": "Türkçe", "de": "Deutsch"}
 LANGUAGES = {code: LANGUAGE_NAMES.get(code, code) for code in known_locales()}
+BROKEN = N_("Something went wrong on our side; the details are logged. Please try again.")
 HERE = Path(__file__).parent
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: "
@@ -162,11 +176,34 @@ async def checked_form(request: web.Request, session: Session) -> MultiDictProxy
     return form
 
 
-def server_id(request: web.Request) -> int:
-    raw = request.match_info.get("server", "")
-    if not raw.isdigit() or len(raw) > 20:
-        raise web.HTTPNotFound()
+_LARGEST_ID = 2**63 - 1  # Discord ids (snowflakes) are positive 64-bit integers
+
+
+def parse_id(raw: object) -> int | None:
+    """A Discord id from a URL, query or form, or None. Only ASCII digits: "²" and "١" are
+    digits to `str.isdigit()` but not to `int()`."""
+    if not isinstance(raw, str) or not 0 < len(raw) <= 20 or not raw.isascii():
+        return None
+    if not raw.isdigit() or int(raw) > _LARGEST_ID:
+        return None
     return int(raw)
+
+
+def server_id(request: web.Request) -> int:
+    found = parse_id(request.match_info.get("server"))
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
+
+
+def channel_of(details: GuildDetails, raw: Any) -> int:
+    """0 (the whole server) or one of this server's channels; any other id is refused."""
+    if raw in (None, "", "0"):
+        return 0
+    channel = parse_id(raw)
+    if channel is None or channel not in details.channels:
+        raise web.HTTPForbidden(text=_("That channel is not in this server."))
+    return channel
 
 
 async def admin_server(request: web.Request) -> tuple[Session, GuildDetails]:
@@ -190,12 +227,19 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every response, error pages included, carries the security headers."""
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
         if exc.status in (403, 404, 503) and exc.content_type == "text/plain":
             response = render(request, "error.html", exc.status, message=exc.text or exc.reason)
+    except SohbetError as exc:  # the database is down, say: its own friendly sentence
+        log.warning("dashboard page %s: %s", request.path, exc)
+        response = render(request, "error.html", 503, message=plain(exc.user_message))
+    except Exception:
+        log.exception("dashboard page %s failed", request.path)
+        response = render(request, "error.html", 500, message=_(BROKEN))
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"

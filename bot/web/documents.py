@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bot.core.events import CommandCall, Location
 from bot.i18n import _
-from bot.web.base import admin_server, checked_form, dashboard, flash, render
+from bot.web.base import admin_server, channel_of, checked_form, dashboard, flash, render
 from bot.web.commands import WebResponder, admin_author
 from bot.web.uploads import MAX_FILES
 
@@ -61,12 +61,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     if len(chosen) > MAX_FILES:
         flash(request, _("Choose at most {n} files at a time.", n=MAX_FILES))
         raise web.HTTPSeeOther(f"/servers/{details.id}/documents")
-    raw_channel = form.get("channel", "")
-    channel_id = 0
-    if isinstance(raw_channel, str) and raw_channel not in ("", "0"):
-        if not raw_channel.isdigit() or int(raw_channel) not in details.channels:
-            raise web.HTTPForbidden(text=_("That channel is not in this server."))
-        channel_id = int(raw_channel)
+    channel_id = channel_of(details, form.get("channel"))
     files = [(f.filename, f.content_type, f.file.read()) for f in chosen]
     job = dashboard(request).jobs.start(session, details.id, channel_id, files)
     target = f"/servers/{details.id}/documents/jobs/{job.id}"

@@ -8,7 +8,7 @@ import json
 from aiohttp import web
 
 from bot.i18n import _
-from bot.web.base import checked_form, dashboard, flash, render, require_session
+from bot.web.base import checked_form, dashboard, flash, parse_id, render, require_session
 
 __all__ = ["routes"]
 
@@ -60,8 +60,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     server_id: int | None
     if scope == "all":
         server_id = None
-    elif isinstance(scope, str) and scope.isdigit():
-        server_id = int(scope)
+    elif (server_id := parse_id(scope)) is not None:
         known = set(await dash.queries.member_counts(session.user_id))
         if server_id not in known | set(await dash.access.member_of(session)) | {0}:
             raise web.HTTPForbidden(text=_("You have no data on that server."))

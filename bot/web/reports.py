@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.i18n import ngettext
-from bot.web.base import admin_server, dashboard, render
+from bot.web.base import admin_server, dashboard, parse_id, render
 from bot.web.chart import bar_chart
 
 __all__ = ["routes"]
@@ -54,8 +54,7 @@ async def audit(request: web.Request) -> web.StreamResponse:
     plugin = request.query.get("plugin") or None
     if plugin is not None and plugin not in dash.core.registry.plugins:
         plugin = None
-    raw_actor = request.query.get("actor", "")
-    actor = int(raw_actor) if raw_actor.isdigit() and len(raw_actor) < 21 else None
+    actor = parse_id(request.query.get("actor"))
     entries = await dash.queries.audit(details.id, plugin=plugin, actor_id=actor)
     return render(
         request,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+
+import aiohttp
 import pytest
 
 from bot.core.events import ADMIN_PERMISSION, Author, CommandCall, Location
@@ -191,3 +194,47 @@ async def test_role_allow_lists_by_name(site: Site) -> None:
     assert f'value="{MODERATORS}" checked' in page
     await site.post(f"{A}/plugins/chat/roles", {})
     assert await site.core.services.settings.allowed_roles(GUILD_A, "chat") == set()
+
+
+def assert_secured(response: aiohttp.ClientResponse, where: str) -> None:
+    assert response.status != 500, where
+    assert "script-src 'self'" in response.headers.get("Content-Security-Policy", ""), where
+    assert response.headers.get("X-Frame-Options") == "DENY", where
+
+
+async def test_ids_with_other_digits_are_refused_not_errors(site: Site) -> None:
+    """Every id in a URL, query or form: "²" is a digit to str.isdigit() but not to int()."""
+    await site.login(ADMIN)
+    two = "\u00b2"
+    response = await site.client.get(f"/servers/{two}/plugins", allow_redirects=False)
+    assert_secured(response, "server in the URL")
+    assert response.status == 404
+    response = await site.client.get(f"{A}/plugins/chat?channel={two}", allow_redirects=False)
+    assert_secured(response, "channel query")
+    assert response.status == 403
+    response = await site.client.get(f"{A}/audit?actor={two}", allow_redirects=False)
+    assert_secured(response, "actor query")
+    assert response.status == 200  # no such admin: the unfiltered log
+    response = await site.post(f"{A}/plugins/chat/roles", {"role": two})
+    assert_secured(response, "roles form")
+    assert response.status == 403
+    response = await site.post("/me/delete", {"scope": two, "confirm": "yes"})
+    assert_secured(response, "my data scope")
+    assert response.status == 403
+    form = aiohttp.FormData()
+    form.add_field("csrf", await site.csrf(f"{A}/documents"))
+    form.add_field("channel", two)
+    form.add_field("file", b"hello", filename="notes.txt", content_type="text/plain")
+    response = await site.client.post(f"{A}/documents", data=form, allow_redirects=False)
+    assert_secured(response, "upload form")
+    assert response.status == 403
+
+
+async def test_a_failing_page_is_an_error_page_with_the_security_headers(site: Site) -> None:
+    await site.login(ADMIN)
+    await site.core.store.engine.dispose()
+    shutil.rmtree(site.core.config.data_dir)  # the database is gone
+    response = await site.client.get(f"{A}/audit", allow_redirects=False)
+    assert_secured(response, "database gone")
+    assert response.status == 503
+    assert "database is unreachable" in await response.text()
