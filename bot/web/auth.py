@@ -21,7 +21,7 @@ from bot.web.base import (
     set_session_cookie,
 )
 from bot.web.discord_api import ADMINISTRATOR, MANAGE_GUILD
-from bot.web.security import safe_next
+from bot.web.security import client_address, safe_next
 
 __all__ = ["routes"]
 
@@ -31,12 +31,12 @@ OAUTH_COOKIE = "sohbet_oauth"
 OAUTH_WINDOW_S = 600  # a login started more than 10 minutes ago must start again
 
 
-def _client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
-
-
 def _rate_limited(request: web.Request) -> web.Response | None:
-    if dashboard(request).limiter.allow(_client_address(request)):
+    dash = dashboard(request)
+    client = client_address(
+        request.remote, request.headers.get("X-Forwarded-For"), dash.settings.trusted_proxies
+    )
+    if dash.limiter.allow(client):
         return None
     return render(
         request, "error.html", 429, message=_("Too many login attempts; wait a minute and retry.")

@@ -13,11 +13,15 @@ import hmac
 import secrets
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["RateLimiter", "Session", "SessionStore", "Signer", "safe_next"]
+__all__ = ["RateLimiter", "Session", "SessionStore", "Signer", "client_address", "safe_next"]
+
+Network = IPv4Network | IPv6Network
 
 
 class Signer:
@@ -125,3 +129,33 @@ def safe_next(target: str | None, default: str = "/servers") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+def client_address(peer: str | None, forwarded_for: str | None, proxies: Sequence[Network]) -> str:
+    """Who is on the other end, for per-client limits. The connection's address, unless it is
+    one of our reverse `proxies`; then X-Forwarded-For read from the right (each proxy appends
+    the address it saw), skipping our proxies: the first other address is the client. Hops
+    further left were written by the client itself and can't be trusted."""
+    if not peer or not _is_proxy(peer, proxies) or not forwarded_for:
+        return peer or "unknown"
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_proxy(hop, proxies):
+            return hop if _is_address(hop) else peer
+    return hops[0] if hops and _is_address(hops[0]) else peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_proxy(text: str, proxies: Sequence[Network]) -> bool:
+    try:
+        address = ip_address(text)
+    except ValueError:
+        return False
+    return any(address in network for network in proxies)

@@ -4,7 +4,7 @@ loopback, with Discord played by `FakeDiscord` on another loopback port."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,12 +145,29 @@ def state_of(location: str) -> str:
     return parse_qs(urlsplit(location).query)["state"][0]
 
 
+StartSite = Callable[..., Awaitable[Site]]
+
+
 @pytest.fixture
-async def site(core: App, discord: FakeDiscord) -> AsyncIterator[Site]:
-    server = TestServer(create_dashboard(core, web_settings(discord)), host="127.0.0.1")
-    await server.start_server()
-    server.app[DASHBOARD].settings.base_url = str(server.make_url("")).rstrip("/")
-    client = TestClient(server, cookie_jar=aiohttp.CookieJar(unsafe=True))
-    await client.start_server()
-    yield Site(client, discord, core)
-    await client.close()
+async def start_site(core: App, discord: FakeDiscord) -> AsyncIterator[StartSite]:
+    """`await start_site(**web_settings)`: the dashboard with some settings changed."""
+    clients: list[TestClient[Any, Any]] = []
+
+    async def start(**settings: Any) -> Site:
+        app = create_dashboard(core, web_settings(discord, **settings))
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        server.app[DASHBOARD].settings.base_url = str(server.make_url("")).rstrip("/")
+        client = TestClient(server, cookie_jar=aiohttp.CookieJar(unsafe=True))
+        await client.start_server()
+        clients.append(client)
+        return Site(client, discord, core)
+
+    yield start
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def site(start_site: StartSite) -> Site:
+    return await start_site()

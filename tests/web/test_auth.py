@@ -6,9 +6,11 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from pydantic import ValidationError
 
+from bot.web import WebSettings
 from bot.web.security import Signer, safe_next
-from tests.web.conftest import ADMIN, GUILD_A, MEMBER, Site, state_of
+from tests.web.conftest import ADMIN, GUILD_A, MEMBER, Site, StartSite, state_of
 from tests.web.fake_discord import CLIENT_SECRET
 
 ADMIN_PAGES = [
@@ -170,3 +172,49 @@ async def test_servers_lists_managed_servers_with_the_bots_status(site: Site) ->
     await site.login(MEMBER)
     page = await (await site.client.get("/servers")).text()
     assert "Alpha" not in page and "manage any server Sohbet is in" in page
+
+
+async def _login_statuses(site: Site, forwarded_for: str | None, times: int) -> list[int]:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return [
+        (await site.client.get("/login", headers=headers, allow_redirects=False)).status
+        for _ in range(times)
+    ]
+
+
+async def test_behind_a_trusted_proxy_the_login_limit_is_per_client(
+    start_site: StartSite,
+) -> None:
+    """The docs put the dashboard behind a reverse proxy: every request then comes from the
+    proxy's address, and one client's attempts must not lock everyone out."""
+    site = await start_site(trusted_proxies="127.0.0.1, 10.0.0.0/8")
+    assert await _login_statuses(site, "203.0.113.5", 11) == [303] * 10 + [429]
+    assert await _login_statuses(site, "203.0.113.6", 1) == [303]  # another member
+    # what the client wrote itself (left of what our proxies added) changes nothing
+    assert await _login_statuses(site, "198.51.100.1, 203.0.113.5", 1) == [429]
+    # two proxies: the first address our proxies didn't add is the client
+    assert await _login_statuses(site, "203.0.113.5, 10.1.2.3", 1) == [429]
+
+
+async def test_forwarded_for_from_anyone_else_is_ignored(site: Site) -> None:
+    spoofed = [
+        (
+            await site.client.get(
+                "/login", headers={"X-Forwarded-For": f"203.0.113.{n}"}, allow_redirects=False
+            )
+        ).status
+        for n in range(12)
+    ]
+    assert spoofed == [303] * 10 + [429, 429]
+
+
+def test_trusted_proxies_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHBET_WEB_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")
+    assert [str(n) for n in WebSettings().trusted_proxies] == [
+        "127.0.0.1/32",
+        "10.0.0.0/8",
+        "::1/128",
+    ]
+    monkeypatch.setenv("SOHBET_WEB_TRUSTED_PROXIES", "my-proxy")
+    with pytest.raises(ValidationError, match="SOHBET_WEB_TRUSTED_PROXIES"):
+        WebSettings()
