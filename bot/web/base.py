@@ -235,7 +235,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
         if exc.status in (403, 404, 503) and exc.content_type == "text/plain":
             response = render(request, "error.html", exc.status, message=exc.text or exc.reason)
     except SohbetError as exc:  # the database is down, say: its own friendly sentence
-        log.warning("dashboard page %s: %s", request.path, exc)
+        log.info("dashboard page %s refused: %s", request.path, exc)
         response = render(request, "error.html", 503, message=plain(exc.user_message))
     except Exception:
         log.exception("dashboard page %s failed", request.path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from bot.web.config import WebSettings
 __all__ = [
     "ADMINISTRATOR",
     "MANAGE_GUILD",
+    "BotTokenRejected",
     "DiscordAPI",
     "DiscordUnavailable",
     "GuildDetails",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+BOT_TOKEN_LOG_EVERY_S = 600.0  # a rejected bot token is logged again this often, not per page
 
 ADMINISTRATOR = 0x8
 MANAGE_GUILD = 0x20
@@ -47,8 +50,22 @@ class DiscordUnavailable(SohbetError):
 
 
 class TokenRevoked(SohbetError):
+    """The member's access token no longer works: their session ends."""
+
     def __init__(self) -> None:
         super().__init__("Your Discord login has ended; please log in again.")
+
+
+class BotTokenRejected(SohbetError):
+    """Discord refuses the bot's own token (DISCORD_TOKEN wrong or reset): no admin page can
+    work, but the member's login is fine."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The bot's token is rejected by Discord, so the dashboard can't see Sohbet's "
+            "servers. The operator must set DISCORD_TOKEN to the bot's current token "
+            "(Developer Portal → Bot → Reset Token) and restart Sohbet."
+        )
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,7 @@ class DiscordAPI:
         self.settings = settings
         self._bot_token = bot_token
         self._http: aiohttp.ClientSession | None = None
+        self._bot_rejection_logged = -BOT_TOKEN_LOG_EVERY_S
 
     @property
     def base(self) -> str:
@@ -123,13 +141,27 @@ class DiscordAPI:
                 f"{self.base}{path}", headers={"Authorization": authorization}
             ) as r:
                 if r.status == 401:
-                    raise TokenRevoked()
+                    raise self._rejected(authorization)
                 if r.status in (403, 404):
                     return None
                 r.raise_for_status()
                 return await r.json()
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DiscordUnavailable(path.split("?")[0]) from exc
+
+    def _rejected(self, authorization: str) -> SohbetError:
+        """Whose token Discord refused: the bot's (the operator must act, logged) or the
+        member's (their session ends)."""
+        if not authorization.startswith("Bot "):
+            return TokenRevoked()
+        now = time.monotonic()
+        if now - self._bot_rejection_logged >= BOT_TOKEN_LOG_EVERY_S:
+            self._bot_rejection_logged = now
+            log.error(
+                "Discord rejected DISCORD_TOKEN (401 Unauthorized): the dashboard's admin pages "
+                "are closed until it is set to the bot's current token"
+            )
+        return BotTokenRejected()
 
     async def user(self, token: str) -> dict[str, Any]:
         found = await self._get("/users/@me", f"Bearer {token}")

@@ -41,6 +41,7 @@ class FakeDiscord:
         self._codes: dict[str, int] = {}
         self.tokens: dict[str, int] = {}
         self.calls: list[str] = []
+        self.bot_token = BOT_TOKEN  # the bot's current token (reset it to reject the old one)
         self.server: TestServer | None = None
 
     # ----- setup -------------------------------------------------------------------------
@@ -117,7 +118,7 @@ class FakeDiscord:
         return self.users[user_id]
 
     def _bot(self, request: web.Request) -> FakeGuild | None:
-        if request.headers.get("Authorization") != f"Bot {BOT_TOKEN}":
+        if request.headers.get("Authorization") != f"Bot {self.bot_token}":
             raise web.HTTPUnauthorized()
         return self.bot_guilds.get(int(request.match_info["id"]))
 

@@ -218,3 +218,28 @@ def test_trusted_proxies_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SOHBET_WEB_TRUSTED_PROXIES", "my-proxy")
     with pytest.raises(ValidationError, match="SOHBET_WEB_TRUSTED_PROXIES"):
         WebSettings()
+
+
+async def test_a_rejected_bot_token_is_not_a_logged_out_member(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reset or mistyped DISCORD_TOKEN: Discord answers 401 to the bot. The member's own
+    login is fine, so they stay logged in, and admins read what is wrong."""
+    site.discord.bot_token = "reset-in-the-developer-portal"
+    response = await site.login(ADMIN)
+    assert response.headers["Location"] == "/servers"
+    for path in ["/servers", *ADMIN_PAGES]:
+        page = await site.client.get(path, allow_redirects=False)
+        assert page.status == 503, path  # not a redirect to the login page
+        assert "bot&#39;s token is rejected by Discord" in await page.text(), path
+        assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    mine = await site.client.get("/me", allow_redirects=False)
+    assert mine.status == 200  # still logged in
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "Discord rejected DISCORD_TOKEN" in errors[0]  # once, not per page
+    assert "reset-in-the-developer-portal" not in caplog.text
+    # the member's own token revoked: that session ends, as before
+    site.discord.bot_token = "bot-token-for-tests"
+    site.discord.tokens.clear()
+    response = await site.client.get("/servers", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/"
