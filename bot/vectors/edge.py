@@ -52,6 +52,7 @@ from bot.vectors.schema import (
     DENSE_VECTOR,
     FACET_LIMIT,
     KEYWORD_FIELDS,
+    MOVED_FIELDS,
     PENDING,
     SPARSE_VECTOR,
     STATE_FIELD,
@@ -393,6 +394,17 @@ class EdgeVectorStore:
 
     async def delete_server(self, server_id: int) -> int:
         return await self._delete(_match(server_id=str(server_id)))
+
+    async def move_server(self, old: int, new: int) -> int:
+        def work(shard: EdgeShard) -> int:
+            moved = shard.count(CountRequest(exact=True, filter=_match(server_id=str(old))))
+            for field in MOVED_FIELDS:  # server_id last: the others are found within it
+                where = _match(**{TENANT_FIELD: str(old), field: str(old)})
+                update = UpdateOperation.set_payload_by_filter(where, {field: str(new)})
+                shard.update(update)
+            return moved
+
+        return await self._run(work)
 
     async def _delete(self, where: Filter) -> int:
         def work(shard: EdgeShard) -> int:

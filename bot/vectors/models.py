@@ -130,6 +130,12 @@ class VectorStore(Protocol):
         """Delete every chunk of a server (e.g. the bot left it); returns the count."""
         ...
 
+    async def move_server(self, old: int, new: int) -> int:
+        """Give every chunk of server `old` to server `new` (a Telegram group that became a
+        supergroup); its channel and uploader ids equal to `old` become `new` too. Returns
+        how many chunks moved; idempotent."""
+        ...
+
     async def count(self, server_id: int | None = None) -> int:
         """Number of chunks stored, in one server or in total."""
         ...

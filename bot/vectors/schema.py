@@ -43,6 +43,8 @@ TENANT_FIELD = "server_id"
 # A chunk of a document still being added carries state=pending; searches skip it.
 STATE_FIELD, PENDING = "state", "pending"
 KEYWORD_FIELDS = ("server_id", "channel_id", "document_id", "uploader_id", STATE_FIELD)
+# The ids a server move rewrites (`VectorStore.move_server`), the tenant key last.
+MOVED_FIELDS = ("channel_id", "uploader_id", TENANT_FIELD)
 FACET_LIMIT = 1_000_000  # facets list every server / document: no truncation
 MAX_LIMIT = 100
 _POINT_NAMESPACE = uuid.UUID("6f2d7c1e-4a9b-5c3d-8e7f-0a1b2c3d4e5f")

@@ -20,6 +20,7 @@ from bot.vectors.schema import (
     DENSE_VECTOR,
     FACET_LIMIT,
     KEYWORD_FIELDS,
+    MOVED_FIELDS,
     PENDING,
     SPARSE_VECTOR,
     STATE_FIELD,
@@ -355,6 +356,20 @@ class QdrantServerStore:
 
     async def delete_server(self, server_id: int) -> int:
         return await self._delete(_match(server_id=str(server_id)))
+
+    async def move_server(self, old: int, new: int) -> int:
+        with self._translated():
+            where = _match(server_id=str(old))
+            moved = (await self._client.count(self.collection, count_filter=where)).count
+            for field in MOVED_FIELDS:  # server_id last: the others are found within it
+                these = _match(**{TENANT_FIELD: str(old), field: str(old)})
+                await self._client.set_payload(
+                    self.collection,
+                    payload={field: str(new)},
+                    points=models.FilterSelector(filter=these),
+                    wait=True,
+                )
+        return int(moved)
 
     async def _delete(self, where: models.Filter) -> int:
         with self._translated():

@@ -278,6 +278,24 @@ class FakeTelegram:
         self._changed.set()
         return message
 
+    def migrate(
+        self, group: dict[str, Any], supergroup: dict[str, Any], by: dict[str, Any]
+    ) -> None:
+        """`by` upgrades `group` to `supergroup`: Telegram tells the bot in both chats."""
+        for chat, announcement, other in (
+            (group, "migrate_to_chat_id", supergroup),
+            (supergroup, "migrate_from_chat_id", group),
+        ):
+            message = {
+                "message_id": self._next_id(chat["id"]),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": by,
+                announcement: other["id"],
+            }
+            self._updates.append({"update_id": next(self._update_ids), "message": message})
+        self._changed.set()
+
     def bot_message(self, sent: Sent) -> dict[str, Any]:
         """A bot message as a member's client has it (to reply to)."""
         return self._bot_message(sent)
@@ -333,6 +351,10 @@ class FakeTelegram:
 
 def private_chat(user: dict[str, Any]) -> dict[str, Any]:
     return {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+
+
+def basic_group(chat_id: int, title: str = "group") -> dict[str, Any]:
+    return {"id": chat_id, "type": "group", "title": title}
 
 
 def supergroup(chat_id: int, title: str = "group", *, forum: bool = False) -> dict[str, Any]:

@@ -317,3 +317,27 @@ async def test_several_documents_are_published_in_one_step_within_their_server(
     assert found <= {"a", "b"}
     other = await store.search("x", hash_vector("x"), SearchScope(2), mode="dense", limit=10)
     assert other == []  # another server's document of the same id stays pending
+
+
+async def test_move_server_gives_its_chunks_to_the_new_id(store: VectorStore) -> None:
+    """A Telegram group that became a supergroup: its chunks, the ones for the group's own
+    chat and those its anonymous admin uploaded, all answer under the new id."""
+    old, new, other = -(2**62) - 4001234, -(2**62) - 1001234567890, -(2**62) - 4009999
+    await store.upsert(
+        [
+            chunk("w", "warranty lasts two years", server=old, uploader=100),
+            chunk("c", "descale the kettle monthly", server=old, channel=old, uploader=old),
+            chunk("o", "warranty lasts two years", server=other, channel=other, uploader=other),
+        ]
+    )
+    assert await store.move_server(old, new) == 2
+    assert await store.count(old) == 0 and await store.count(new) == 2
+    assert await store.count(other) == 1
+    hits = await store.search(
+        "descale kettle", None, SearchScope(server_id=new, channel_id=new), mode="sparse"
+    )
+    assert [(h.id, h.server_id, h.channel_id, h.uploader_id) for h in hits] == [
+        ("c", new, new, new)
+    ]
+    assert {h.id for h in await store.document_chunks(new, "doc")} == {"w", "c"}
+    assert await store.move_server(old, new) == 0  # idempotent

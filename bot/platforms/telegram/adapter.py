@@ -9,11 +9,14 @@
   is a message the group itself sent (an administrator with "Remain anonymous" on).
 - In groups, a command no plugin has is another bot's: silence, unless it names this bot
   (`/cmd@ThisBot`); private chats hear that it doesn't exist.
+- A group upgraded to a supergroup gets a new chat id: its settings, documents, conversations
+  and budgets move to it (`bot.maintenance.server_move`) when Telegram announces the move.
 - Text reaches plugins as typed: only the bot's @mention is removed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import io
@@ -57,6 +60,7 @@ from bot.core.identity import Platform, core_id, native_id
 from bot.core.inflight import InFlight, ShuttingDown
 from bot.core.plugin import CommandSpec
 from bot.i18n import DEFAULT_LOCALE, N_, _, format_size, known_locales, use_locale
+from bot.maintenance.server_move import move_server
 from bot.platforms.conversation_mode import configured_mode
 from bot.platforms.telegram.parser import (
     addressed_elsewhere,
@@ -133,6 +137,7 @@ class TelegramAdapter:
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self._history: dict[int, deque[Message]] = {}
         self._names: dict[int, str] = {}
+        self._moving = asyncio.Lock()  # one group move at a time
 
     # ----- lifecycle -------------------------------------------------------------------------
 
@@ -182,6 +187,9 @@ class TelegramAdapter:
     # ----- updates ---------------------------------------------------------------------------
 
     async def on_message(self, message: TgMessage) -> None:
+        if message.migrate_to_chat_id or message.migrate_from_chat_id:
+            await self._migrated(message)
+            return
         user = message.from_user
         if user is None or message.chat.type not in {ChatType.PRIVATE, *_GROUPS}:
             return
@@ -468,6 +476,24 @@ class TelegramAdapter:
             return
         seen = self._history.setdefault(chat_id, deque(maxlen=self.settings.history_size))
         seen.append(event)
+
+    async def _migrated(self, message: TgMessage) -> None:
+        """The group became a supergroup (Telegram says so in both chats: the second time
+        finishes whatever the first left undone)."""
+        if message.migrate_to_chat_id:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        else:
+            old, new = int(message.migrate_from_chat_id or 0), message.chat.id
+        async with self._moving:
+            try:
+                await move_server(self.router.services, tg(old), tg(new))
+            except Exception:
+                log.exception("moving group %s to its supergroup %s failed", old, new)
+                return
+        seen = self._history.pop(old, None)
+        if seen is not None:
+            here = self._history.setdefault(new, deque(maxlen=seen.maxlen))
+            here.extendleft(reversed(seen))
 
     # ----- admins ----------------------------------------------------------------------------
 
