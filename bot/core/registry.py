@@ -85,6 +85,12 @@ class PluginRegistry:
         except KeyError:
             raise UnknownPlugin(name, list(self.plugins)) from None
 
+    def find_command(self, typed: str) -> RegisteredCommand | None:
+        """The slash command a member named: "docs list", "/docs list", or the one-word form
+        some platforms need ("docs_list" on Telegram)."""
+        name = " ".join(typed.strip().lstrip("/").lower().split())
+        return self.slash.get(name) or self.slash.get(name.replace("_", " "))
+
     def all_commands(self) -> list[CommandSpec]:
         commands = [c.spec for c in self.slash.values()]
         commands += [c.spec for c in self.message_commands.values()]

@@ -16,6 +16,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from bot.i18n import N_, _, known_locales, ngettext, translate_to
 from bot.knowledge.context import GAP, Passage
 from bot.nlp.langdetect import detect_language
+from bot.shared.markup import command_ref, literal
 
 __all__ = [
     "CITE_REQUEST",
@@ -35,7 +36,7 @@ __all__ = [
 # it, else in the member's.
 NOT_FOUND = N_(
     "I couldn't find the answer in this server's documents. "
-    "Try rephrasing, or upload a document that covers it with `/docs upload`."
+    "Try rephrasing, or upload a document that covers it with {command}."
 )
 
 SYSTEM_PROMPT = (
@@ -169,10 +170,10 @@ async def not_found_message(question: str) -> str:
     try:
         detected = await detect_language(question)
     except Exception:  # no letters, or the detector failed: the member's language
-        return _(NOT_FOUND)
+        return _(NOT_FOUND, command=command_ref("docs upload"))
     if not detected.reliable or detected.code not in known_locales():
-        return _(NOT_FOUND)
-    return translate_to(detected.code, NOT_FOUND)
+        return _(NOT_FOUND, command=command_ref("docs upload"))
+    return translate_to(detected.code, NOT_FOUND).format(command=command_ref("docs upload"))
 
 
 def format_sources(
@@ -181,12 +182,12 @@ def format_sources(
     """What the answer cites; when it cites nothing, what was consulted, said as such.
     `changes` (from the citation check) are said too: "[2] is [1]", "[3] isn't in its source"."""
     if not cited:
-        names = ", ".join(dict.fromkeys(s.name for s in consulted))
+        names = ", ".join(dict.fromkeys(literal(s.name) for s in consulted))
         return _("*Consulted, not cited:* {names}", names=names)
     lines = [_("**Sources**")]
     for s in cited:
         link = f" — <{s.link}>" if s.link else ""
-        lines.append(f"[{s.number}] {s.name}{_pages(s)}{link}")
+        lines.append(f"[{s.number}] {literal(s.name)}{_pages(s)}{link}")
     notes = []
     for change in changes:
         if "->" in change:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from bot.core.errors import SohbetError
 from bot.i18n import _, format_number, ngettext
+from bot.shared.markup import command_ref
 from bot.store.models import Document
 
 __all__ = [
@@ -83,7 +84,8 @@ class IngestResult:
     def summary(self) -> str:
         return _(
             "Added **{name}**: {pages}, {chunks}, in {seconds} s (id `{id}`). Ask about it "
-            "with `/ask`.",
+            "with {ask}.",
+            ask=command_ref("ask"),
             name=self.name,
             pages=ngettext("{n} page", "{n} pages", self.pages),
             chunks=ngettext("{n} chunk", "{n} chunks", self.chunks),

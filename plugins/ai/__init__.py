@@ -12,6 +12,7 @@ from bot.core import Context, Plugin, PluginSettings, Router, Services, SohbetEr
 from bot.core.services import TOKEN_BUDGET
 from bot.i18n import N_, _, format_number
 from bot.providers import AIProviders
+from bot.shared.markup import command_ref
 
 __all__ = ["AIPlugin", "AISettings", "budget_guard", "budget_refusal"]
 
@@ -59,7 +60,10 @@ class AIPlugin(Plugin):
                 + " "
                 + _(
                     "To switch provider and model together, set the model as `provider:model`, "
-                    "e.g. `/plugins config set plugin:ai key:model value:openai:gpt-4o-mini`."
+                    "e.g. {example}.",
+                    example=command_ref(
+                        "plugins config set", plugin="ai", key="model", value="openai:gpt-4o-mini"
+                    ),
                 )
             ) from None
 

@@ -31,6 +31,7 @@ from bot.knowledge.answers import Source, format_sources, is_refusal, not_found_
 from bot.knowledge.followup import FollowUps
 from bot.knowledge.passage import best_passage
 from bot.providers import AIProviders
+from bot.shared.markup import command_ref, literal
 from bot.vectors import SearchScope
 from plugins.docs.fixed import note_answered, reply_fixed_answer
 
@@ -404,7 +405,9 @@ class DocsPlugin(Plugin):
         sources = prepared.sources
         if not await self._model_answers_well(ctx, ai):
             return await self._quote_passage(ctx, question, sources, quiet=quiet)
-        answer = await ctx.stream(ai.stream_for(ctx, prepared.messages))
+        answer = await ctx.stream(
+            ai.stream_for(ctx, prepared.messages), quoted=[s.text for s in sources]
+        )
         if is_refusal(answer):
             return True  # the model's own "the documents don't cover it" is the one answer
         checked = await asyncio.to_thread(finish, answer, prepared)  # sentence splitting
@@ -429,7 +432,9 @@ class DocsPlugin(Plugin):
             if not quiet:
                 await ctx.reply(await not_found_message(question))
             return False
-        quoted = "\n".join(f"> {line}" for line in passage.text.splitlines() if line.strip())
+        quoted = "\n".join(
+            f"> {literal(line)}" for line in passage.text.splitlines() if line.strip()
+        )
         await ctx.reply(
             f"{quoted}\n{format_sources([passage.source], sources)}\n"
             + _(
@@ -447,7 +452,10 @@ class DocsPlugin(Plugin):
             d for d in await ctx.services.store.documents.list(ctx.server_id) if d.status == "ready"
         ]
         if not docs:
-            await ctx.reply(_("No documents yet. Add one with `/docs upload`."), ephemeral=True)
+            await ctx.reply(
+                _("No documents yet. Add one with {command}.", command=command_ref("docs upload")),
+                ephemeral=True,
+            )
             return
         lines = ["**" + ngettext("{n} document", "{n} documents", len(docs)) + "**"]
         for d in docs[:25]:
@@ -456,7 +464,7 @@ class DocsPlugin(Plugin):
                 _(
                     "`{id}` **{name}** — {pages} p., {chunks}, by <@{uploader}>{where}",
                     id=d.id[:8],
-                    name=d.name,
+                    name=literal(d.name),
                     pages=format_number(d.pages),
                     chunks=ngettext("{n} chunk", "{n} chunks", d.chunks),
                     uploader=d.uploader_id,
@@ -473,17 +481,31 @@ class DocsPlugin(Plugin):
     ) -> None:
         wanted = document.strip().lower()
         if not wanted:
-            raise SohbetError(_("Say which document: its id or name from `/docs list`."))
+            raise SohbetError(
+                _(
+                    "Say which document: its id or name from {command}.",
+                    command=command_ref("docs list"),
+                )
+            )
         docs = await ctx.services.store.documents.list(ctx.server_id)
         match = [d for d in docs if d.name.lower() == wanted] or [
             d for d in docs if len(wanted) >= 4 and d.id.startswith(wanted)
         ]
         if not match:
             raise SohbetError(
-                _("No document `{name}` on this server. See `/docs list`.", name=document)
+                _(
+                    "No document `{name}` on this server. See {command}.",
+                    name=document,
+                    command=command_ref("docs list"),
+                )
             )
         if len(match) > 1:
-            raise SohbetError(_("Several documents match; use the id from `/docs list`."))
+            raise SohbetError(
+                _(
+                    "Several documents match; use the id from {command}.",
+                    command=command_ref("docs list"),
+                )
+            )
         doc = match[0]
         if doc.uploader_id != ctx.author.id and not ctx.author.is_admin:
             raise SohbetError(
@@ -500,7 +522,7 @@ class DocsPlugin(Plugin):
                 "Deleted **{name}** and its {n} chunk.",
                 "Deleted **{name}** and its {n} chunks.",
                 removed,
-                name=doc.name,
+                name=literal(doc.name),
             ),
             ephemeral=True,
         )

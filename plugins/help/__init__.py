@@ -9,6 +9,7 @@ from bot.core import Context, Option, Plugin, command
 from bot.core.declared import choice_label, describe
 from bot.core.registry import PluginRegistry
 from bot.i18n import N_, _, format_number
+from bot.shared.markup import command_ref
 from bot.store.database import StoreUnavailable
 
 __all__ = ["HelpPlugin"]
@@ -55,14 +56,16 @@ class HelpPlugin(Plugin):
     ) -> None:
         registry = ctx.services.get("registry", PluginRegistry)
         if command:
-            spec = registry.slash.get(command.strip().lstrip("/"))
-            if spec is None:
+            found = registry.find_command(command)
+            if found is None:
                 await ctx.reply(
                     _("There is no `/{command}` command.", command=command), ephemeral=True
                 )
                 return
-            lines = [f"**/{spec.spec.name}** — {describe(spec.spec.description)}"]
-            for opt in spec.spec.options:
+            spec = found.spec
+            needed = {o.name: "…" for o in spec.options if o.required and o.kind != "attachment"}
+            lines = [f"{command_ref(spec.name, **needed)} — {describe(spec.description)}"]
+            for opt in spec.options:
                 if opt.required:
                     need = _("required")
                 else:
@@ -83,7 +86,7 @@ class HelpPlugin(Plugin):
             if not await ctx.services.settings.is_enabled(ctx.server_id, type(plugin)):
                 continue
             names = [
-                f"`/{s.name}`"
+                command_ref(s.name)
                 for s in type(plugin).commands()
                 if s.kind == "slash" and (not s.admin or ctx.author.is_admin)
             ]

@@ -23,6 +23,7 @@ from bot.core.identity import member_id
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
 from bot.i18n import N_, _, ngettext
+from bot.shared.markup import command_ref
 from bot.store.member_data import member_counts, member_export
 from plugins.privacy.pending import PendingForgets
 
@@ -53,7 +54,7 @@ class PrivacySettings(PluginSettings):
     memory_opt_in: bool = Field(
         False,
         description="Remember no member's conversations until they turn it on with "
-        "`/privacy memory on` (off: remembered until they turn it off)",
+        f"{command_ref('privacy memory', state='on')} (off: remembered until they turn it off)",
     )
 
 
@@ -227,7 +228,7 @@ class PrivacyPlugin(Plugin):
             )
         lines = [
             heading,
-            memory + " " + _("Change it with `/privacy memory`."),
+            memory + " " + _("Change it with {command}.", command=command_ref("privacy memory")),
             _("**What Sohbet stores**"),
             _(
                 "• core: conversations with me (your messages and my replies), token usage per "
@@ -259,7 +260,11 @@ class PrivacyPlugin(Plugin):
                 )
             )
         lines.append(
-            _("Get a copy of all of it with `/privacy export`; delete it with `/privacy forget`.")
+            _(
+                "Get a copy of all of it with {export}; delete it with {forget}.",
+                export=command_ref("privacy export"),
+                forget=command_ref("privacy forget"),
+            )
         )
         await ctx.reply("\n".join(lines), ephemeral=True)
 
@@ -324,7 +329,8 @@ class PrivacyPlugin(Plugin):
             ) + _(
                 " I'll still answer, from your message and the replies it continues, and store "
                 "none of your text (only token counts for the server's budgets). What I stored "
-                "before stays until `/privacy forget`."
+                "before stays until {forget}.",
+                forget=command_ref("privacy forget"),
             )
         await ctx.reply(text, ephemeral=True)
 

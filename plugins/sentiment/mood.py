@@ -14,6 +14,7 @@ from typing import Literal
 
 from bot.core.events import Message
 from bot.i18n import N_, _, format_percent, ngettext
+from bot.shared.markup import literal
 from plugins.sentiment.engines import LABELS, Label, SentimentResult
 
 __all__ = ["EMOJI", "Mood", "Scored", "excerpt", "format_mood", "format_result", "summarize"]
@@ -129,7 +130,7 @@ def _quote(label: str, item: Scored | None) -> str | None:
     if item is None:
         return None
     author = excerpt(item.message.author.name, 40).strip("“”")
-    return f"{label}: {excerpt(item.message.content)} — {author}"
+    return f"{label}: {literal(excerpt(item.message.content))} — {literal(author)}"
 
 
 def format_mood(mood: Mood, *, note: str = "") -> str:

@@ -27,6 +27,7 @@ from bot.nlp.errors import TextTooLong
 from bot.nlp.runtime import in_thread
 from bot.nlp.sentences import split_sentences
 from bot.providers import AIProviders, check_model_setting
+from bot.shared.markup import command_ref, literal, model_text
 from plugins.summarize.engines import ChatLine, latest_within, summarize_chat
 from plugins.summarize.runner import Engines, Outcome
 from plugins.summarize.settings import SummarizeSettings
@@ -103,7 +104,7 @@ class SummarizePlugin(Plugin):
             await self._summarize(ctx, text, None, f"`{file.name}`", clip_long=True)
             return
         await self._summarize(
-            ctx, text, None, _("{author}'s message", author=message.author.name)
+            ctx, text, None, _("{author}'s message", author=literal(message.author.name))
         )
 
     @command("summarize channel", description="Summarize the recent conversation here", cooldown=10)
@@ -147,7 +148,7 @@ class SummarizePlugin(Plugin):
             "**Summary of {n} message{span}**", "**Summary of {n} messages{span}**", len(lines),
             span=span,
         )
-        await ctx.reply(self._render(heading, outcome))
+        await ctx.reply(self._render(heading, outcome, [line.text for line in lines]))
 
     @command(
         "summarize document",
@@ -211,7 +212,10 @@ class SummarizePlugin(Plugin):
                 len(text),
                 settings.max_input_chars,
                 "summarize",
-                _("Attach it as a file with `/summarize file` to summarize its beginning."),
+                _(
+                    "Attach it as a file with {command} to summarize its beginning.",
+                    command=command_ref("summarize file"),
+                ),
             )
         await ctx.defer()
         count = len(await in_thread(split_sentences, text))
@@ -220,7 +224,7 @@ class SummarizePlugin(Plugin):
             # Already as short as its summary: the text itself is the summary, not a refusal.
             heading = _summary_heading(what, count)
             shown = _("*(already as short as a summary: shown as it is)*")
-            await ctx.reply(f"{heading}\n{text}\n{shown}")
+            await ctx.reply(f"{heading}\n{literal(text)}\n{shown}")
             return
         outcome = await self.engines.run(
             ctx, lambda engine: engine.summarize(text, max_sentences=keep)
@@ -228,7 +232,7 @@ class SummarizePlugin(Plugin):
         heading = _summary_heading(what, count)
         if cut:
             heading += _(" — only its first {n} characters", n=format_number(len(text)))
-        await ctx.reply(self._render(heading, outcome))
+        await ctx.reply(self._render(heading, outcome, [text]))
 
     @staticmethod
     def _nothing_to_read(messages: list[Message], span: str) -> str:
@@ -244,8 +248,10 @@ class SummarizePlugin(Plugin):
         return _("There are no messages{span} to summarize here.", span=span)
 
     @staticmethod
-    def _render(heading: str, outcome: Outcome) -> str:
-        lines = [heading, outcome.summary.text]
+    def _render(heading: str, outcome: Outcome, read: list[str]) -> str:
+        """The summary is the model's text or sentences members wrote (`read`): either way it
+        mentions no one, and what members formatted shows as they typed it."""
+        lines = [heading, model_text(outcome.summary.text, read)]
         footer = outcome.note or _("{engine} summary", engine=outcome.summary.engine)
         lines.append(f"*({footer})*")
         return "\n".join(lines)

@@ -11,6 +11,7 @@ from bot.documents import DocumentLimits
 from bot.documents.budget import OPERATOR_LIMIT, UploadBudget, parse_and_split
 from bot.i18n import _
 from bot.nlp.runtime import in_thread
+from bot.shared.markup import command_ref
 from bot.store.database import Store
 from bot.store.models import Document
 from bot.vectors import SearchHit, VectorStore
@@ -42,7 +43,12 @@ async def find_document(store: Store, server_id: int, channel_id: int, wanted: s
     docs = await visible_documents(store, server_id, channel_id)
     key = wanted.strip().casefold()
     if not key:
-        raise SohbetError(_("Name the document to summarize. `/docs list` shows them."))
+        raise SohbetError(
+            _(
+                "Name the document to summarize. {command} shows them.",
+                command=command_ref("docs list"),
+            )
+        )
     for rule in (
         lambda d: d.id == key or d.name.casefold() == key,
         lambda d: len(key) >= 4 and d.id.startswith(key),
@@ -61,7 +67,11 @@ async def find_document(store: Store, server_id: int, channel_id: int, wanted: s
                 )
             )
     raise SohbetError(
-        _("There is no document `{wanted}` on this server. See `/docs list`.", wanted=wanted)
+        _(
+            "There is no document `{wanted}` on this server. See {command}.",
+            wanted=wanted,
+            command=command_ref("docs list"),
+        )
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Annotated
 
 from bot.ai.models import ModelConfig
@@ -28,6 +29,7 @@ from bot.i18n import _
 from bot.nlp import Detected, EmptyText, detect_language, normalize_language
 from bot.nlp.errors import TextTooLong
 from bot.providers import AIProviders, check_model_setting
+from bot.shared.markup import command_ref, model_text
 from bot.teaching import Glossary, TeachingService
 from plugins.translate.engines import ChatModelTranslator, FallbackTranslator, Translator
 from plugins.translate.model import ProviderChatModel
@@ -136,6 +138,8 @@ class TranslatePlugin(Plugin):
         if preferred != "chat" and result.engine == "chat":
             log.info("translate: %s did not answer; the chat model did", preferred)
             fallback_from = preferred
+        # The model's text: it may not mention anyone, nor format what the member typed.
+        result = replace(result, text=model_text(result.text, [text]))
         reply = format_translation(result, detected=detected, fallback_from=fallback_from)
         await ctx.reply(reply, ephemeral=ephemeral)
 
@@ -175,9 +179,11 @@ class TranslatePlugin(Plugin):
                 raise SohbetError(
                     _(
                         "The current AI model (`{model}`) can't translate well enough to help "
-                        "({reason}). {hint}, or a translation model: `/plugins config set "
-                        "plugin:translate key:engine value:seq2seq` with `seq2seq_model` "
-                        "(Opus-MT, NLLB).",
+                        "({reason}). {hint}, or a translation model: {command} with "
+                        "`seq2seq_model` (Opus-MT, NLLB).",
+                        command=command_ref(
+                            "plugins config set", plugin="translate", key="engine", value="seq2seq"
+                        ),
                         model=cfg.model,
                         reason=_(verdict.reason),
                         hint=_(SETUP_HINT),

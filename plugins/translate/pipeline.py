@@ -14,6 +14,7 @@ from bot.ai.model_policy import check_task_model
 from bot.core import SohbetError
 from bot.i18n import _
 from bot.nlp.runtime import TASK_ENGINES, check_input, with_timeout
+from bot.shared.markup import command_ref
 from plugins.translate.engines import Seq2SeqTranslator, Translation, Translator
 
 __all__ = ["LimitedTranslator", "Seq2SeqPool", "check_seq2seq_model"]
@@ -57,9 +58,14 @@ def check_seq2seq_model(model: str, allowed: list[str]) -> str:
     if not model.strip():
         raise SohbetError(
             _(
-                "The `seq2seq` engine needs a model. An admin can set one with `/plugins config "
-                "set plugin:translate key:seq2seq_model value:Helsinki-NLP/opus-mt-tr-en`, or "
-                "switch `engine` back to `chat`."
+                "The `seq2seq` engine needs a model. An admin can set one with {command}, or "
+                "switch `engine` back to `chat`.",
+                command=command_ref(
+                    "plugins config set",
+                    plugin="translate",
+                    key="seq2seq_model",
+                    value="Helsinki-NLP/opus-mt-tr-en",
+                ),
             )
         )
     return check_task_model(model, allowed, what="translation")

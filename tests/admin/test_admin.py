@@ -203,7 +203,7 @@ async def test_help_lists_admin_commands_only_to_admins(app: App, console: Conso
     assert "`/plugins config set`" not in member_help and "`/plugins list`" in member_help
     assert "`/echo`" in member_help and "later" not in member_help  # disabled plugins hidden
     detail = await console.say("/help command:echo")
-    assert "**/echo** — Repeat some text" in detail
+    assert "`/echo text:…` — Repeat some text" in detail
     assert "• `times` (whole number, optional, default 1): How often" in detail
     assert "There is no `/nope` command." in await console.say("/help nope")
     assert "Pong! Database answered in" in await console.say("/ping")

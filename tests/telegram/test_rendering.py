@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from bot.core.identity import core_id
 from plugins.chat import ChatPlugin
+from plugins.docs import DocsPlugin
 from plugins.help import HelpPlugin
+from plugins.summarize import SummarizePlugin
 from plugins.translate import TranslatePlugin
 from tests.discord.plugins import ToolsPlugin
 from tests.telegram.conftest import ALICE, BOB, GROUP_ID, StartWorld
@@ -64,3 +66,36 @@ async def test_the_models_own_formatting_renders_but_mentions_no_one(
     await api.until(lambda: api.in_chat(ALICE["id"]) and "▌" not in api.texts()[-1], quiet=0.5)
     answer = api.texts(ALICE["id"])[-1]
     assert answer == f"<b>Note:</b> ask &lt;@{bob}&gt;, <i>kindly</i>.", answer
+
+
+async def test_help_lists_commands_as_telegram_members_tap_them(start_world: StartWorld) -> None:
+    world = await start_world(HelpPlugin(), TranslatePlugin(), DocsPlugin())
+    api = world.api
+    chat = private_chat(ALICE)
+    api.send(chat, ALICE, "/help")
+    await api.until(lambda: api.in_chat(ALICE["id"]), quiet=0.3)
+    listing = api.texts(ALICE["id"])[0]
+    assert "/docs_list" in listing and "/translate" in listing, listing
+    assert "<code>/" not in listing  # plain text: Telegram makes each one tappable
+    assert "/docs list" not in visible(listing)
+
+    api.send(chat, ALICE, "/help docs_upload")  # the name as Telegram writes it
+    await api.until(lambda: len(api.in_chat(ALICE["id"])) == 2, quiet=0.3)
+    detail = api.texts(ALICE["id"])[1]
+    assert detail.startswith("/docs_upload"), detail
+    api.send(chat, ALICE, "/help translate")
+    await api.until(lambda: len(api.in_chat(ALICE["id"])) == 3, quiet=0.3)
+    assert api.texts(ALICE["id"])[2].startswith("/translate <code>text=…</code>")
+
+
+async def test_plugins_quote_what_members_wrote_as_they_wrote_it(start_world: StartWorld) -> None:
+    world = await start_world(SummarizePlugin())
+    api = world.api
+    bob = core_id("telegram", BOB["id"])
+    typed = f"The **big** news is out. Ask <@{bob}> about it. It is _huge_ and ||secret||."
+    api.send(private_chat(ALICE), ALICE, f"/summarize_text {typed}")
+    await api.until(lambda: api.in_chat(ALICE["id"]), quiet=0.3)
+    shown = api.texts(ALICE["id"])[0]
+    assert typed in visible(shown), shown
+    assert "<b>big</b>" not in shown and "tg://user" not in shown and "<i>huge</i>" not in shown
+    assert shown.startswith("<b>Summary of")  # the plugin's own formatting still renders
