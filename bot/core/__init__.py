@@ -31,14 +31,17 @@ from bot.core.plugin import (
     listener,
     message_command,
 )
+from bot.core.plugin_types import ALLOWED_MODEL, ChoiceOf
 from bot.core.registry import PluginRegistry
 from bot.core.router import Router
 from bot.core.services import Services
 
 __all__ = [
+    "ALLOWED_MODEL",
     "Attachment",
     "Author",
     "BadOption",
+    "ChoiceOf",
     "CommandCall",
     "CommandSpec",
     "Context",

@@ -4,13 +4,26 @@ importing bot.core.plugin (which imports them for its method signatures)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.i18n import Catalogue
 
-__all__ = ["PluginInfo", "PluginSettings"]
+__all__ = ["ALLOWED_MODEL", "ChoiceOf", "PluginInfo", "PluginSettings"]
+
+
+@dataclass(frozen=True)
+class ChoiceOf:
+    """Marks a setting whose value is one of a list only known at run time, so the dashboard
+    offers the list: `model: Annotated[str, ALLOWED_MODEL] = ""`. The check itself stays
+    the plugin's `check_setting`."""
+
+    source: str  # "models": the operator's allowed models (SOHBET_ALLOWED_MODELS)
+
+
+ALLOWED_MODEL = ChoiceOf("models")
 
 
 class PluginSettings(BaseModel):

@@ -70,8 +70,45 @@ def _describe_error(plugin: str, error: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             parts.append(_("{key} is not a setting of `{plugin}`", key=quoted(key), plugin=plugin))
         else:
-            parts.append(f"{quoted(key)}: {str(err['msg'])[:200]}")
-    return "; ".join(parts)
+            parts.append(_in_plain_words(quoted(key), err))
+    return "; ".join(parts).rstrip(".") + "."
+
+
+# Pydantic's error types, said as a sentence ends: "`history_turns` must be at most 200."
+_PLAIN = {
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "int_parsing": "needs a whole number",
+    "int_type": "needs a whole number",
+    "int_from_float": "needs a whole number",
+    "float_parsing": "needs a number",
+    "float_type": "needs a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "needs text",
+    "string_too_long": "can be at most {max_length} characters long",
+    "string_too_short": "needs at least {min_length} characters",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+    "list_type": 'needs a list, written in JSON: ["first", "second"]',
+    "dict_type": 'needs a JSON object: {{"key": "value"}}',
+    "json_invalid": "isn't valid JSON",
+    "missing": "is required",
+}
+
+
+def _in_plain_words(key: str, err: Any) -> str:
+    """A validation error as plain words, not pydantic's ("Input should be ..."); a plugin's
+    own validator already speaks plainly."""
+    template = _PLAIN.get(str(err["type"]))
+    if template is not None:
+        try:
+            return f"{key} {template.format(**err.get('ctx', {}))}"
+        except (KeyError, IndexError):
+            pass
+    return f"{key}: {str(err['msg']).removeprefix('Value error, ')[:200]}"
 
 
 class SettingsService:

@@ -71,6 +71,11 @@ class ActivityQueries:
             names = await self._names(s, server_id, [r[0] for r in rows])
         return [MemberUsage(uid, names.get(uid, ""), tokens) for uid, tokens in rows]
 
+    async def member_names(self, server_id: int, user_ids: list[int]) -> dict[int, str]:
+        """The name each member last had in a conversation here (when they had one)."""
+        async with self.store.session() as s:
+            return await self._names(s, server_id, user_ids)
+
     async def _names(self, s: Any, server_id: int, user_ids: list[int]) -> dict[int, str]:
         """The name each member last had in a conversation here (when they had one)."""
         if not user_ids:

@@ -6,7 +6,9 @@ their own token, refreshed every `permission_cache_s`) and the bot is in that se
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,12 +18,19 @@ from bot.i18n import _
 from bot.web.discord_api import DiscordAPI, GuildDetails, can_manage
 from bot.web.security import Session
 
-__all__ = ["Access", "BotView", "LocalBotView", "ManagedServer", "RestBotView"]
+__all__ = ["NAME_CACHE_S", "Access", "BotView", "LocalBotView", "ManagedServer", "RestBotView"]
+
+NAME_CACHE_S = 600.0  # members' names from Discord are asked again after ten minutes
+NAMES_PER_PAGE = 50  # at most this many names asked of Discord for one page
 
 
 class BotView(Protocol):
     async def guild(self, guild_id: int) -> GuildDetails | None:
         """The server as the bot sees it, or None when the bot is not in it."""
+        ...
+
+    async def member_name(self, guild_id: int, user_id: int) -> str | None:
+        """What the server calls a member, or None when it can't be told."""
         ...
 
 
@@ -32,6 +41,7 @@ class RestBotView:
         self.api = api
         self.ttl = ttl
         self._cache: dict[int, tuple[float, GuildDetails | None]] = {}
+        self._names: dict[tuple[int, int], tuple[float, str | None]] = {}
 
     async def guild(self, guild_id: int) -> GuildDetails | None:
         cached = self._cache.get(guild_id)
@@ -40,6 +50,18 @@ class RestBotView:
         found = await self.api.bot_guild(guild_id)
         self._cache[guild_id] = (time.monotonic(), found)
         return found
+
+    async def member_name(self, guild_id: int, user_id: int) -> str | None:
+        key = (guild_id, user_id)
+        cached = self._names.get(key)
+        if cached is not None and time.monotonic() - cached[0] < NAME_CACHE_S:
+            return cached[1]
+        name = await self.api.member_name(guild_id, user_id)
+        if len(self._names) > 10_000:  # forget the oldest half
+            for old in sorted(self._names, key=lambda k: self._names[k][0])[:5_000]:
+                del self._names[old]
+        self._names[key] = (time.monotonic(), name)
+        return name
 
 
 class LocalBotView:
@@ -51,6 +73,9 @@ class LocalBotView:
     async def guild(self, guild_id: int) -> GuildDetails | None:
         return self.details if guild_id == self.details.id else None
 
+    async def member_name(self, guild_id: int, user_id: int) -> str | None:
+        return None  # the console's people are named by what they wrote (the store)
+
 
 @dataclass(frozen=True)
 class ManagedServer:
@@ -59,6 +84,7 @@ class ManagedServer:
     icon_url: str
     bot_present: bool
     manage: bool
+    invite_url: str = ""  # where to add Sohbet to it, when it is missing
 
 
 class Access:
@@ -88,7 +114,8 @@ class Access:
             icon = guild.get("icon")
             icon_url = f"https://cdn.discordapp.com/icons/{gid}/{icon}.png?size=64" if icon else ""
             name = details.name if details else str(guild.get("name", gid))
-            result.append(ManagedServer(gid, name, icon_url, details is not None, manage))
+            invite = self.api.invite_url(gid) if self.api and manage and not details else ""
+            result.append(ManagedServer(gid, name, icon_url, details is not None, manage, invite))
         return sorted(result, key=lambda s: (not s.bot_present, s.name.lower()))
 
     async def require_admin(self, session: Session, guild_id: int) -> GuildDetails:
@@ -105,4 +132,18 @@ class Access:
         """Servers the member is in (any permission): id -> name, for "My data"."""
         return {
             gid: str(g.get("name", gid)) for gid, g in (await self.member_guilds(session)).items()
+        }
+
+    async def names(
+        self, guild_id: int, user_ids: Iterable[int], known: Mapping[int, str]
+    ) -> dict[int, str]:
+        """What the server calls each of `user_ids`: Discord's answer (cached), else `known`
+        (the name they last had in a conversation here); ids with neither are left out."""
+        wanted = list(dict.fromkeys(user_ids))
+        asked = await asyncio.gather(
+            *(self.bot.member_name(guild_id, uid) for uid in wanted[:NAMES_PER_PAGE])
+        )
+        found = {uid: name for uid, name in zip(wanted, asked, strict=False) if name}
+        return {
+            uid: found.get(uid) or known[uid] for uid in wanted if found.get(uid) or known.get(uid)
         }

@@ -10,6 +10,7 @@ from bot.core.errors import SohbetError
 from bot.core.plugin import Plugin, PluginSettings
 from bot.core.settings import ALWAYS_ENABLED
 from bot.i18n import _, ngettext
+from bot.shared.markup import plain
 from bot.web.base import (
     admin_server,
     channel_of,
@@ -101,11 +102,16 @@ async def _settings_page(
         server=details,
         plugin=type(plugin),
         channel_id=channel_id,
-        fields=form_fields(model, values, overridden, errors, typed),
+        fields=form_fields(model, values, overridden, errors, typed, _choices(request)),
         roles=[(rid, name, rid in roles) for rid, name in details.roles.items()],
         unknown_roles=sorted(roles - set(details.roles)),
         title=f"{type(plugin).name} settings",
     )
+
+
+def _choices(request: web.Request) -> dict[str, list[str]]:
+    """What settings marked `ChoiceOf(...)` may be: the operator's allowed models."""
+    return {"models": list(dashboard(request).core.config.allowed_models)}
 
 
 @routes.get("/servers/{server}/plugins/{plugin}")
@@ -137,7 +143,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     typed: dict[str, str] = {}
     changed = 0
     shown_fields = str(form.get("fields", "")).split(",")
-    for field in form_fields(type(plugin).Settings, values):
+    for field in form_fields(type(plugin).Settings, values, choices=_choices(request)):
         if field.name not in texts and not (
             field.kind == "checkbox" and field.name in shown_fields
         ):
@@ -164,7 +170,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
             )
             changed += 1
         except SohbetError as exc:
-            errors[field.name] = exc.user_message
+            errors[field.name] = plain(exc.user_message)
             typed[field.name] = shown
     if errors:
         if changed:

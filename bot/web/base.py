@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,7 @@ __all__ = [
     "dashboard",
     "flash",
     "headers_middleware",
+    "names_of",
     "parse_id",
     "render",
     "require_session",
@@ -212,6 +213,20 @@ async def admin_server(request: web.Request) -> tuple[Session, GuildDetails]:
     session = require_session(request)
     details = await dashboard(request).access.require_admin(session, server_id(request))
     return session, details
+
+
+async def names_of(
+    request: web.Request, details: GuildDetails, user_ids: Iterable[int]
+) -> dict[int, str]:
+    """Names for the people a page shows (ids on hover): what the server calls them, else
+    the name they last had in a conversation there; the logged-in member is always known."""
+    dash = dashboard(request)
+    wanted = list(dict.fromkeys(user_ids))
+    known = await dash.queries.member_names(details.id, wanted)
+    session = current_session(request)
+    if session is not None:
+        known.setdefault(session.user_id, session.user_name)
+    return await dash.access.names(details.id, wanted, known)
 
 
 def flash(request: web.Request, message: str) -> None:

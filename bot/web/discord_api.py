@@ -12,6 +12,7 @@ import aiohttp
 
 from bot.core.errors import SohbetError
 from bot.i18n import _
+from bot.shared.invite import invite_url
 from bot.web.config import WebSettings
 
 __all__ = [
@@ -172,6 +173,27 @@ class DiscordAPI:
     async def user_guilds(self, token: str) -> list[dict[str, Any]]:
         found = await self._get("/users/@me/guilds", f"Bearer {token}")
         return [g for g in found or [] if isinstance(g, dict)]
+
+    async def member_name(self, guild_id: int, user_id: int) -> str | None:
+        """What the server calls a member (nickname, else display name, else user name);
+        None when they are not in it (or there is no bot token)."""
+        if not self._bot_token:
+            return None
+        found = await self._get(f"/guilds/{guild_id}/members/{user_id}", f"Bot {self._bot_token}")
+        if not isinstance(found, dict):
+            return None
+        user = found.get("user")
+        user = user if isinstance(user, dict) else {}
+        name = found.get("nick") or user.get("global_name") or user.get("username")
+        return str(name) if name else None
+
+    def invite_url(self, guild_id: int) -> str:
+        """The page that adds Sohbet to `guild_id`."""
+        return invite_url(
+            self.settings.client_id,
+            guild_id=guild_id,
+            authorize_url=self.settings.discord_authorize_url,
+        )
 
     async def bot_guild(self, guild_id: int) -> GuildDetails | None:
         """The server as the bot sees it; None when the bot is not in it (or has no token)."""

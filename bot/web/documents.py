@@ -6,7 +6,15 @@ from aiohttp import web
 
 from bot.core.events import CommandCall, Location
 from bot.i18n import _
-from bot.web.base import admin_server, channel_of, checked_form, dashboard, flash, render
+from bot.web.base import (
+    admin_server,
+    channel_of,
+    checked_form,
+    dashboard,
+    flash,
+    names_of,
+    render,
+)
 from bot.web.commands import WebResponder, admin_author
 from bot.web.uploads import MAX_FILES
 
@@ -45,6 +53,7 @@ async def documents(request: web.Request) -> web.StreamResponse:
         "documents.html",
         server=details,
         documents=rows,
+        names=await names_of(request, details, [d.uploader_id for d in docs]),
         enabled="docs" in dash.core.registry.plugins,
         title="Documents",
     )

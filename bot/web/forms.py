@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
@@ -17,6 +17,8 @@ from pydantic.fields import FieldInfo
 
 from bot.core.options import unwrap_optional
 from bot.core.plugin import PluginSettings
+from bot.core.plugin_types import ChoiceOf
+from bot.shared.markup import plain
 
 __all__ = ["FormField", "display", "form_fields", "submitted_value"]
 
@@ -55,14 +57,16 @@ def display(value: Any) -> str:
     return str(value)
 
 
-def _field(name: str, info: FieldInfo, value: Any) -> FormField:
+def _field(
+    name: str, info: FieldInfo, value: Any, choices: Mapping[str, Sequence[str]]
+) -> FormField:
     annotation, optional = unwrap_optional(info.annotation)
     field = FormField(
         name=name,
         label=name.replace("_", " ").capitalize(),
         kind="text",
         value=display(value),
-        description=info.description or "",
+        description=plain(info.description or ""),  # may name a command
         optional=optional,
     )
     if get_origin(annotation) is Literal:
@@ -77,7 +81,12 @@ def _field(name: str, info: FieldInfo, value: Any) -> FormField:
         field.kind = "number"
         field.step = "1" if annotation is int else "any"
     for meta in info.metadata:
-        if isinstance(meta, annotated_types.Ge | annotated_types.Gt):
+        if isinstance(meta, ChoiceOf):  # one of a list known at run time (allowed models)
+            offered = list(dict.fromkeys(["", *choices.get(meta.source, ())]))
+            field.kind = "select"
+            # a value set before the list changed stays visible, not silently replaced
+            field.choices = tuple(offered if field.value in offered else [*offered, field.value])
+        elif isinstance(meta, annotated_types.Ge | annotated_types.Gt):
             field.minimum = display(getattr(meta, "ge", getattr(meta, "gt", "")))
         elif isinstance(meta, annotated_types.Le | annotated_types.Lt):
             field.maximum = display(getattr(meta, "le", getattr(meta, "lt", "")))
@@ -98,12 +107,13 @@ def form_fields(
     overridden: Collection[str] = (),
     errors: Mapping[str, str] | None = None,
     typed: Mapping[str, str] | None = None,
+    choices: Mapping[str, Sequence[str]] | None = None,
 ) -> list[FormField]:
     """One field per setting, in the model's order; `typed` keeps what was entered when the
-    form comes back with errors."""
+    form comes back with errors; `choices` fills settings marked `ChoiceOf(source)`."""
     fields = []
     for name, info in model.model_fields.items():
-        field = _field(name, info, values.get(name, info.default))
+        field = _field(name, info, values.get(name, info.default), choices or {})
         field.overridden = name in overridden
         if errors and name in errors:
             field.error = errors[name]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.i18n import ngettext
-from bot.web.base import admin_server, dashboard, parse_id, render
+from bot.web.base import admin_server, dashboard, names_of, parse_id, render
 from bot.web.chart import bar_chart
 
 __all__ = ["routes"]
@@ -41,6 +41,7 @@ async def usage(request: web.Request) -> web.StreamResponse:
         chart=chart,
         total=sum(t for _, t in per_day),
         members=[(m, round(100 * m.tokens / most)) for m in members],
+        names=await names_of(request, details, [m.user_id for m in members]),
         server_budget=server_budget,
         user_budget=user_budget,
         title="Usage",
@@ -56,13 +57,15 @@ async def audit(request: web.Request) -> web.StreamResponse:
         plugin = None
     actor = parse_id(request.query.get("actor"))
     entries = await dash.queries.audit(details.id, plugin=plugin, actor_id=actor)
+    actors = await dash.queries.audit_actors(details.id)
     return render(
         request,
         "audit.html",
         server=details,
         entries=entries,
         plugins=sorted(dash.core.registry.plugins),
-        actors=await dash.queries.audit_actors(details.id),
+        actors=actors,
+        names=await names_of(request, details, [*actors, *(e.actor_id for e in entries)]),
         plugin=plugin or "",
         actor=actor,
         title="Audit log",

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from bot.ai.readiness import readiness_table
-from bot.core import Context, Plugin, PluginSettings, Router, Services, SohbetError, command
+from bot.core import (
+    ALLOWED_MODEL,
+    Context,
+    Plugin,
+    PluginSettings,
+    Router,
+    Services,
+    SohbetError,
+    command,
+)
 from bot.core.services import TOKEN_BUDGET
 from bot.i18n import N_, _, format_number
 from bot.providers import AIProviders
@@ -30,7 +39,9 @@ class AISettings(PluginSettings):
     provider: Literal["", "transformers", "openai", "llamacpp"] = Field(
         "", description="Model provider (empty: the operator's default)"
     )
-    model: str = Field("", description="Model from the operator's allow list (empty: default)")
+    model: Annotated[str, ALLOWED_MODEL] = Field(
+        "", description="Model from the operator's allow list (empty: default)"
+    )
     temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature")
     max_new_tokens: int | None = Field(
         None, ge=16, le=4096, description="Longest answer, in tokens"

@@ -11,6 +11,7 @@ from bot.ai.history import condense_history
 from bot.ai.models import ModelConfig
 from bot.ai.tokens import acounter_for
 from bot.core import (
+    ALLOWED_MODEL,
     Context,
     ConversationKey,
     Message,
@@ -46,7 +47,9 @@ DEFAULT_PERSONA = (
 
 class ChatSettings(PluginSettings):
     persona: str = Field(DEFAULT_PERSONA, max_length=4000, description="System prompt")
-    model: str = Field("", description="Model for chat here (empty: the server's `ai` model)")
+    model: Annotated[str, ALLOWED_MODEL] = Field(
+        "", description="Model for chat here (empty: the server's `ai` model)"
+    )
     conversation_mode: Literal["user", "channel", "reply"] = Field(
         "user", description="Private per member, shared per channel/thread, or per reply chain"
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from bot.core.plugin import PluginSettings
+from bot.core.plugin_types import ALLOWED_MODEL
 
 __all__ = ["Engine", "SummarizeSettings"]
 
@@ -19,7 +20,9 @@ class SummarizeSettings(PluginSettings):
         description="extractive (fast, offline, picks key sentences), chat (the chat model) "
         "or seq2seq (a summarization model)",
     )
-    model: str = Field("", description="Chat model for the chat engine (empty: the `ai` model)")
+    model: Annotated[str, ALLOWED_MODEL] = Field(
+        "", description="Chat model for the chat engine (empty: the `ai` model)"
+    )
     seq2seq_model: str = Field(
         "",
         max_length=300,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from bot.core import PluginSettings
+from bot.core import ALLOWED_MODEL, PluginSettings
 from bot.nlp import UnknownLanguage, normalize_language
 
 __all__ = ["MAX_INPUT_CHARS", "TranslateSettings"]
@@ -32,7 +32,7 @@ class TranslateSettings(PluginSettings):
     fallback: bool = Field(
         True, description="When the seq2seq model is missing or fails, the chat model answers"
     )
-    model: str = Field(
+    model: Annotated[str, ALLOWED_MODEL] = Field(
         "", description="Chat model for translations here (empty: the server's `ai` model)"
     )
     default_target: str = Field("en", description="Language to translate into when none is given")

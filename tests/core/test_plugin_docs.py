@@ -47,4 +47,4 @@ async def test_the_documented_plugin_works(make_app: Any) -> None:
     faces = set(re.findall(r"\d+", fancy.split("=")[0].removeprefix("sohbet> 🎲 ")))
     assert fancy.startswith("sohbet> 🎲 ") and faces <= {"1", "2"}
     assert "must be at most 20" in await say("/roll count:21")
-    assert "greater than or equal to 2" in await say("/plugins config set plugin:dice key:sides value:1")
+    assert "must be at least 2" in await say("/plugins config set plugin:dice key:sides value:1")

@@ -172,7 +172,7 @@ async def test_oversized_input_is_refused_before_any_work(console: Console) -> N
     assert "(only you)" in out
     assert await console.tokens() == 0
     out = await console.say("/plugins config set plugin:translate key:max_input_chars value:10")
-    assert "greater than or equal to 50" in out
+    assert "must be at least 50" in out
 
 
 async def test_the_limit_members_are_told_is_the_limit_applied(console: Console) -> None:
@@ -185,7 +185,7 @@ async def test_the_limit_members_are_told_is_the_limit_applied(console: Console)
     out = await console.say(
         f"/plugins config set plugin:translate key:max_input_chars value:{told + 1}"
     )
-    assert f"less than or equal to {told}" in out  # no setting promises more than members are told
+    assert f"must be at most {told}" in out  # no setting promises more than members are told
     assert await console.tokens() == 0
 
 

@@ -41,6 +41,7 @@ class FakeDiscord:
         self._codes: dict[str, int] = {}
         self.tokens: dict[str, int] = {}
         self.calls: list[str] = []
+        self.nicknames: dict[tuple[int, int], str] = {}  # (guild, user) -> nickname there
         self.bot_token = BOT_TOKEN  # the bot's current token (reset it to reject the old one)
         self.server: TestServer | None = None
 
@@ -68,6 +69,7 @@ class FakeDiscord:
         app.router.add_get("/api/guilds/{id}", self.guild)
         app.router.add_get("/api/guilds/{id}/channels", self.channels)
         app.router.add_get("/api/guilds/{id}/roles", self.roles)
+        app.router.add_get("/api/guilds/{id}/members/{user}", self.member)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
@@ -174,4 +176,21 @@ class FakeDiscord:
                 {"id": str(rid), "name": name, "position": i + 1}
                 for i, (rid, name) in enumerate(guild.roles.items())
             ]
+        )
+
+    async def member(self, request: web.Request) -> web.StreamResponse:
+        self.calls.append("member")
+        guild = self._bot(request)
+        user = self.users.get(int(request.match_info["user"]))
+        if guild is None or user is None or guild.id not in user.guilds:
+            return web.json_response({"message": "Unknown Member", "code": 10007}, status=404)
+        return web.json_response(
+            {
+                "nick": self.nicknames.get((guild.id, user.id)),
+                "user": {
+                    "id": str(user.id),
+                    "username": user.name.lower(),
+                    "global_name": user.name,
+                },
+            }
         )

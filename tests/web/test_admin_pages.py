@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
+import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
 
 from bot.core.events import ADMIN_PERMISSION, Author, CommandCall, Location
+from bot.store.models import Document
 from bot.web.commands import WebResponder
 from tests.web.conftest import (
     ADMIN,
@@ -21,6 +26,7 @@ from tests.web.conftest import (
     MODERATORS,
     Site,
 )
+from tests.web.fake_discord import CLIENT_ID
 
 A = f"/servers/{GUILD_A}"
 GETS = ["plugins", "plugins/ai", "plugins/chat?channel=11", "documents", "usage", "audit"]
@@ -158,7 +164,7 @@ async def test_refusals_come_back_next_to_their_field(site: Site) -> None:
     )
     assert response.status == 400
     page = await response.text()
-    assert 'id="error-history_turns"' in page and "less than or equal to 200" in page
+    assert 'id="error-history_turns"' in page and "must be at most 200" in page
     assert 'value="999"' in page  # what was typed stays in the field
     values = await site.core.services.settings.values(type(site.core.registry.get("chat")), GUILD_A)
     assert values["history_turns"] == 40 and values["persona"] == "Be brief."
@@ -238,3 +244,58 @@ async def test_a_failing_page_is_an_error_page_with_the_security_headers(site: S
     assert_secured(response, "database gone")
     assert response.status == 503
     assert "database is unreachable" in await response.text()
+
+
+async def test_people_are_named_with_their_id_on_hover(site: Site) -> None:
+    """Uploader, audit "Who" and top members by the name the server knows them by."""
+    site.discord.nicknames[(GUILD_A, MEMBER)] = "Mo the Mod"
+    await site.login(ADMIN)
+    await site.post(f"{A}/plugins/chat/enabled", {"enabled": "false"})
+    store = site.core.store
+    await store.usage.add(GUILD_A, MEMBER, 300, 200)
+    await store.usage.add(GUILD_A, 999, 1, 1)  # someone who has left the server since
+    for uploader, sha in ((MEMBER, "a"), (999, "b")):
+        await store.documents.add(
+            Document(
+                id=str(uuid.uuid4()),
+                server_id=GUILD_A,
+                uploader_id=uploader,
+                name=f"{sha}.txt",
+                kind="txt",
+                sha256=sha * 64,
+                status="ready",
+            )
+        )
+    mo = f'<span class="who" title="id {MEMBER}">Mo the Mod</span>'
+    page = await (await site.client.get(f"{A}/documents")).text()
+    assert mo in page and '<code title="no name known for this id">999</code>' in page
+    page = await (await site.client.get(f"{A}/audit")).text()
+    assert f'<span class="who" title="id {ADMIN}">Ada</span>' in page
+    asked = site.discord.calls.count("member")
+    page = await (await site.client.get(f"{A}/usage")).text()
+    assert mo in page
+    assert site.discord.calls.count("member") == asked  # both cached since the first page
+
+
+async def test_a_server_without_sohbet_offers_to_add_it(site: Site) -> None:
+    await site.login(ADMIN)
+    page = await (await site.client.get("/servers")).text()
+    links = re.findall(r'<a class="button" href="([^"]+)"[^>]*>Add Sohbet to this server</a>', page)
+    assert len(links) == 1  # Gamma only: the bot is in Alpha, and Ada doesn't manage Beta
+    query = parse_qs(urlsplit(html.unescape(links[0])).query)
+    assert links[0].startswith(f"{site.discord.url}/oauth2/authorize?")
+    assert query["client_id"] == [CLIENT_ID] and query["guild_id"] == [str(GUILD_C)]
+    assert query["scope"] == ["bot applications.commands"]
+    assert query["disable_guild_select"] == ["true"]
+
+
+async def test_the_model_is_chosen_from_the_operators_list(site: Site) -> None:
+    await site.login(ADMIN)
+    for plugin in ("ai", "chat"):
+        page = await (await site.client.get(f"{A}/plugins/{plugin}")).text()
+        found = re.search(r'<select id="f-model" name="model">(.*?)</select>', page, re.DOTALL)
+        assert found, plugin
+        assert re.findall(r'<option value="([^"]*)"', found.group(1)) == ["", "fake:other"]
+    assert (await site.post(f"{A}/plugins/ai", {"model": "fake:other"})).status == 303
+    page = await (await site.client.get(f"{A}/plugins/ai")).text()
+    assert '<option value="fake:other" selected>' in page

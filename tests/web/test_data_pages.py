@@ -45,7 +45,8 @@ async def test_upload_shows_progress_then_lists_and_deletes_the_document(site: S
     assert job["status"] == "done" and job["percent"] == 100, job
     assert "kettle.txt" in str(job["message"])
     page = await (await site.client.get(f"{A}/documents")).text()
-    assert "kettle.txt" in page and "#general" in page and f"<code>{ADMIN}</code>" in page
+    assert "kettle.txt" in page and "#general" in page
+    assert f'<span class="who" title="id {ADMIN}">Ada</span>' in page  # the uploader, by name
     # without JavaScript: the job's own page, refreshing itself while it runs
     html = await (await site.client.get(str(job["url"]))).text()
     assert 'id="job-progress" max="100" value="100"' in html

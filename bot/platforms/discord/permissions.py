@@ -9,6 +9,7 @@ import discord
 
 from bot.core.errors import SohbetError
 from bot.i18n import N_, _, ngettext
+from bot.shared import invite
 
 __all__ = [
     "INVITE_PERMISSIONS",
@@ -20,16 +21,8 @@ __all__ = [
     "permission_names",
 ]
 
-# Everything the adapter does: read and answer in channels and threads, reply (needs history),
-# attach files, open threads for conversations. No administrator, no mention-everyone.
-INVITE_PERMISSIONS = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    send_messages_in_threads=True,
-    create_public_threads=True,
-    attach_files=True,
-    read_message_history=True,
-)
+# What the invite asks for (bot.shared.invite: the dashboard offers the same link).
+INVITE_PERMISSIONS = discord.Permissions(invite.INVITE_PERMISSIONS)
 
 # As Discord's own client names them (the Turkish catalogue uses its Turkish names).
 _LABELS = {
@@ -108,8 +101,4 @@ def sending_needs(channel: Any, *, reply: bool = False, files: bool = False) -> 
 
 
 def invite_url(application_id: int) -> str:
-    return discord.utils.oauth_url(
-        application_id,
-        permissions=INVITE_PERMISSIONS,
-        scopes=("bot", "applications.commands"),
-    )
+    return invite.invite_url(application_id)
