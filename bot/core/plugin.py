@@ -13,7 +13,11 @@ if TYPE_CHECKING:
     from bot.core.context import Context
     from bot.core.services import Services
 
+# The kinds `Plugin.keep_shared` counts start with this: kept, not deleted.
+KEPT = "kept:"
+
 __all__ = [
+    "KEPT",
     "CommandSpec",
     "ListenerSpec",
     "Plugin",
@@ -133,6 +137,13 @@ class Plugin(PluginInfo):
 
     async def forget_user(self, user_id: int, server_id: int | None) -> dict[str, int]:
         """Delete what this plugin stores about a user; return counts by kind."""
+        return {}
+
+    async def keep_shared(self, user_id: int, server_id: int | None) -> dict[str, int]:
+        """The member deletes their data but leaves what they shared with everyone (documents
+        others ask about): keep it, no longer theirs, so `forget_user` then leaves it alone.
+        Returns counts by kind, each kind prefixed with `KEPT` ("kept:documents"); {} when
+        this plugin keeps nothing shared."""
         return {}
 
     async def export_user(self, user_id: int, server_id: int | None) -> dict[str, Any]:

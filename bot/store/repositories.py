@@ -31,8 +31,11 @@ from bot.store.models import (
 
 # Store.session: a transaction, committed on success, rolled back on any error.
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+# The uploader of a document its member chose to leave for others when deleting their data.
+NOBODY = 0
 
 __all__ = [
+    "NOBODY",
     "AuditRepository",
     "ConversationRepository",
     "DocumentRepository",
@@ -623,6 +626,16 @@ class DocumentRepository(_Repository):
             for doc in docs:
                 await s.delete(doc)
             return docs
+
+
+    async def disown_by_uploader(self, user_id: int, server_id: int | None = None) -> int:
+        """Keep what a member uploaded but forget that they did (uploader `NOBODY`)."""
+        stmt = update(Document).where(Document.uploader_id == user_id)
+        if server_id is not None:
+            stmt = stmt.where(Document.server_id == server_id)
+        async with self.session() as s:
+            result = await s.execute(stmt.values(uploader_id=NOBODY))
+            return int(getattr(result, "rowcount", 0) or 0)
 
 
 class StateRepository(_Repository):

@@ -63,6 +63,7 @@ from bot.vectors.schema import (
     check_search,
     dense_similarity,
     hit_from_payload,
+    in_server,
     payload_for,
     point_id,
 )
@@ -391,6 +392,17 @@ class EdgeVectorStore:
         if server_id is None:
             return await self._delete(_match(uploader_id=str(uploader_id)))
         return await self._delete(_match(server_id=str(server_id), uploader_id=str(uploader_id)))
+
+    async def disown(self, uploader_id: int, server_id: int | None = None) -> int:
+        where = _match(uploader_id=str(uploader_id), **in_server(server_id))
+
+        def work(shard: EdgeShard) -> int:
+            found = shard.count(CountRequest(exact=True, filter=where))
+            if found:
+                shard.update(UpdateOperation.set_payload_by_filter(where, {"uploader_id": "0"}))
+            return found
+
+        return await self._run(work)
 
     async def delete_server(self, server_id: int) -> int:
         return await self._delete(_match(server_id=str(server_id)))

@@ -130,6 +130,11 @@ class VectorStore(Protocol):
         """Delete every chunk of a server (e.g. the bot left it); returns the count."""
         ...
 
+    async def disown(self, uploader_id: int, server_id: int | None = None) -> int:
+        """Keep a person's chunks (in one server, or everywhere) with uploader 0: a member
+        deleting their data left their documents to the others. Returns how many."""
+        ...
+
     async def move_server(self, old: int, new: int) -> int:
         """Give every chunk of server `old` to server `new` (a Telegram group that became a
         supergroup); its channel and uploader ids equal to `old` become `new` too. Returns

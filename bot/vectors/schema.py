@@ -43,6 +43,11 @@ TENANT_FIELD = "server_id"
 # A chunk of a document still being added carries state=pending; searches skip it.
 STATE_FIELD, PENDING = "state", "pending"
 KEYWORD_FIELDS = ("server_id", "channel_id", "document_id", "uploader_id", STATE_FIELD)
+def in_server(server_id: int | None) -> dict[str, str]:
+    """Filter fields for "in this server", or for everywhere (None)."""
+    return {} if server_id is None else {TENANT_FIELD: str(server_id)}
+
+
 # The ids a server move rewrites (`VectorStore.move_server`), the tenant key last.
 MOVED_FIELDS = ("channel_id", "uploader_id", TENANT_FIELD)
 FACET_LIMIT = 1_000_000  # facets list every server / document: no truncation

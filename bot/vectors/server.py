@@ -31,6 +31,7 @@ from bot.vectors.schema import (
     check_search,
     dense_similarity,
     hit_from_payload,
+    in_server,
     payload_for,
     point_id,
 )
@@ -353,6 +354,19 @@ class QdrantServerStore:
         if server_id is None:
             return await self._delete(_match(uploader_id=str(uploader_id)))
         return await self._delete(_match(server_id=str(server_id), uploader_id=str(uploader_id)))
+
+    async def disown(self, uploader_id: int, server_id: int | None = None) -> int:
+        where = _match(uploader_id=str(uploader_id), **in_server(server_id))
+        with self._translated():
+            found = (await self._client.count(self.collection, count_filter=where)).count
+            if found:
+                await self._client.set_payload(
+                    self.collection,
+                    payload={"uploader_id": "0"},
+                    points=models.FilterSelector(filter=where),
+                    wait=True,
+                )
+        return int(found)
 
     async def delete_server(self, server_id: int) -> int:
         return await self._delete(_match(server_id=str(server_id)))

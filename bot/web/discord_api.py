@@ -63,9 +63,11 @@ class BotTokenRejected(SohbetError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The bot's token is rejected by Discord, so the dashboard can't see Sohbet's "
-            "servers. The operator must set DISCORD_TOKEN to the bot's current token "
-            "(Developer Portal → Bot → Reset Token) and restart Sohbet."
+            _(
+                "The bot's token is rejected by Discord, so the dashboard can't see Sohbet's "
+                "servers. The operator must set DISCORD_TOKEN to the bot's current token "
+                "(Developer Portal → Bot → Reset Token) and restart Sohbet."
+            )
         )
 
 

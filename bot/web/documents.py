@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.core.events import CommandCall, Location
 from bot.i18n import _
+from bot.store.models import Document
 from bot.web.base import (
     admin_server,
     channel_of,
@@ -90,14 +91,38 @@ async def job_page(request: web.Request) -> web.StreamResponse:
     return render(request, "job.html", server=details, job=job, title="Upload")
 
 
+async def _document(request: web.Request, server_id: int) -> Document:
+    doc = await dashboard(request).core.store.documents.get(
+        server_id, request.match_info["document"]
+    )
+    if doc is None:
+        raise web.HTTPForbidden(text="That document is not in this server.")
+    return doc
+
+
+@routes.get("/servers/{server}/documents/{document}/delete")
+async def confirm_delete(request: web.Request) -> web.StreamResponse:
+    """Deleting can't be undone and takes the answers away from everyone: asked first."""
+    _session, details = await admin_server(request)
+    doc = await _document(request, details.id)
+    return render(
+        request,
+        "delete_document.html",
+        server=details,
+        document=doc,
+        names=await names_of(request, details, [doc.uploader_id]),
+        title=f"Delete {doc.name}",
+    )
+
+
 @routes.post("/servers/{server}/documents/{document}/delete")
 async def delete(request: web.Request) -> web.StreamResponse:
     session, details = await admin_server(request)
-    await checked_form(request, session)
+    form = await checked_form(request, session)
     dash = dashboard(request)
-    doc = await dash.core.store.documents.get(details.id, request.match_info["document"])
-    if doc is None:
-        raise web.HTTPForbidden(text=_("That document is not in this server."))
+    doc = await _document(request, details.id)
+    if form.get("confirm") != "yes":  # a form without the confirmation asks it first
+        raise web.HTTPSeeOther(f"/servers/{details.id}/documents/{doc.id}/delete")
     responder = WebResponder()
     call = CommandCall(
         name="docs delete",

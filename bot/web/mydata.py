@@ -7,12 +7,16 @@ import json
 
 from aiohttp import web
 
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.web.base import checked_form, dashboard, flash, parse_id, render, require_session
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+DOCUMENTS_UNDECIDED = N_(
+    "Nothing was deleted: you uploaded documents that others can ask about. Choose whether "
+    "to delete them too or to leave them for the others."
+)
 
 
 @routes.get("/me")
@@ -32,7 +36,8 @@ async def my_data(request: web.Request) -> web.StreamResponse:
         }
         for server_id, kinds in counts.items()
     ]
-    return render(request, "mydata.html", places=places, title="My data")
+    shared = sum(kinds.get("documents", 0) for kinds in counts.values())
+    return render(request, "mydata.html", places=places, shared=shared, title="My data")
 
 
 @routes.get("/me/export.json")
@@ -51,7 +56,7 @@ async def export(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/me/delete")
 async def delete(request: web.Request) -> web.StreamResponse:
-    from plugins.privacy import PartlyForgotten, count_of, forget_everywhere
+    from plugins.privacy import PartlyForgotten, forget_everywhere, forget_summary
 
     session = require_session(request)
     form = await checked_form(request, session)
@@ -69,13 +74,21 @@ async def delete(request: web.Request) -> web.StreamResponse:
     if form.get("confirm") != "yes":
         flash(request, _("Nothing was deleted: tick the box to confirm."))
         raise web.HTTPSeeOther("/me")
+    shared = await dash.core.store.documents.count_by_uploader(session.user_id, server_id)
+    choice = form.get("documents")
+    if shared and choice not in ("keep", "delete"):
+        flash(request, _(DOCUMENTS_UNDECIDED))
+        raise web.HTTPSeeOther("/me")
     try:
         counts = await forget_everywhere(
-            dash.core.services, dash.core.registry, session.user_id, server_id
+            dash.core.services,
+            dash.core.registry,
+            session.user_id,
+            server_id,
+            keep_shared=choice == "keep",
         )
     except PartlyForgotten as partly:  # what was deleted, what is left, when it goes
         flash(request, partly.user_message)
         raise web.HTTPSeeOther("/me") from None
-    detail = ", ".join(count_of(n, kind) for kind, n in counts.items() if n)
-    flash(request, _("Deleted: {what}.", what=detail or _("nothing was stored")))
+    flash(request, forget_summary(counts))
     raise web.HTTPSeeOther("/me")

@@ -21,6 +21,7 @@ from bot.core import (
     message_command,
 )
 from bot.core.context import SentMessage
+from bot.core.plugin import KEPT
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
 from bot.i18n import N_, _, format_number, ngettext
@@ -32,6 +33,7 @@ from bot.knowledge.followup import FollowUps
 from bot.knowledge.passage import best_passage
 from bot.providers import AIProviders
 from bot.shared.markup import command_ref, literal
+from bot.store.repositories import NOBODY
 from bot.vectors import SearchScope
 from plugins.docs.fixed import note_answered, reply_fixed_answer
 
@@ -470,6 +472,16 @@ class DocsPlugin(Plugin):
                     uploader=d.uploader_id,
                     where=where,
                 )
+                if d.uploader_id != NOBODY
+                else _(
+                    "`{id}` **{name}** — {pages} p., {chunks}, kept for everyone after its "
+                    "uploader deleted their data{where}",
+                    id=d.id[:8],
+                    name=literal(d.name),
+                    pages=format_number(d.pages),
+                    chunks=ngettext("{n} chunk", "{n} chunks", d.chunks),
+                    where=where,
+                )
             )
         await ctx.reply("\n".join(lines), ephemeral=True)
 
@@ -565,6 +577,17 @@ class DocsPlugin(Plugin):
                 }
             )
         return {"documents": documents}
+
+    async def keep_shared(self, user_id: int, server_id: int | None) -> dict[str, int]:
+        """Documents stay for the server's members, uploaded by no one (NOBODY)."""
+        assert self.services is not None
+        if not await self.services.store.documents.count_by_uploader(user_id, server_id):
+            return {}
+        # Vectors first: should the rows fail, the chunks already don't name the member.
+        vectors = await self.services.get("ai", AIProviders).vectors()
+        await vectors.disown(user_id, server_id)
+        kept = await self.services.store.documents.disown_by_uploader(user_id, server_id)
+        return {f"{KEPT}documents": kept}
 
     async def forget_user(self, user_id: int, server_id: int | None) -> dict[str, int]:
         assert self.services is not None

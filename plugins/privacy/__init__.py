@@ -20,6 +20,7 @@ from bot.core import Context, Option, Plugin, PluginSettings, SohbetError, comma
 from bot.core.consent import MemoryConsent
 from bot.core.events import Reply
 from bot.core.identity import member_id
+from bot.core.plugin import KEPT
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
 from bot.i18n import N_, _, ngettext
@@ -34,6 +35,7 @@ __all__ = [
     "count_of",
     "export_everything",
     "forget_everywhere",
+    "forget_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,14 +56,20 @@ class PrivacySettings(PluginSettings):
     memory_opt_in: bool = Field(
         False,
         description="Remember no member's conversations until they turn it on with "
-        f"{command_ref('privacy memory', state='on')} (off: remembered until they turn it off)",
+        "`/privacy memory on` (off: remembered until they turn it off)",
     )
 
 
 async def forget_everywhere(
-    services: Services, registry: PluginRegistry, user_id: int, server_id: int | None
+    services: Services,
+    registry: PluginRegistry,
+    user_id: int,
+    server_id: int | None,
+    *,
+    keep_shared: bool = False,
 ) -> dict[str, int]:
-    """Delete a user's data from the core tables and from every plugin; counts by kind."""
+    """Delete a user's data from the core tables and from every plugin; counts by kind.
+    `keep_shared`: what they shared with everyone (documents) stays, no longer theirs."""
     store = services.store
     counts: dict[str, int] = {
         "conversation messages": await store.conversations.delete_user(user_id, server_id),
@@ -74,7 +82,9 @@ async def forget_everywhere(
     blocked: dict[str, str] = {}  # plugin -> why its part can't be deleted right now
     for plugin in registry.plugins.values():
         try:
-            for kind, n in (await plugin.forget_user(user_id, server_id)).items():
+            kept = await plugin.keep_shared(user_id, server_id) if keep_shared else {}
+            forgotten = await plugin.forget_user(user_id, server_id)  # never before keeping
+            for kind, n in (kept | forgotten).items():
                 counts[kind] = counts.get(kind, 0) + n
         except SohbetError as exc:  # its store is busy or down: the others still go
             log.warning("plugin %s can't forget user data now: %s", plugin.name, exc)
@@ -86,7 +96,7 @@ async def forget_everywhere(
     if blocked:
         pending = services.extras.get("forget-pending")
         if isinstance(pending, PendingForgets):
-            await pending.add(user_id, server_id, blocked)
+            await pending.add(user_id, server_id, blocked, keep_shared=keep_shared)
         raise PartlyForgotten(counts, blocked, registry, later=isinstance(pending, PendingForgets))
     return counts
 
@@ -103,9 +113,7 @@ class PartlyForgotten(SohbetError):
         *,
         later: bool,
     ) -> None:
-        deleted = ", ".join(count_of(n, kind) for kind, n in counts.items() if n) or _(
-            "nothing yet"
-        )
+        deleted = _deleted(counts) or _("nothing yet")
         remaining = "; ".join(
             f"{_stored_by(registry, name)} ({why.rstrip('.')})" for name, why in blocked.items()
         )
@@ -115,7 +123,10 @@ class PartlyForgotten(SohbetError):
                 "what is left meanwhile."
             )
             if later
-            else _("Please run `/privacy forget` again later to delete the rest.")
+            else _(
+                "Please run {command} again later to delete the rest.",
+                command=command_ref("privacy forget"),
+            )
         )
         super().__init__(
             _(
@@ -230,10 +241,7 @@ class PrivacyPlugin(Plugin):
             heading,
             memory + " " + _("Change it with {command}.", command=command_ref("privacy memory")),
             _("**What Sohbet stores**"),
-            _(
-                "• core: conversations with me (your messages and my replies), token usage per "
-                "day"
-            ),
+            _("• core: conversations with me (your messages and my replies), token usage per day"),
         ]
         for plugin in sorted(registry.plugins.values(), key=lambda p: p.name):
             if plugin.stored_data:
@@ -324,9 +332,7 @@ class PrivacyPlugin(Plugin):
                 else _("Memory is on here: I'll remember our conversations.")
             )
         else:
-            text = (
-                _("Memory is off everywhere.") if everywhere else _("Memory is off here.")
-            ) + _(
+            text = (_("Memory is off everywhere.") if everywhere else _("Memory is off here.")) + _(
                 " I'll still answer, from your message and the replies it continues, and store "
                 "none of your text (only token counts for the server's budgets). What I stored "
                 "before stays until {forget}.",
@@ -344,6 +350,9 @@ class PrivacyPlugin(Plugin):
         everywhere: Annotated[bool, Option("Also in every other server and DMs")] = False,
         confirm: Annotated[
             bool, Option("Yes, delete it (nothing is deleted without this)")
+        ] = False,
+        keep_documents: Annotated[
+            bool, Option("Leave the documents you uploaded to the others (no longer yours)")
         ] = False,
     ) -> None:
         user_id = ctx.author.id
@@ -369,43 +378,65 @@ class PrivacyPlugin(Plugin):
             where = _("in our direct messages")
         else:
             where = _("on this server")
+        server = None if everywhere else ctx.server_id
         if not confirm:  # deleting can't be undone: say what will happen, ask again
-            again = "/privacy forget confirm:true"
+            options = {"confirm": "true"}
             if member:
-                again += f" member:{member}"
+                options["member"] = member
             if everywhere:
-                again += " everywhere:true"
+                options["everywhere"] = "true"
+            if keep_documents:
+                options["keep_documents"] = "true"
+            go_ahead = command_ref("privacy forget", **options)
             if own:
                 text = _(
                     "This deletes your conversations with me, token usage, uploaded documents "
                     "(and their text in the search index) and memory choice {where}, and erases "
                     "the setting values you typed from the audit log. It can't be undone. To go "
-                    "ahead: `{command}`",
+                    "ahead: {command}",
                     where=where,
-                    command=again,
+                    command=go_ahead,
                 )
             else:
                 text = _(
                     "This deletes the conversations with me, token usage, uploaded documents "
                     "(and their text in the search index) and memory choice of {member} "
                     "{where}, and erases the setting values they typed from the audit log. It "
-                    "can't be undone. To go ahead: `{command}`",
+                    "can't be undone. To go ahead: {command}",
                     member=mention,
                     where=where,
-                    command=again,
+                    command=go_ahead,
+                )
+            shared = await ctx.services.store.documents.count_by_uploader(user_id, server)
+            if shared and keep_documents:
+                text += "\n" + ngettext(
+                    "Except the document uploaded: it stays for the others, no longer linked "
+                    "to its uploader.",
+                    "Except the {n} documents uploaded: they stay for the others, no longer "
+                    "linked to their uploader.",
+                    shared,
+                )
+            elif shared:
+                text += "\n" + ngettext(
+                    "That includes a document others can ask about. To leave it for the others, "
+                    "no longer linked to its uploader: {command}",
+                    "That includes {n} documents others can ask about. To leave them for the "
+                    "others, no longer linked to their uploader: {command}",
+                    shared,
+                    command=command_ref("privacy forget", **options, keep_documents="true"),
                 )
             await ctx.reply(text, ephemeral=True)
             return
         await ctx.defer(ephemeral=True)
         registry = ctx.services.get("registry", PluginRegistry)
-        server = None if everywhere else ctx.server_id
-        counts = await forget_everywhere(ctx.services, registry, user_id, server)
+        counts = await forget_everywhere(
+            ctx.services, registry, user_id, server, keep_shared=keep_documents
+        )
         if user_id != ctx.author.id:
             await ctx.services.store.audit.record(
                 ctx.server_id, ctx.author.id, "privacy.forget", f"user:{user_id}", None, counts
             )
-        detail = ", ".join(count_of(n, kind) for kind, n in counts.items() if n)
-        detail = detail or _("nothing was stored")
+        detail = _deleted(counts) or _("nothing was stored")
         if own:
             text = _("Deleted your data {where}: {detail}.", where=where, detail=detail)
         else:
@@ -415,7 +446,7 @@ class PrivacyPlugin(Plugin):
                 where=where,
                 detail=detail,
             )
-        await ctx.reply(text, ephemeral=True)
+        await ctx.reply(text + kept_sentence(counts, you=own), ephemeral=True)
 
 
 # Discord takes files up to 10 MB from bots: a larger export is sent gzipped.
@@ -447,9 +478,7 @@ def _memory_consent(ctx: Context) -> MemoryConsent:
 
 # The kinds of data counted by /privacy (and plugins' `forget_user`), in every language.
 _KINDS: dict[str, Callable[[int], str]] = {
-    "conversation turns": lambda n: ngettext(
-        "{n} conversation turn", "{n} conversation turns", n
-    ),
+    "conversation turns": lambda n: ngettext("{n} conversation turn", "{n} conversation turns", n),
     "conversation messages": lambda n: ngettext(
         "{n} conversation message", "{n} conversation messages", n
     ),
@@ -464,6 +493,35 @@ _KINDS: dict[str, Callable[[int], str]] = {
     ),
     "memory choices": lambda n: ngettext("{n} memory choice", "{n} memory choices", n),
 }
+
+
+def forget_summary(counts: dict[str, int]) -> str:
+    """What `forget_everywhere` did, in words: "Deleted: 3 conversation messages." and, when
+    the member left documents to the others, what stays."""
+    deleted = _("Deleted: {what}.", what=_deleted(counts) or _("nothing was stored"))
+    return deleted + kept_sentence(counts, you=True)
+
+
+def kept_sentence(counts: dict[str, int], *, you: bool) -> str:
+    """ " Kept for the others, no longer linked to you: 1 document." or ""."""
+    kept = [
+        count_of(n, kind.removeprefix(KEPT))
+        for kind, n in counts.items()
+        if n and kind.startswith(KEPT)
+    ]
+    if not kept:
+        return ""
+    if you:
+        return " " + _(
+            "Kept for the others, no longer linked to you: {what}.", what=", ".join(kept)
+        )
+    return " " + _("Kept for the others, no longer linked to them: {what}.", what=", ".join(kept))
+
+
+def _deleted(counts: dict[str, int]) -> str:
+    return ", ".join(
+        count_of(n, kind) for kind, n in counts.items() if n and not kind.startswith(KEPT)
+    )
 
 
 def count_of(n: int, kind: str) -> str:

@@ -34,6 +34,7 @@ class Pending:
     user_id: int
     server_id: int | None  # None: everywhere
     plugins: tuple[str, ...]  # whose forget_user still has to succeed
+    keep_shared: bool = False  # the member leaves their shared documents to the others
 
 
 class PendingForgets:
@@ -56,16 +57,23 @@ class PendingForgets:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def add(self, user_id: int, server_id: int | None, plugins: Collection[str]) -> None:
+    async def add(
+        self,
+        user_id: int,
+        server_id: int | None,
+        plugins: Collection[str],
+        *,
+        keep_shared: bool = False,
+    ) -> None:
         async with self._lock:
             entries = await self._read()
             for i, entry in enumerate(entries):
                 if (entry.user_id, entry.server_id) == (user_id, server_id):
                     merged = tuple(sorted({*entry.plugins, *plugins}))
-                    entries[i] = Pending(user_id, server_id, merged)
+                    entries[i] = Pending(user_id, server_id, merged, keep_shared)  # the latest
                     break
             else:
-                entries.append(Pending(user_id, server_id, tuple(sorted(plugins))))
+                entries.append(Pending(user_id, server_id, tuple(sorted(plugins)), keep_shared))
             await self._write(entries)
         self._wake.set()
 
@@ -79,7 +87,9 @@ class PendingForgets:
             for entry in await self._read():
                 failed = [name for name in entry.plugins if not await self._forget(entry, name)]
                 if failed:
-                    left.append(Pending(entry.user_id, entry.server_id, tuple(failed)))
+                    left.append(
+                        Pending(entry.user_id, entry.server_id, tuple(failed), entry.keep_shared)
+                    )
                 else:
                     log.info("finished deleting the data of user %s", entry.user_id)
             await self._write(left)
@@ -91,6 +101,8 @@ class PendingForgets:
         if plugin is None:  # uninstalled since: it keeps nothing we could reach
             return True
         try:
+            if entry.keep_shared:  # what they chose to leave is kept first, never deleted
+                await plugin.keep_shared(entry.user_id, entry.server_id)
             await plugin.forget_user(entry.user_id, entry.server_id)
         except Exception as exc:
             log.warning("still can't delete user %s's data in %s: %s", entry.user_id, name, exc)
@@ -114,7 +126,10 @@ class PendingForgets:
         raw = await self.store.state.get(PENDING_KEY)
         try:
             items = json.loads(raw) if raw else []
-            return [Pending(i["user"], i["server"], tuple(i["plugins"])) for i in items]
+            return [
+                Pending(i["user"], i["server"], tuple(i["plugins"]), bool(i.get("keep")))
+                for i in items
+            ]
         except (ValueError, KeyError, TypeError):
             log.error("unreadable %s in bot_state: %r", PENDING_KEY, raw)
             return []
@@ -123,5 +138,8 @@ class PendingForgets:
         if not entries:
             await self.store.state.delete(PENDING_KEY)
             return
-        items = [{"user": e.user_id, "server": e.server_id, "plugins": e.plugins} for e in entries]
+        items = [
+            {"user": e.user_id, "server": e.server_id, "plugins": e.plugins, "keep": e.keep_shared}
+            for e in entries
+        ]
         await self.store.state.set(PENDING_KEY, json.dumps(items))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.core.events import CommandCall
-from bot.knowledge.answers import NOT_FOUND
+from bot.knowledge import answers
+from bot.shared.markup import plain
 from tests.core.helpers import RecordingResponder
 from tests.docs.conftest import (
     ANSWER,
@@ -14,6 +15,8 @@ from tests.docs.conftest import (
     kettle_pdf,
     posted,
 )
+
+NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
 
 WARRANTY = "How long is the warranty?"
 OFF_TOPIC = "Who won the football world cup in 1998?"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.knowledge.answers import NOT_FOUND
+from bot.knowledge import answers
+from bot.shared.markup import plain
 from tests.docs.conftest import GARDEN_TEXT, NEUTRAL, StartWorld, kettle_pdf, read_from
+
+NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
 
 FOLLOW_UP = "and how long does it last?"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.knowledge.answers import NOT_FOUND
+from bot.knowledge import answers
+from bot.shared.markup import plain
 from tests.docs.conftest import (
     GARDEN_TEXT,
     GENERAL,
@@ -15,6 +16,8 @@ from tests.docs.conftest import (
     kettle_pdf,
     read_from,
 )
+
+NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
 
 WARRANTY = "How long is the warranty?"
 GARDEN = "When does the community garden open?"

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from bot.core.events import CommandCall
-from bot.knowledge.answers import NOT_FOUND
+from bot.knowledge import answers
+from bot.providers import AIProviders
+from bot.shared.markup import plain
 from bot.store.models import Document
-from tests.docs.conftest import GARDEN_TEXT, SERVER_A, World, kettle_pdf
+from bot.store.repositories import NOBODY
+from tests.docs.conftest import ANSWER, GARDEN_TEXT, SERVER_A, World, kettle_pdf
+
+NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
 
 
 async def _two_documents(world: World) -> tuple[Document, Document]:
@@ -81,3 +86,28 @@ async def test_document_names_autocomplete(world: World) -> None:
         "garden.txt",
         "kettle-manual.pdf",
     ]
+
+
+async def test_forgetting_yourself_can_leave_your_documents_to_the_others(world: World) -> None:
+    """Documents others ask about: /privacy forget warns, and keep_documents leaves them,
+    no longer linked to the member (rows and vectors)."""
+    alice = world.member("alice")
+    bob = world.member("bob")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+    await alice.say("/ask How long is the warranty?")
+    asked = await alice.say("/privacy forget")
+    assert "That includes 1 document others can ask about" in asked
+    assert "`/privacy forget confirm:true keep_documents:true`" in asked
+    assert await world.rows(SERVER_A) != []  # nothing deleted by asking
+
+    out = await alice.say("/privacy forget confirm:true keep_documents:true")
+    assert "Kept for the others, no longer linked to you: 1 document." in out
+    [kept] = await world.rows(SERVER_A)
+    assert kept.uploader_id == NOBODY
+    vectors = await world.app.services.get("ai", AIProviders).vectors()
+    assert {c.uploader_id for c in await vectors.document_chunks(SERVER_A, kept.id)} == {NOBODY}
+    assert await world.app.store.documents.count_by_uploader(alice.id) == 0
+    assert "kept for everyone after its uploader deleted their data" in await bob.say("/docs list")
+    assert ANSWER in await bob.say("/ask How long is the warranty?")
+    export = await alice.say("/privacy export")
+    assert "kettle-manual.pdf" not in export

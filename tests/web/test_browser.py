@@ -234,6 +234,14 @@ async def test_an_admin_uses_the_dashboard_in_chromium(
     assert len(data["plugins"]["docs"]["documents"]) == 1
     assert len(data["core"]["token_usage_per_day"]) == 6
     await off_loop(lambda: find("#confirm-all").click())
+    # Ada's document answers everyone's questions: the form asks what becomes of it.
+    assert "Other members ask Sohbet" in await off_loop(lambda: find("#documents-choice").text)
+    await off_loop(lambda: find("#delete-all-button").click())  # no choice: the browser asks
+    assert await off_loop(
+        browser.execute_script, "return !document.getElementById('delete-all').checkValidity()"
+    )
+    assert len(await core.store.documents.list(GUILD_A)) == 1
+    await wait_for(lambda: find("#documents-delete").click() or True)
     await off_loop(lambda: find("#delete-all-button").click())
     await wait_for(lambda: "Deleted:" in find("main").text)
     row = await off_loop(lambda: find("#my-data tbody tr").text)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 
 from bot.core.events import ConversationKey
+from bot.providers import AIProviders
 from tests.web.conftest import ADMIN, GENERAL, GUILD_A, GUILD_B, MEMBER, Site
 
 A = f"/servers/{GUILD_A}"
@@ -55,7 +56,15 @@ async def test_upload_shows_progress_then_lists_and_deletes_the_document(site: S
     assert again["status"] == "failed" and "already" in str(again["message"]).lower()
     docs = await site.core.store.documents.list(GUILD_A)
     assert len(docs) == 1
-    response = await site.post(f"{A}/documents/{docs[0].id}/delete")
+    # Deleting is asked first: the list links to a page that says what goes.
+    confirm = f"{A}/documents/{docs[0].id}/delete"
+    assert f'href="{confirm}"' in await (await site.client.get(f"{A}/documents")).text()
+    page = await (await site.client.get(confirm)).text()
+    assert "Delete kettle.txt?" in page and "can't be undone" in page
+    response = await site.post(confirm)  # a form without the confirmation: asked again
+    assert response.status == 303 and response.headers["Location"] == confirm
+    assert len(await site.core.store.documents.list(GUILD_A)) == 1
+    response = await site.post(confirm, {"confirm": "yes"})
     assert response.status == 303
     assert await site.core.store.documents.list(GUILD_A) == []
     assert "Deleted kettle.txt" in await (await site.client.get(f"{A}/documents")).text()
@@ -207,3 +216,30 @@ async def test_my_data_counts_downloads_and_deletes(site: Site) -> None:
         ConversationKey(GUILD_A, f"user:{ADMIN}:chan:11")
     )
     assert [t.content for t in turns] == ["not Mo's"]
+
+
+async def test_deleting_my_data_asks_about_documents_others_use(site: Site) -> None:
+    """An admin's uploads answer everyone's questions: "Delete all my data" warns, and the
+    member chooses to delete them or to leave them, no longer linked to them."""
+    site.core.router.cooldowns.check = lambda *a: None  # type: ignore[method-assign]
+    await site.login(ADMIN)
+    assert (await upload(site, "kettle.txt", NOTES.encode()))["status"] == "done"
+    page = await (await site.client.get("/me")).text()
+    assert 'id="documents-choice"' in page and "The 1 document you uploaded" in page
+    # no choice made: nothing deleted
+    await site.post("/me/delete", {"scope": "all", "confirm": "yes"})
+    page = await (await site.client.get("/me")).text()
+    assert "Choose whether to delete them too or to leave them for the others" in page
+    assert len(await site.core.store.documents.list(GUILD_A)) == 1
+    # leave them: the document stays, no longer linked to Ada, in the rows and the vectors
+    await site.post("/me/delete", {"scope": "all", "confirm": "yes", "documents": "keep"})
+    page = await (await site.client.get("/me")).text()
+    assert "Kept for the others, no longer linked to you: 1 document." in page
+    [doc] = await site.core.store.documents.list(GUILD_A)
+    assert doc.uploader_id == 0
+    vectors = await site.core.services.get("ai", AIProviders).vectors()
+    assert {c.uploader_id for c in await vectors.document_chunks(GUILD_A, doc.id)} == {0}
+    page = await (await site.client.get(f"{A}/documents")).text()
+    assert "kettle.txt" in page and "no one" in page
+    exported = json.dumps(await (await site.client.get("/me/export.json")).json())
+    assert "kettle.txt" not in exported
