@@ -10,6 +10,7 @@ from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
 from bot.i18n import _, current_locale, format_number
 from bot.knowledge import BatchReport, FileOutcome, IngestResult
+from bot.shared.markup import command_ref
 
 __all__ = [
     "DeadJob",
@@ -29,13 +30,13 @@ class UploadPending(SohbetError):
         if started:
             message = (
                 f"The job queue stopped answering while **{filename}** was being added. A "
-                "worker is still adding it: `/docs list` shows it once it is ready."
+                f"worker is still adding it: {command_ref('docs list')} shows it once it is ready."
             )
         else:
             message = (
                 f"The job queue stopped answering before **{filename}** was picked up, so it "
                 "isn't added yet. It will be added if the queue comes back with it: check "
-                "`/docs list` later, and send it again if it isn't there."
+                f"{command_ref('docs list')} later, and send it again if it isn't there."
             )
         super().__init__(message)
 
