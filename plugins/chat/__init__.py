@@ -27,7 +27,6 @@ from bot.i18n import _
 from bot.nlp import UnknownLanguage, normalize_language
 from bot.nlp.reply_language import reply_language_instruction
 from bot.providers import AIProviders, check_model_setting
-from bot.shared.markup import command_ref
 from bot.store.repositories import HistoryTurn
 from bot.teaching import TeachingService
 from plugins.chat.reply_chain import reply_chain
@@ -101,8 +100,8 @@ class ChatPlugin(Plugin):
     name = "chat"
     description = "Talk with the assistant; it remembers the conversation"
     stored_data = (
-        f"Your messages to the assistant and its replies, until you {command_ref('reset')} or "
-        f"{command_ref('privacy forget')} (none with {command_ref('privacy memory', state='off')})."
+        "Your messages to the assistant and its replies, until you `/reset` or `/privacy "
+        "forget` (none with `/privacy memory off`)."
     )
     uses_model = True
     Settings = ChatSettings

@@ -47,16 +47,16 @@ def test_accept_language_picks_the_best_supported_language() -> None:
 
 
 def test_translation_follows_the_current_language_and_fills_placeholders() -> None:
-    english = "I don't know the command `/{name}`. Try `/help` to see what I can do."
+    english = "I don't know the command `/{name}`. Try {help} to see what I can do."
     assert current_locale() == "en"
-    assert _(english, name="zap") == english.format(name="zap")
+    assert _(english, name="zap", help="`/help`") == english.format(name="zap", help="`/help`")
     with use_locale("tr"):
         assert current_locale() == "tr"
-        assert _(english, name="zap") == (
+        assert _(english, name="zap", help="`/help`") == (
             "`/zap` diye bir komut bilmiyorum. Neler yapabildiğimi görmek için `/help` yazın."
         )
         with use_locale("xx"):  # unknown: English
-            assert _(english, name="zap").startswith("I don't know")
+            assert _(english, name="zap", help="`/help`").startswith("I don't know")
     assert current_locale() == "en"
 
 
