@@ -26,6 +26,7 @@ from bot.core.plugin_types import PluginInfo
 from bot.core.registry import PluginRegistry
 from bot.core.services import Services
 from bot.i18n import _, current_locale, use_locale
+from bot.shared.markup import command_ref
 
 __all__ = ["Guard", "Router", "RouterObserver"]
 
@@ -193,9 +194,9 @@ class Router:
             if not ctx.author.is_admin:
                 raise NotAllowed(
                     _(
-                        "`/{command}` needs the **Manage Server** permission, which you don't "
+                        "{command} needs the **Manage Server** permission, which you don't "
                         "have.",
-                        command=spec.name,
+                        command=command_ref(spec.name),
                     )
                 )
         if not await self.services.settings.is_enabled(ctx.server_id, type(plugin)):
@@ -227,8 +228,8 @@ class Router:
             listing = ", ".join(f"`{o}`" for o in sorted(known)) or _("none")
             raise BadOption(
                 _(
-                    "`/{command}` has no option `{option}`. Options: {options}.",
-                    command=spec.name,
+                    "{command} has no option `{option}`. Options: {options}.",
+                    command=command_ref(spec.name),
                     option=unknown[0],
                     options=listing,
                 )

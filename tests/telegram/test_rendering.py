@@ -4,6 +4,7 @@ members typed shown as typed (real aiogram, the loopback Bot API, the real plugi
 from __future__ import annotations
 
 from bot.core.identity import core_id
+from plugins.admin import AdminPlugin
 from plugins.chat import ChatPlugin
 from plugins.docs import DocsPlugin
 from plugins.help import HelpPlugin
@@ -99,3 +100,15 @@ async def test_plugins_quote_what_members_wrote_as_they_wrote_it(start_world: St
     assert typed in visible(shown), shown
     assert "<b>big</b>" not in shown and "tg://user" not in shown and "<i>huge</i>" not in shown
     assert shown.startswith("<b>Summary of")  # the plugin's own formatting still renders
+
+
+async def test_an_admin_refusal_names_the_command_as_typed_on_telegram(
+    start_world: StartWorld,
+) -> None:
+    world = await start_world(AdminPlugin())
+    api = world.api
+    api.send(supergroup(GROUP_ID), BOB, "/plugins_disable plugin=chat")
+    await api.until(lambda: api.in_chat(GROUP_ID), quiet=0.3)
+    assert api.texts(GROUP_ID)[0].startswith(
+        "/plugins_disable needs chat administrator rights, which you don't have."
+    ), api.texts(GROUP_ID)[0]
