@@ -96,7 +96,7 @@ async def _document(request: web.Request, server_id: int) -> Document:
         server_id, request.match_info["document"]
     )
     if doc is None:
-        raise web.HTTPForbidden(text="That document is not in this server.")
+        raise web.HTTPForbidden(text=_("That document is not in this server."))
     return doc
 
 
