@@ -2,8 +2,8 @@
 supergroup gets a new chat id, and its settings, documents, conversations, budgets and audit
 log go with it.
 
-Schema-wide, so a table added later can't be forgotten: every id column (`servers.id` and
-each integer column named `*_id`) that holds the old id gets the new one, and so do the ids in
+Schema-wide, so a table added later can't be forgotten: every id column (each 64-bit integer
+column but a few counts) that holds the old id gets the new one, and so do the ids in
 text keys (conversation scopes `user:<id>:chan:<id>`, `memory:<user>:<server>` choices). The
 old id is the group as a server, as its own channel, and as the author of what its anonymous
 administrators wrote; no other id can be equal to it (platform-qualified, `bot.core.identity`).
@@ -47,7 +47,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ServerMove", "id_columns", "move_server"]
 
-_NOT_IDS = {"platform_message_id"}  # a message's number on its platform, not a person or place
+# 64-bit columns that count or number something else: every other one holds a server, channel,
+# role or person (servers.id, *_id, trained_by, ...), so a new table's ids are moved unasked.
+_NOT_IDS = {"platform_message_id", "tokens_in", "tokens_out", "size"}
 
 
 @dataclass
@@ -64,9 +66,7 @@ def id_columns(table: Table) -> list[Column[Any]]:
     return [
         column
         for column in table.columns
-        if isinstance(column.type, BigInteger)
-        and (column.name.endswith("_id") or (column.name == "id" and table.name == "servers"))
-        and column.name not in _NOT_IDS
+        if isinstance(column.type, BigInteger) and column.name not in _NOT_IDS
     ]
 
 

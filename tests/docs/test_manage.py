@@ -96,7 +96,7 @@ async def test_forgetting_yourself_can_leave_your_documents_to_the_others(world:
     await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
     await alice.say("/ask How long is the warranty?")
     asked = await alice.say("/privacy forget")
-    assert "That includes 1 document others can ask about." in asked
+    assert "That includes a document others can ask about." in asked
     assert "`/privacy forget confirm:true keep_documents:true`" in asked
     assert await world.rows(SERVER_A) != []  # nothing deleted by asking
 
