@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.events import CommandCall
 from bot.knowledge import answers
-from bot.shared.markup import plain
+from bot.shared.markup import command_ref, plain
 from tests.core.helpers import RecordingResponder
 from tests.docs.conftest import (
     ANSWER,
@@ -16,7 +16,7 @@ from tests.docs.conftest import (
     posted,
 )
 
-NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
+NOT_FOUND = plain(answers.NOT_FOUND.format(command=command_ref("docs upload")))  # as read
 
 WARRANTY = "How long is the warranty?"
 OFF_TOPIC = "Who won the football world cup in 1998?"

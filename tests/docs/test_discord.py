@@ -14,12 +14,12 @@ from bot.app import build_app
 from bot.config import Config
 from bot.knowledge import answers
 from bot.platforms.discord import DiscordSettings, SohbetClient
-from bot.shared.markup import plain
+from bot.shared.markup import command_ref, plain
 from plugins.docs import DocsPlugin
 from tests.conftest import isolate_environment, migrated_sqlite
 from tests.docs.conftest import ANSWER, kettle_pdf
 
-NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
+NOT_FOUND = plain(answers.NOT_FOUND.format(command=command_ref("docs upload")))  # as read
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.knowledge import answers
-from bot.shared.markup import plain
+from bot.shared.markup import command_ref, plain
 from tests.docs.conftest import GARDEN_TEXT, NEUTRAL, StartWorld, kettle_pdf, read_from
 
-NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
+NOT_FOUND = plain(answers.NOT_FOUND.format(command=command_ref("docs upload")))  # as read
 
 FOLLOW_UP = "and how long does it last?"
 

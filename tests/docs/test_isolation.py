@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.knowledge import answers
-from bot.shared.markup import plain
+from bot.shared.markup import command_ref, plain
 from tests.docs.conftest import (
     GARDEN_TEXT,
     GENERAL,
@@ -17,7 +17,7 @@ from tests.docs.conftest import (
     read_from,
 )
 
-NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
+NOT_FOUND = plain(answers.NOT_FOUND.format(command=command_ref("docs upload")))  # as read
 
 WARRANTY = "How long is the warranty?"
 GARDEN = "When does the community garden open?"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from bot.core.events import CommandCall
 from bot.knowledge import answers
 from bot.providers import AIProviders
-from bot.shared.markup import plain
+from bot.shared.markup import command_ref, plain
 from bot.store.models import Document
 from bot.store.repositories import NOBODY
 from tests.docs.conftest import ANSWER, GARDEN_TEXT, SERVER_A, World, kettle_pdf
 
-NOT_FOUND = plain(answers.NOT_FOUND)  # as members read it
+NOT_FOUND = plain(answers.NOT_FOUND.format(command=command_ref("docs upload")))  # as read
 
 
 async def _two_documents(world: World) -> tuple[Document, Document]:
