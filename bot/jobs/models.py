@@ -28,15 +28,19 @@ class UploadPending(SohbetError):
 
     def __init__(self, filename: str, *, started: bool) -> None:
         if started:
-            message = (
-                f"The job queue stopped answering while **{filename}** was being added. A "
-                f"worker is still adding it: {command_ref('docs list')} shows it once it is ready."
+            message = _(
+                "The job queue stopped answering while **{name}** was being added. A "
+                "worker is still adding it: {command} shows it once it is ready.",
+                name=filename,
+                command=command_ref("docs list"),
             )
         else:
-            message = (
-                f"The job queue stopped answering before **{filename}** was picked up, so it "
+            message = _(
+                "The job queue stopped answering before **{name}** was picked up, so it "
                 "isn't added yet. It will be added if the queue comes back with it: check "
-                f"{command_ref('docs list')} later, and send it again if it isn't there."
+                "{command} later, and send it again if it isn't there.",
+                name=filename,
+                command=command_ref("docs list"),
             )
         super().__init__(message)
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.i18n import DEFAULT_LOCALE, locale_from_accept_language, normalize_locale
 from bot.i18n import use_locale as speak
 from bot.web.base import Handler
+from bot.web.security import safe_next
 
 __all__ = ["LANGUAGE_COOKIE", "language_middleware", "request_language", "routes"]
 
@@ -33,18 +34,11 @@ async def language_middleware(request: web.Request, handler: Handler) -> web.Str
     return response
 
 
-def _same_site(path: str | None) -> str:
-    """Only a path of this site: never an open redirect (`//evil`, `/\\evil`, `https://...`)."""
-    if not path or not path.startswith("/") or path.startswith(("//", "/\\")) or "\\" in path:
-        return "/"
-    return path
-
-
 @routes.get("/language")
 async def choose_language(request: web.Request) -> web.StreamResponse:
     """`/language?lang=tr&next=/servers`: remember the member's choice, go back."""
     chosen = normalize_locale(request.query.get("lang"))
-    response = web.HTTPSeeOther(_same_site(request.query.get("next")))
+    response = web.HTTPSeeOther(safe_next(request.query.get("next"), default="/"))
     if chosen is None:
         response.del_cookie(LANGUAGE_COOKIE, path="/")
     else:
