@@ -231,6 +231,7 @@ class FakeTelegram:
         document: tuple[str, bytes] | None = None,
         claimed_size: int | None = None,
         sender_chat: dict[str, Any] | None = None,
+        media_group_id: str | None = None,
     ) -> dict[str, Any]:
         """A member posts in `chat`; returns the message (use it as `reply_to` later).
         `sender_chat`: posted on behalf of a chat (an anonymous admin: the group itself, with
@@ -245,6 +246,8 @@ class FakeTelegram:
         }
         if sender_chat is not None:
             message["sender_chat"] = sender_chat
+        if media_group_id is not None:  # one document of an album
+            message["media_group_id"] = media_group_id
         key = "caption" if document else "text"
         if text:
             message[key] = text

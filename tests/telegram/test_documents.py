@@ -144,3 +144,26 @@ async def test_an_admin_forgets_a_member_by_id_or_by_reply(start_world: StartWor
     api.send(group, ALICE, f"/privacy_forget member={BOB['id']} confirm=true")
     await api.until(lambda: "Deleted" in api.texts(GROUP_ID)[-1], quiet=0.3)
     assert "2 conversation messages" in api.texts(GROUP_ID)[-1]
+
+
+async def test_an_album_of_documents_is_one_upload(start_world: StartWorld) -> None:
+    """Telegram sends an album's files as separate updates: the one captioned with the command
+    adds them all, in one run and one status message."""
+    world = await start_world(DocsPlugin(), AdminPlugin(), PrivacyPlugin(), model=ANSWER)
+    api = world.api
+    chat = supergroup(GROUP_ID)
+    texts = {
+        "garden.txt": "The community garden opens at seven and closes at dusk.",
+        "library.txt": "The library lends up to five books for three weeks.",
+        "pool.txt": "The swimming pool is closed on Mondays for cleaning.",
+    }
+    for i, (name, body) in enumerate(texts.items()):
+        caption = "/docs_upload" if i == 0 else ""
+        api.send(chat, ALICE, caption, document=(name, body.encode()), media_group_id="album-1")
+    await api.until(lambda: "✅" in "".join(api.texts(GROUP_ID)), quiet=0.5, within=30)
+    replies = api.texts(GROUP_ID)
+    assert len(replies) == 1, replies  # one status for the album, not one per file
+    for name in texts:
+        assert name in replies[0]
+    listed = await world.app.store.documents.list(core_id("telegram", GROUP_ID))
+    assert sorted(d.name for d in listed) == sorted(texts)

@@ -84,6 +84,9 @@ WELCOME = N_(
 )
 ADMIN_PERMISSIONS = frozenset({"administrator", ADMIN_PERMISSION})
 _GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
+# Telegram delivers the files of an album (several documents sent at once) as separate updates,
+# within a moment of each other; they are gathered this long, then handled as one message.
+ALBUM_WAIT = 1.0
 
 
 def tg(native: int) -> int:
@@ -138,6 +141,7 @@ class TelegramAdapter:
         self._history: dict[int, deque[Message]] = {}
         self._names: dict[int, str] = {}
         self._moving = asyncio.Lock()  # one group move at a time
+        self._albums: dict[tuple[int, str], list[TgMessage]] = {}
 
     # ----- lifecycle -------------------------------------------------------------------------
 
@@ -197,20 +201,49 @@ class TelegramAdapter:
             return  # other bots, and a linked channel's posts
         if not self.bot_id:
             await self.start()
+        if message.media_group_id and message.document is not None:
+            await self._gather_album(message)
+            return
+        await self._dispatch(message)
+
+    async def _gather_album(self, message: TgMessage) -> None:
+        """An album's documents, handled together: the one whose caption is a command
+        (`/docs_upload`) gets the others as its further file options; without a command, each
+        is handled on its own as before. Updates run as concurrent tasks, so the first part
+        waits for the rest here."""
+        key = (message.chat.id, str(message.media_group_id))
+        parts = self._albums.setdefault(key, [])
+        parts.append(message)
+        if len(parts) > 1:
+            return  # the first part's task handles the album
+        await asyncio.sleep(ALBUM_WAIT)
+        parts = self._albums.pop(key, parts)
+        lead = next((m for m in parts if (m.caption or "").startswith("/")), None)
+        if lead is None:
+            for part in parts:
+                await self._dispatch(part)
+            return
+        await self._dispatch(lead, album=[m for m in parts if m is not lead])
+
+    async def _dispatch(self, message: TgMessage, album: list[TgMessage] | None = None) -> None:
+        user = message.from_user
+        assert user is not None  # checked by on_message
         responder = self._responder(message)
         # What the adapter says itself follows the member's language too (bot.core.language).
         member = Author(tg(user.id), user.full_name, locale=user.language_code)
         with use_locale(await self.router.locale_for(member, self.location_of(message))):
-            await self._answer(message, responder)
+            await self._answer(message, responder, album or [])
 
-    async def _answer(self, message: TgMessage, responder: TelegramResponder) -> None:
+    async def _answer(
+        self, message: TgMessage, responder: TelegramResponder, album: list[TgMessage]
+    ) -> None:
         try:
             async with self.inflight.track(
                 notify=lambda text: responder.send(Reply(text)),
                 name=f"telegram {message.message_id}",
             ):
                 try:
-                    await self._handle(message, responder)
+                    await self._handle(message, responder, album)
                 finally:
                     await responder.finish()
         except ShuttingDown as exc:
@@ -224,11 +257,13 @@ class TelegramAdapter:
             with contextlib.suppress(Exception):
                 await responder.send(Reply(_(BROKEN)))
 
-    async def _handle(self, message: TgMessage, responder: TelegramResponder) -> None:
+    async def _handle(
+        self, message: TgMessage, responder: TelegramResponder, album: list[TgMessage]
+    ) -> None:
         text = message.text or message.caption or ""
         event = self.to_message(message)
         if text.startswith("/"):
-            await self._command(message, event, text, responder)
+            await self._command(message, event, text, responder, album)
             return
         self._remember(message.chat.id, event)  # for channel summaries: not the commands
         addressed = event.location.is_dm or event.mentions_bot or event.reply_to_bot
@@ -240,7 +275,12 @@ class TelegramAdapter:
         await self.router.handle_message(event, responder)
 
     async def _command(
-        self, message: TgMessage, event: Message, text: str, responder: TelegramResponder
+        self,
+        message: TgMessage,
+        event: Message,
+        text: str,
+        responder: TelegramResponder,
+        album: list[TgMessage],
     ) -> None:
         if addressed_elsewhere(text, self.username):
             return
@@ -278,6 +318,15 @@ class TelegramAdapter:
             document = message.document or (replied.document if replied is not None else None)
             if document is not None:
                 options[parsed.file_option] = self.attachment(document)
+            # An album's other documents fill the command's further file options, in order.
+            further = [
+                option.name
+                for option in parsed.spec.options
+                if option.kind == "attachment" and option.name != parsed.file_option
+            ]
+            for name, part in zip(further, album, strict=False):
+                assert part.document is not None
+                options[name] = self.attachment(part.document)
         location = event.location
         author = event.author
         if not location.is_dm and not author.is_admin:
