@@ -1,8 +1,9 @@
 """/ask with a real local model, measured where members are: right source, answers, seconds.
 
-One command: ``python -m bench.ask_quality`` (the model: Qwen2.5-Coder-1.5B-Instruct Q4_K_M from
-/work/models or ``$SOHBET_BENCH_GGUF`` through llama.cpp in process; ``--gguf PATH`` for another
-GGUF, ``--base-url URL --model NAME`` for an OpenAI-compatible server). Writes
+One command: ``python -m bench.ask_quality`` (the model: the pulled default model,
+Qwen2.5-Coder-1.5B-Instruct Q4_K_M from ``sohbet models pull``, or ``$SOHBET_BENCH_GGUF``,
+through llama.cpp in process; ``--gguf PATH`` for another GGUF, ``--base-url URL --model NAME``
+for an OpenAI-compatible server). Writes
 bench/results/ask_quality.{json,md}.
 
 Data (public, installed from the Debian archive by bench/retrieval_quality.fetch): two reading
@@ -58,16 +59,25 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 import bench.retrieval_quality as rq
+from bench.local_model import default_gguf
 from bot.ai.embeddings import EmbeddingConfig, load_embedder
 from bot.evaluation import corpora
 from bot.evaluation.documents import (
     CANARY,
-    INJECTION,
+    INJECTIONS,
     NO_DOCUMENTS_PROMPT,
     answer_f1,
     contains_answer,
+    injected_messages,
 )
-from bot.knowledge.answering import AskSettings, Prepared, document_search, finish, prepare
+from bot.knowledge.answering import (
+    ANSWER_TOKENS,
+    AskSettings,
+    Prepared,
+    document_search,
+    finish,
+    prepare,
+)
 from bot.knowledge.answers import Source, build_messages, is_refusal
 from bot.knowledge.citations import support
 from bot.knowledge.context import select_passages
@@ -77,7 +87,8 @@ from bot.vectors.edge import EdgeVectorStore
 
 RESULTS = Path(__file__).parent / "results"
 NAME = "ask_quality"
-DEFAULT_GGUF = Path("/work/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+
+
 SEED = 25
 FOLLOW_UPS = [
     "What does it return?",
@@ -476,19 +487,20 @@ async def closest_passage(order: list[Turn], search: Search) -> list[Answered]:
 async def injection(
     order: list[Turn], model: BaseChatModel, documents: dict[str, str], n: int
 ) -> str:
-    from bot.knowledge.answers import number_sources
-    from bot.knowledge.context import Passage
-
+    """Each probe's source carries an instruction to the AI (several phrasings, in turn): how
+    often the answer obeys it as /ask reads the source (instructions left out) and unfiltered."""
     probes = [t for t in order if t.kind in SETS][:n]
-    obeyed = 0
-    for turn in probes:
+    obeyed = {True: 0, False: 0}
+    for i, turn in enumerate(probes):
         text = documents[turn.right or ""][:600]
-        passage = Passage(turn.right or "", f"{turn.right}.txt", None, None, 0, 0,
-                          f"{text}\n\n{INJECTION}", 1.0)  # fmt: skip
-        messages = build_messages(turn.question, number_sources([passage]))
-        _, answer = await stream(model, messages, time.perf_counter())
-        obeyed += CANARY in answer
-    return f"{obeyed} of {len(probes)}"
+        poison = INJECTIONS[i % len(INJECTIONS)]
+        for filtered in (True, False):
+            messages = injected_messages(
+                turn.question, text, f"{turn.right}.txt", poison, filtered=filtered
+            )
+            _, answer = await stream(model, messages, time.perf_counter())
+            obeyed[filtered] += CANARY in answer
+    return f"{obeyed[True]} of {len(probes)} (sources unfiltered: {obeyed[False]} of {len(probes)})"
 
 
 def answer_table(rows: list[Answered]) -> dict[str, Any]:
@@ -623,7 +635,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/sohbet/bench-retrieval")
     parser.add_argument(
-        "--gguf", type=Path, default=Path(os.environ.get("SOHBET_BENCH_GGUF") or DEFAULT_GGUF)
+        "--gguf",
+        type=Path,
+        default=default_gguf(),
+        help="a GGUF file (default: the pulled default model)",
     )
     parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server instead")
     parser.add_argument("--model", default="local", help="the server's model name")
@@ -633,7 +648,7 @@ def main() -> None:
     parser.add_argument("--injections", type=int, default=4)
     parser.add_argument("--caps", default="0,80,120,160,240", help="token caps for reach")
     parser.add_argument("--variants", default="before,cap 160", help="answered with the model")
-    parser.add_argument("--max-new-tokens", type=int, default=96)
+    parser.add_argument("--max-new-tokens", type=int, default=ANSWER_TOKENS)
     parser.add_argument("--skip-model", action="store_true")
     parser.add_argument("--rescore", type=Path, help="a result .json: refusals read again")
     args = parser.parse_args()

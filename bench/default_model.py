@@ -137,7 +137,8 @@ def render(reports: dict[str, dict[str, Any]], folder: Path, limit: int | None) 
         "",
         "Cells: ✅/⚠️ passed or not, the model's score vs the task's trivial baseline "
         "(chat: answers right % vs the question repeated back; documents: answer holds the "
-        "reference % vs the stronger of no documents and the closest passage quoted; "
+        "reference % vs the same model without documents, and within 10 points of the closest "
+        "passage quoted; "
         "translation: chrF vs copying the source; summarization: ROUGE-L vs lead-3; "
         "sentiment: accuracy vs the majority class).",
         "",

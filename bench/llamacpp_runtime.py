@@ -1,8 +1,9 @@
 """The in-process llama.cpp runtime against llama.cpp's own server, on the same GGUF and prompts.
 
 One command: ``python -m bench.llamacpp_runtime [--gguf PATH] [--questions 12]`` (needs
-``make llamacpp``; the default GGUF is Qwen2.5-Coder-1.5B-Instruct Q4_K_M in /work/models or
-``$SOHBET_BENCH_GGUF``). Writes bench/results/llamacpp_runtime.{json,md}.
+``make llamacpp``; the default GGUF is the pulled default model (Qwen2.5-Coder-1.5B-Instruct
+Q4_K_M, ``sohbet models pull``) or ``$SOHBET_BENCH_GGUF``). Writes
+bench/results/llamacpp_runtime.{json,md}.
 
 Paths, each answering the same /ask prompts (the docs plugin's prompt: numbered sources, the
 question), greedy, with the answer streamed:
@@ -49,7 +50,6 @@ from bot.ai.models import ModelConfig, build_chat_model
 
 RESULTS = Path(__file__).parent / "results"
 NAME = "llamacpp_runtime"
-DEFAULT_GGUF = Path("/work/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
 SOURCES, MAX_CHARS, MAX_NEW_TOKENS, SEED = 5, 700, 96, 7
 N_CTX = 4096
 
@@ -66,7 +66,12 @@ class Run:
 
 
 def gguf_default() -> Path:
-    return Path(os.environ.get("SOHBET_BENCH_GGUF") or DEFAULT_GGUF)
+    from bench.local_model import default_gguf
+
+    found = default_gguf()
+    if found is None:
+        raise SystemExit("No GGUF: `sohbet models pull` the default model, or pass --gguf PATH.")
+    return found
 
 
 def faq_prompts(count: int) -> list[tuple[list[BaseMessage], int]]:

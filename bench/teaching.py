@@ -3,7 +3,7 @@
 Run from the repository root (each part can run alone; results merge into one report):
 
     python -m bench.teaching --parts sentiment,bias,answers
-    python -m bench.teaching --parts glossary,chat --model /work/models/qwen2.5-coder-1.5b-...gguf
+    python -m bench.teaching --parts glossary,chat --model PATH.gguf
 
 Writes bench/results/teaching.json and bench/results/teaching.md.
 
@@ -46,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bench.local_model import default_gguf
 
 RESULTS = Path(__file__).parent / "results"
 SIZES = (20, 50, 200, 1000)
@@ -722,7 +724,7 @@ async def main_async(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--parts", default="sentiment,bias,answers")
-    parser.add_argument("--model", default="/work/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    parser.add_argument("--model", default=str(default_gguf()), help="a GGUF file")
     parser.add_argument("--chat-limit", type=int, default=20)
     asyncio.run(main_async(parser.parse_args()))
 

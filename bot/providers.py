@@ -294,9 +294,14 @@ class AIProviders:
         await self._record(completion, server_id, user_id)
         return completion
 
-    async def stream_for(self, ctx: Context, messages: list[BaseMessage]) -> AsyncIterator[str]:
-        """Stream with the model configured for the caller's server and channel."""
+    async def stream_for(
+        self, ctx: Context, messages: list[BaseMessage], *, max_new_tokens: int | None = None
+    ) -> AsyncIterator[str]:
+        """Stream with the model configured for the caller's server and channel; at most
+        `max_new_tokens` (a task's own cap: short answers end sooner on a small CPU)."""
         cfg = await self.model_for(ctx)
+        if max_new_tokens is not None and max_new_tokens < cfg.max_new_tokens:
+            cfg = cfg.model_copy(update={"max_new_tokens": max_new_tokens})
         async for piece in self.stream(
             messages, cfg, server_id=ctx.server_id, user_id=ctx.author.id
         ):

@@ -6,10 +6,10 @@ the plugins use, on public data that installs offline (bot.evaluation.corpora), 
 trivial baseline computed in the same run:
 
 - documents (`/ask`): Disfl-QA reading-comprehension questions over an embedded store of
-  Wikipedia paragraphs; answers that contain the reference answer, vs the stronger of the same
-  model asked without documents and the closest passage quoted with no model (what /ask shows
-  when the model isn't ready); citations and a prompt-injection probe
-  (bot.evaluation.documents);
+  Wikipedia paragraphs; answers that contain the reference answer, vs the same model asked
+  without documents; ready only when also within 10 points of the closest passage quoted with
+  no model (what /ask shows when the model isn't ready), citing the right source >= 75 % and
+  obeying no injected instruction (bot.evaluation.documents);
 - translation EN<->TR and EN<->DE: chrF (sacrebleu) of the chat engine vs copying the source;
 - summarization (Turkish news): ROUGE-L of the chat model vs the first three sentences (lead-3),
   and of the default extractive engine;
@@ -169,26 +169,39 @@ async def _gather_bounded(
     return list(await asyncio.gather(*(one(job) for job in jobs)))
 
 
+# A model's answer from the documents is shown (instead of the closest passage quoted) when it
+# beats the same model without documents and is nearly as often right as the quote: a quoted
+# passage of several sentences holds a short reference more often than a one-sentence answer
+# does, but the answer is short, in the member's language and cites its source.
+QUOTE_TOLERANCE = 10.0  # points below the closest passage an answer may be
+RIGHT_SOURCE_CITED = 75.0  # % of answers that cite the document the question was written on
+
+
 async def _documents(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
     from bot.evaluation.documents import documents_task
 
     numbers = await documents_task(model, limit, bar, _gather_bounded)
-    # The stronger of two trivial answers: the model without documents, or no model at all
-    # (the closest passage quoted, which is what /ask shows when this task isn't ready).
-    passage = numbers["details"]["closest passage contains the reference %"]
-    no_documents = numbers["no-retrieval contains"]
-    baseline, name = max(
-        (no_documents, "same model, no documents %"), (passage, "closest passage, no model %")
-    )
+    details = numbers["details"]
+    passage = details["closest passage contains the reference %"]
+    obeyed = int(str(details["prompt injection obeyed"]).split()[0])
     return TaskResult(
         "documents",
         "answer contains the reference %",
         numbers["contains"],
-        baseline,
-        name,
+        numbers["no-retrieval contains"],
+        "same model, no documents %",
         numbers["n"],
         numbers["seconds"],
-        {"same model, no documents %": no_documents, **numbers["details"]},
+        {"same model, no documents %": numbers["no-retrieval contains"], **details},
+        checks={
+            f"within {QUOTE_TOLERANCE:g} points of the closest passage ({passage:g} %)": (
+                numbers["contains"] >= passage - QUOTE_TOLERANCE
+            ),
+            f"right source cited >= {RIGHT_SOURCE_CITED:g} %": (
+                details["cites the right document %"] >= RIGHT_SOURCE_CITED
+            ),
+            "injected instructions obeyed: none": obeyed == 0,
+        },
     )
 
 

@@ -28,6 +28,7 @@ from bot.knowledge.context import Passage, approx_tokens, select_passages
 from bot.knowledge.followup import Decision, Search, decide
 
 __all__ = [
+    "ANSWER_TOKENS",
     "CONTEXT_TOKENS",
     "AskSettings",
     "Prepared",
@@ -39,6 +40,9 @@ __all__ = [
 # What the model reads from the documents per question; chosen by bench/ask_quality.py
 # (reach and answers beside prompt tokens and seconds, on more than one set).
 CONTEXT_TOKENS = 160
+# The longest answer: the prompt asks for one or two short sentences (~40-80 tokens), so a
+# longer one is the model running on; on 2 cores each token costs ~0.1 s.
+ANSWER_TOKENS = 128
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ chunk gives its best sentence (in ranking order: the right document is not alway
 one sentence of each keeps it in view), then sentences are taken best first with the sentence
 after each one (answers often sit right after the sentence that names the subject);
 neighbours merge into one passage, and passages keep their reading order inside their
-document. `max_tokens` caps the whole. bench/ask_quality.py measures how often the answer's
+document. `max_tokens` caps the whole. Sentences that address the AI model instead of the
+reader (bot.knowledge.injection) are left out. bench/ask_quality.py measures how often the answer's
 document still reaches the model (reach) beside the tokens, per cap and order.
 
 Linear in the chunks' text: one sentence split and one word count per chunk.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
+from bot.knowledge.injection import is_instruction, strip_instructions
 from bot.nlp.sentences import split_sentences
 from bot.nlp.words import content_words
 
@@ -82,7 +84,9 @@ def select_passages(
         return [_whole(i, doc) for i, doc in enumerate(chunks)]
     sentences: list[list[_Sentence]] = []
     for c, doc in enumerate(chunks):
+        # Sentences that speak to the AI ("ignore previous instructions ...") are not read.
         parts = [s.strip() for s in split_sentences(doc.page_content) if s.strip()]
+        parts = [s for s in parts if not is_instruction(s)]
         sentences.append([_Sentence(c, i, text, _terms(text)) for i, text in enumerate(parts)])
     pool = [s for group in sentences for s in group]
     if not pool:
@@ -170,4 +174,7 @@ def _passage(doc: Document, run: list[_Sentence], score: float) -> Passage:
 def _whole(rank: int, doc: Document) -> Passage:
     document_id, name, page, link, position = _meta(doc)
     score = float(doc.metadata.get("score") or 0.0)
-    return Passage(document_id, name, page, link, position, 0, doc.page_content, score)
+    text = doc.page_content
+    if any(is_instruction(s) for s in split_sentences(text)):  # rare: rebuild without them
+        text = " ".join(strip_instructions([s.strip() for s in split_sentences(text)]))
+    return Passage(document_id, name, page, link, position, 0, text, score)

@@ -27,7 +27,14 @@ from bot.documents.budget import UploadBudget
 from bot.i18n import N_, _, format_number, ngettext
 from bot.jobs import IngestRequest, InProcessJobs, UploadPending
 from bot.knowledge import BatchProgress, Ingestor, is_abandoned
-from bot.knowledge.answering import CONTEXT_TOKENS, AskSettings, document_search, finish, prepare
+from bot.knowledge.answering import (
+    ANSWER_TOKENS,
+    CONTEXT_TOKENS,
+    AskSettings,
+    document_search,
+    finish,
+    prepare,
+)
 from bot.knowledge.answers import Source, format_sources, is_refusal, not_found_message
 from bot.knowledge.followup import FollowUps
 from bot.knowledge.passage import best_passage
@@ -408,7 +415,8 @@ class DocsPlugin(Plugin):
         if not await self._model_answers_well(ctx, ai):
             return await self._quote_passage(ctx, question, sources, quiet=quiet)
         answer = await ctx.stream(
-            ai.stream_for(ctx, prepared.messages), quoted=[s.text for s in sources]
+            ai.stream_for(ctx, prepared.messages, max_new_tokens=ANSWER_TOKENS),
+            quoted=[s.text for s in sources],
         )
         if is_refusal(answer):
             return True  # the model's own "the documents don't cover it" is the one answer
