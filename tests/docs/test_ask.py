@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from bot.core.events import CommandCall
 from bot.knowledge import answers
 from bot.shared.markup import command_ref, plain
@@ -166,3 +170,25 @@ async def test_a_blank_question_is_explained(world: World) -> None:
     )
     assert responder.last.ephemeral and not responder.deferred
     assert responder.texts == ["Write a question for me to look up in this server's documents."]
+
+
+async def test_an_answer_from_documents_is_capped_at_a_short_length(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/ask asks the model for at most ANSWER_TOKENS new tokens (short answers end sooner on a
+    small CPU); the chat model's own limit stays for everything else."""
+    from bot.knowledge.answering import ANSWER_TOKENS
+    from bot.providers import AIProviders
+
+    asked: list[int] = []
+    stream = AIProviders.stream
+
+    def spy(self: AIProviders, messages: Any, cfg: Any, **kwargs: Any) -> Any:
+        asked.append(cfg.max_new_tokens)
+        return stream(self, messages, cfg, **kwargs)
+
+    monkeypatch.setattr(AIProviders, "stream", spy)
+    alice = world.member("alice")
+    await alice.say(f"/docs upload file:{world.file('kettle-manual.pdf', kettle_pdf())}")
+    assert ANSWER in await alice.say(f"/ask {WARRANTY}")
+    assert asked == [ANSWER_TOKENS] and ANSWER_TOKENS < 256
