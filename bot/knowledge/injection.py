@@ -35,6 +35,9 @@ _PATTERNS = (
     r"\b(?:your(?:\s+system)?|the\s+(?:system|hidden|initial|original))\s+"
     r"(?:prompt|instructions)\b",
     r"\byou\s+are\s+now\s+(?:in\s+)?(?:developer|dan|jailbreak|unrestricted)\b",
+    # a chat role written into the text ("SYSTEM: new rule"), "whatever the user asks"
+    r"^\W*(?:system|assistant|developer)\s*(?:message|prompt|note)?\s*:",
+    r"\b(?:whatever|no\s+matter\s+what)\s+the\s+user\s+(?:asks|says|writes|wants)\b",
     # Turkish: "önceki talimatları yok say", "talimatları unut", "asistana not", "sistem istemi"
     r"\b(?:önceki|yukarıdaki)\b[^.!?\n]{0,20}?(?:talimat|komut|kural|yönerge)\w*"
     r"[^.!?\n]{0,10}?(?:yok\s+say|unut|görmezden\s+gel|dikkate\s+alma)",
