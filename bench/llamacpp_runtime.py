@@ -50,7 +50,7 @@ from bot.ai.models import ModelConfig, build_chat_model
 
 RESULTS = Path(__file__).parent / "results"
 NAME = "llamacpp_runtime"
-SOURCES, MAX_CHARS, MAX_NEW_TOKENS, SEED = 5, 700, 96, 7
+SOURCES, MAX_CHARS, MAX_NEW_TOKENS, SEED = 5, 700, 128, 7  # 128: /ask's ANSWER_TOKENS
 N_CTX = 4096
 
 
@@ -75,10 +75,13 @@ def gguf_default() -> Path:
 
 
 def faq_prompts(count: int) -> list[tuple[list[BaseMessage], int]]:
-    """(/ask messages, number of the right source) for `count` FAQ questions."""
-    from plugins.rag.answer import build_messages, number_sources
-
+    """(/ask messages, number of the right source; 0 when the selection left it out) for
+    `count` FAQ questions: the question's own answer and four others as ranked chunks, read as
+    /ask reads them (bot.knowledge: sentences selected within CONTEXT_TOKENS)."""
     from bench.retrieval_quality import debian_faq, fetch, python_faq
+    from bot.knowledge.answering import CONTEXT_TOKENS
+    from bot.knowledge.answers import build_messages, number_sources
+    from bot.knowledge.context import select_passages
 
     root, _ = fetch(Path.home() / ".cache" / "sohbet" / "bench-retrieval")
     items = python_faq(root) + debian_faq(root)[0]
@@ -91,14 +94,34 @@ def faq_prompts(count: int) -> list[tuple[list[BaseMessage], int]]:
         docs = [
             Document(
                 page_content=o.answer[:MAX_CHARS],
-                metadata={"document_id": o.id, "document_name": f"{o.id}.txt"},
+                metadata={"document_id": o.id, "document_name": f"{o.id}.txt", "score": 0.5},
             )
             for o in chosen
         ]
-        sources = number_sources(docs)
-        right = next(s.number for s in sources if s.name == f"{qa.id}.txt")
+        passages = select_passages(qa.question, docs, max_tokens=CONTEXT_TOKENS)
+        sources = number_sources(passages)
+        right = next((s.number for s in sources if s.name == f"{qa.id}.txt"), 0)
         prompts.append((build_messages(qa.question, sources), right))
     return prompts
+
+
+def one_generating_thread(gguf: Path) -> BaseChatModel:
+    """The bot's in-process settings, but tokens generated with one thread (its default
+    before: half of 2 cores)."""
+    from bot.ai.llamacpp_chat import PROMPT_BATCH, SerialChatLlamaCpp, prompt_threads
+
+    return SerialChatLlamaCpp(
+        model_path=str(gguf),
+        n_ctx=N_CTX,
+        n_batch=PROMPT_BATCH,
+        n_threads=1,
+        rope_freq_base=0.0,
+        rope_freq_scale=0.0,
+        model_kwargs={"n_threads_batch": prompt_threads(), "n_ubatch": PROMPT_BATCH},
+        verbose=False,
+        temperature=0.0,
+        max_tokens=MAX_NEW_TOKENS,
+    )
 
 
 def langchain_defaults(gguf: Path) -> BaseChatModel:
@@ -187,7 +210,7 @@ def summary(runs: list[Run]) -> dict[str, Any]:
 
 
 async def run(gguf: Path, count: int, paths: list[str]) -> dict[str, Any]:
-    from plugins.rag.answer import Source, used_citations
+    from bot.knowledge.answers import cited_numbers
 
     load_start = os.getloadavg()
     prompts = faq_prompts(count)
@@ -202,6 +225,10 @@ async def run(gguf: Path, count: int, paths: list[str]) -> dict[str, Any]:
                 max_new_tokens=MAX_NEW_TOKENS, context_window=N_CTX,
             )  # fmt: skip
             models["in process"] = await asyncio.to_thread(build_chat_model, cfg)
+        if "in process (1 generating thread)" in paths:
+            models["in process (1 generating thread)"] = await asyncio.to_thread(
+                one_generating_thread, gguf
+            )
         if "server" in paths:
             port = free_port()
             server = await asyncio.to_thread(start_server, gguf, port)
@@ -220,11 +247,11 @@ async def run(gguf: Path, count: int, paths: list[str]) -> dict[str, Any]:
             random.Random(i).shuffle(order)  # no path always goes first after another
             for name in order:
                 first, total, text = await answer(models[name], messages)
-                cited = used_citations(text, [Source(n, "", (), None, "") for n in range(1, 6)])
+                cited = cited_numbers(text)
                 tokens = prompt_tokens(counter_model, messages) if counter_model else 0
                 runs.append(
                     Run(name, i, round(first, 3), round(total, 3), tokens, text,
-                        [s.number for s in cited] == [right])
+                        right > 0 and cited == [right])
                 )  # fmt: skip
                 mark = "ok " if runs[-1].right_source else "bad"
                 print(f"{i:2d} {name:20s} {first:5.2f}s {total:5.2f}s {mark} {text[:60]!r}")
@@ -289,7 +316,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gguf", type=Path, default=gguf_default())
     parser.add_argument("--questions", type=int, default=12)
-    parser.add_argument("--paths", default="langchain defaults,in process,server")
+    parser.add_argument(
+        "--paths", default="langchain defaults,in process,in process (1 generating thread),server"
+    )
     args = parser.parse_args()
     result = asyncio.run(run(args.gguf, args.questions, args.paths.split(",")))
     print(json.dumps(result["paths"], indent=1))

@@ -14,8 +14,9 @@ made the same GGUF slower and worse in process than behind llama.cpp's server
 (``n_batch=8``) and passes ``rope_freq_base=10000``, overriding the model's own RoPE base
 (1,000,000 for Qwen2.5: the positions of a long prompt blur and the model may continue the
 sources' text instead of answering). Here prompts are read in batches of 512 with every core,
-tokens are generated with `generation_threads`, RoPE comes from the GGUF, and the chat template
-is the GGUF's own (llama-cpp-python's Jinja handler reads ``tokenizer.chat_template``).
+tokens are generated with every core too (`generation_threads`), RoPE comes from the GGUF,
+and the chat template is the GGUF's own (llama-cpp-python's Jinja handler reads
+``tokenizer.chat_template``).
 llama.cpp keeps the previous prompt's evaluated tokens and reuses the longest shared prefix,
 so the fixed instructions of a prompt (system message first) are read once per run of
 same-kind requests.
@@ -65,15 +66,14 @@ def _cpus() -> int:
 
 def generation_threads() -> int:
     """Threads that generate tokens: ``SOHBET_LLAMACPP_THREADS`` when set (a number), else
-    the torch policy (``SOHBET_TORCH_THREADS``, default half the CPUs, as llama.cpp's server
-    does): generating is memory-bound, a second thread gains little and a busy core makes
-    every token wait for it."""
-    from bot.ai.local_engine import torch_threads_setting
-
+    every CPU, as llama.cpp's server does. On 2 quiet cores the second thread makes a whole
+    /ask answer 0.78x as long (5.5 s vs 7.0 s median, bench/results/llamacpp_runtime.md);
+    on a machine busy with other work one thread was faster, so operators sharing the CPU can
+    cap it."""
     value = os.environ.get(THREADS_ENV, "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
-    return torch_threads_setting() or max(1, _cpus() // 2)
+    return max(1, _cpus())
 
 
 def prompt_threads() -> int:

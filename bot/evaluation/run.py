@@ -418,7 +418,7 @@ async def _bias(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
 
 
 _TASKS: dict[str, tuple[Callable[[BaseChatModel, int, tqdm], Awaitable[TaskResult]], float]] = {
-    "documents": (_documents, 2.25),  # with and without documents, an injection probe per 4
+    "documents": (_documents, 2.5),  # with and without documents, injection probes twice
     "translation": (_translation, 4),  # items per --limit unit: four directions
     "summarization": (_summarization, 1),
     "sentiment": (_sentiment, 2),  # English and Turkish
