@@ -42,6 +42,7 @@ import os
 import platform
 import random
 import re
+import shlex
 import statistics
 import sys
 import tempfile
@@ -659,7 +660,7 @@ def main() -> None:
         print((RESULTS / f"{NAME}.md").read_text())
         return
     result = asyncio.run(run(args))
-    result["command"] = "python -m bench.ask_quality " + " ".join(sys.argv[1:])
+    result["command"] = "python -m bench.ask_quality " + shlex.join(sys.argv[1:])
     write(result, result["command"])
     print((RESULTS / f"{NAME}.md").read_text())
 

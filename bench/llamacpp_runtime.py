@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import random
+import shlex
 import socket
 import statistics
 import subprocess
@@ -322,7 +323,7 @@ def main() -> None:
     args = parser.parse_args()
     result = asyncio.run(run(args.gguf, args.questions, args.paths.split(",")))
     print(json.dumps(result["paths"], indent=1))
-    write(result, "python -m bench.llamacpp_runtime " + " ".join(sys.argv[1:]))
+    write(result, "python -m bench.llamacpp_runtime " + shlex.join(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -68,9 +68,26 @@ def _normalize(text: str) -> list[str]:
     return [t for t in text.split() if t not in {"a", "an", "the"}]
 
 
+def _spellings(text: str) -> set[str]:
+    """`text` as it is and with its small numbers written out in English and in Turkish
+    (num2words), so "50 minutes" holds the reference "fifty minutes" and "elli dakika"."""
+    from num2words import num2words
+
+    def spelled(lang: str) -> str:
+        return re.sub(
+            r"\b\d{1,3}\b", lambda m: f" {num2words(int(m.group()), lang=lang)} ", text
+        )
+
+    return {text, spelled("en"), spelled("tr")}
+
+
 def contains_answer(answer: str, reference: str) -> bool:
-    wanted = " ".join(_normalize(reference))
-    return bool(wanted) and f" {wanted} " in f" {' '.join(_normalize(answer))} "
+    """SQuAD-style containment, numbers in digits or words alike."""
+    if not _normalize(reference):
+        return False
+    answers = {f" {' '.join(_normalize(a))} " for a in _spellings(answer)}
+    wanted = {f" {' '.join(_normalize(r))} " for r in _spellings(reference)}
+    return any(w in a for w in wanted for a in answers)
 
 
 def answer_f1(answer: str, reference: str) -> float:

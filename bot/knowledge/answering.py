@@ -26,6 +26,7 @@ from bot.knowledge.answers import Source, build_messages, number_sources
 from bot.knowledge.citations import CheckedAnswer, check_citations
 from bot.knowledge.context import Passage, approx_tokens, select_passages
 from bot.knowledge.followup import Decision, Search, decide
+from bot.nlp.reply_language import reply_language_instruction
 
 __all__ = [
     "ANSWER_TOKENS",
@@ -116,7 +117,10 @@ async def prepare(
         count_tokens=count_tokens,
     )
     sources = number_sources(passages)
-    messages = build_messages(question, sources, earlier=decision.earlier)
+    language = await reply_language_instruction(question)
+    messages = build_messages(
+        question, sources, earlier=decision.earlier, reply_language=language
+    )
     return Prepared(question, decision, passages, sources, messages)
 
 

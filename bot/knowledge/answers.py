@@ -133,16 +133,23 @@ def _pages(source: Source) -> str:
 
 
 def build_messages(
-    question: str, sources: Sequence[Source], *, earlier: str | None = None
+    question: str,
+    sources: Sequence[Source],
+    *,
+    earlier: str | None = None,
+    reply_language: str | None = None,
 ) -> list[BaseMessage]:
-    """`earlier`: the question this one follows up on, only when it was used to search."""
+    """`earlier`: the question this one follows up on, only when it was used to search;
+    `reply_language`: "Reply in Turkish." (bot.nlp.reply_language), said last: small models
+    drift into English when the sources are English or the instruction is only in the rules."""
     blocks = "\n\n".join(
         f"[{s.number}] ({_quoted(s.name)}{_pages(s)})\n{_quoted(s.text)}" for s in sources
     )
     asked = (
         f"Earlier question: {earlier}\nQuestion: {question}" if earlier else f"Question: {question}"
     )
-    user = f"<sources>\n{blocks}\n</sources>\n\n{asked}\n\n{CITE_REQUEST}"
+    request = f"{CITE_REQUEST} {reply_language}" if reply_language else CITE_REQUEST
+    user = f"<sources>\n{blocks}\n</sources>\n\n{asked}\n\n{request}"
     return [SystemMessage(SYSTEM_PROMPT), HumanMessage(user)]
 
 

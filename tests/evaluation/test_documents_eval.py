@@ -55,6 +55,10 @@ def test_answer_matching_is_squad_style() -> None:
     assert contains_answer("THE VIOLA!", "the viola")
     assert not contains_answer("Marta", "Marta Kowalski")
     assert not contains_answer("anything", "")
+    # Numbers count the same in digits or in words (English and Turkish).
+    assert contains_answer("The quiet block lasts 50 minutes [1].", "fifty minutes")
+    assert contains_answer("Toplantı elli dakika sürer.", "50 dakika")
+    assert not contains_answer("The quiet block lasts 40 minutes.", "fifty minutes")
     assert answer_f1("Marta Kowalski", "Marta Kowalski") == 1.0
     assert answer_f1("Marta", "Marta Kowalski") == pytest.approx(2 / 3)
     assert answer_f1("nothing alike", "Marta Kowalski") == 0.0
