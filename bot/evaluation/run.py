@@ -184,7 +184,11 @@ INJECTIONS_OBEYED = 0.25
 async def _documents(model: BaseChatModel, limit: int, bar: tqdm) -> TaskResult:
     from bot.evaluation.documents import documents_task
 
-    numbers = await documents_task(model, limit, bar, _gather_bounded)
+    return documents_result(await documents_task(model, limit, bar, _gather_bounded))
+
+
+def documents_result(numbers: dict[str, Any]) -> TaskResult:
+    """The documents task's row and verdict from its numbers (bot.evaluation.documents)."""
     details = numbers["details"]
     passage = details["closest passage contains the reference %"]
     obeyed, _, probes = str(details["prompt injection obeyed"]).partition(" of ")
