@@ -274,6 +274,8 @@ def load_model(args: argparse.Namespace) -> tuple[BaseChatModel, Callable[[list[
         )
         model = build_chat_model(cfg)
         return model, lambda messages: sum(len(str(m.content)) // 4 for m in messages)
+    if args.gguf is None:
+        raise SystemExit("No GGUF: `sohbet models pull` the default model, or pass --gguf PATH.")
     cfg = ModelConfig(provider="llamacpp", model=str(args.gguf), temperature=0.0,
                       max_new_tokens=args.max_new_tokens)  # fmt: skip
     model = build_chat_model(cfg)

@@ -14,7 +14,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import LockError
@@ -121,62 +121,68 @@ async def _exclusive(job: Job, jobs: RedisJobs) -> AsyncIterator[_Tracker]:
             await lock.release()
 
 
-async def ingest_job(ctx: JobContext, *, request: dict[str, Any]) -> dict[str, Any]:
-    """One upload into the documents; the outcome is a result or {"refused": sentence}."""
+async def _once(
+    ctx: JobContext, blobs: list[str], work: Callable[[_Tracker], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Run `work` once per job, however often the broker delivers it: the outcome is kept
+    for later deliveries, and the uploaded `blobs` are dropped once it is known."""
     job: Job = ctx["job"]
-    app: App = ctx["app"]
     jobs: RedisJobs = ctx["jobs"]
     async with _exclusive(job, jobs) as tracker:
         earlier = await jobs.redis.get(result_key(job.key))
         if earlier is not None:  # a delivery before this one finished the job
             outcome: dict[str, Any] = json.loads(earlier)
             return outcome
-        upload = IngestRequest.from_json(request)
-        data = await jobs.redis.get(blob_key(job.key))
-        if not isinstance(data, bytes):
-            with use_locale(upload.locale):
-                expired = _(
-                    "The upload of **{name}** expired; send it again.", name=upload.filename
-                )
-            outcome = {"refused": expired}
-        else:
-            outcome = await _ingest(app, upload, data, job.key, tracker)
+        outcome = await work(tracker)
         await jobs.redis.set(result_key(job.key), json.dumps(outcome), ex=RESULT_TTL)
-        await jobs.redis.delete(blob_key(job.key))
+        if blobs:
+            await jobs.redis.delete(*blobs)
         return outcome
+
+
+async def ingest_job(ctx: JobContext, *, request: dict[str, Any]) -> dict[str, Any]:
+    """One upload into the documents; the outcome is a result or {"refused": sentence}."""
+    key: str = ctx["job"].key
+    app: App = ctx["app"]
+    jobs: RedisJobs = ctx["jobs"]
+    upload = IngestRequest.from_json(request)
+
+    async def work(tracker: _Tracker) -> dict[str, Any]:
+        data = await jobs.redis.get(blob_key(key))
+        if isinstance(data, bytes):
+            return await _ingest(app, upload, data, key, tracker)
+        with use_locale(upload.locale):
+            expired = _("The upload of **{name}** expired; send it again.", name=upload.filename)
+        return {"refused": expired}
+
+    return await _once(ctx, [blob_key(key)], work)
 
 
 async def ingest_batch_job(ctx: JobContext, *, requests: list[dict[str, Any]]) -> dict[str, Any]:
     """Several files in one ingestion run; the outcome holds every file's (a result, skipped
     or refused, with its sentence)."""
-    job: Job = ctx["job"]
+    key: str = ctx["job"].key
     app: App = ctx["app"]
     jobs: RedisJobs = ctx["jobs"]
-    async with _exclusive(job, jobs) as tracker:
-        earlier = await jobs.redis.get(result_key(job.key))
-        if earlier is not None:  # a delivery before this one finished the job
-            outcome: dict[str, Any] = json.loads(earlier)
-            return outcome
-        uploads = [IngestRequest.from_json(r) for r in requests]
-        keys = [batch_blob_key(job.key, i) for i in range(len(uploads))]
+    uploads = [IngestRequest.from_json(r) for r in requests]
+    keys = [batch_blob_key(key, i) for i in range(len(uploads))]
+    locale = uploads[0].locale if uploads else "en"
+
+    async def work(tracker: _Tracker) -> dict[str, Any]:
         blobs = await jobs.redis.mget(keys) if keys else []
-        locale = uploads[0].locale if uploads else "en"
         if not uploads or any(not isinstance(b, bytes) for b in blobs):
             with use_locale(locale):
-                outcome = {"refused": _("The upload expired before it was added; send it again.")}
-        else:
-            from bot.providers import AIProviders
+                return {"refused": _("The upload expired before it was added; send it again.")}
+        from bot.providers import AIProviders
 
-            ai = app.services.get("ai", AIProviders)
-            with use_locale(locale):  # the sentences are read by the uploader
-                report = await run_ingest_many(
-                    app.store, ai, uploads, blobs, tracker.report_batch, attempt_of=job.key
-                )
-                outcome = report_json(report)
-        await jobs.redis.set(result_key(job.key), json.dumps(outcome), ex=RESULT_TTL)
-        if keys:
-            await jobs.redis.delete(*keys)
-        return outcome
+        ai = app.services.get("ai", AIProviders)
+        with use_locale(locale):  # the sentences are read by the uploader
+            report = await run_ingest_many(
+                app.store, ai, uploads, blobs, tracker.report_batch, attempt_of=key
+            )
+            return report_json(report)
+
+    return await _once(ctx, keys, work)
 
 
 async def _ingest(

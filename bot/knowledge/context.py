@@ -175,6 +175,8 @@ def _whole(rank: int, doc: Document) -> Passage:
     document_id, name, page, link, position = _meta(doc)
     score = float(doc.metadata.get("score") or 0.0)
     text = doc.page_content
-    if any(is_instruction(s) for s in split_sentences(text)):  # rare: rebuild without them
-        text = " ".join(strip_instructions([s.strip() for s in split_sentences(text)]))
+    sentences = [s.strip() for s in split_sentences(text)]
+    kept = strip_instructions(sentences)
+    if len(kept) < len(sentences):  # rare: the chunk without them, else as it was written
+        text = " ".join(kept)
     return Passage(document_id, name, page, link, position, 0, text, score)

@@ -25,7 +25,7 @@ from bot.core.plugin import KEPT
 from bot.documents import DocumentLimits
 from bot.documents.budget import UploadBudget
 from bot.i18n import N_, _, format_number, ngettext
-from bot.jobs import IngestRequest, InProcessJobs, UploadPending
+from bot.jobs import IngestRequest, InProcessJobs, JobQueue, UploadPending
 from bot.knowledge import BatchProgress, Ingestor, is_abandoned
 from bot.knowledge.answering import (
     ANSWER_TOKENS,
@@ -96,6 +96,29 @@ def upload_budget(ctx: Context, settings: DocsSettings) -> UploadBudget:
     return UploadBudget(settings.upload_cpu_seconds, settings.upload_memory_mb).within(ceiling)
 
 
+def ingest_request(
+    ctx: Context,
+    settings: DocsSettings,
+    file: Attachment,
+    channel_only: bool,
+    source_url: str | None,
+) -> IngestRequest:
+    """One file's upload, with this server's limits and budget."""
+    budget = upload_budget(ctx, settings)
+    return IngestRequest(
+        file.name,
+        server_id=ctx.server_id,
+        uploader_id=ctx.author.id,
+        channel_id=ctx.location.effective_channel_id if channel_only else None,
+        source_url=source_url,
+        content_type=file.content_type,
+        max_bytes=int(settings.max_file_mb * 1_000_000),
+        max_pages=settings.max_pages,
+        cpu_seconds=budget.cpu_seconds,
+        memory_mb=budget.memory_mb,
+    )
+
+
 # Upload progress by stage (bot.knowledge.ingest reports "parsing", "embedding", "storing").
 _STAGES = {
     "parsing": N_("📄 Parsing **{name}**… {done}/{total}"),
@@ -142,6 +165,11 @@ class DocsPlugin(Plugin):
 
     def _ai(self, ctx: Context) -> AIProviders:
         return ctx.services.get("ai", AIProviders)
+
+    def _jobs(self, ctx: Context) -> JobQueue:
+        """In this process, or on a worker when a broker is configured (bot.jobs)."""
+        jobs: JobQueue | None = ctx.services.extras.get("jobs")
+        return jobs or InProcessJobs(ctx.services.store, self._ai(ctx))
 
     async def _ingestor(self, ctx: Context) -> Ingestor:
         ai = self._ai(ctx)
@@ -211,7 +239,6 @@ class DocsPlugin(Plugin):
         refusals: list[str] = []
         requests: list[IngestRequest] = []
         blobs: list[bytes] = []
-        budget = upload_budget(ctx, settings)
         for file in files:
             try:
                 blobs.append(await file.read(max_bytes=max_bytes))
@@ -219,18 +246,7 @@ class DocsPlugin(Plugin):
                 refusals.append(exc.user_message)
                 continue
             requests.append(
-                IngestRequest(
-                    file.name,
-                    server_id=ctx.server_id,
-                    uploader_id=ctx.author.id,
-                    channel_id=ctx.location.effective_channel_id if channel_only else None,
-                    source_url=link or status.link or file.url,
-                    content_type=file.content_type,
-                    max_bytes=max_bytes,
-                    max_pages=settings.max_pages,
-                    cpu_seconds=budget.cpu_seconds,
-                    memory_mb=budget.memory_mb,
-                )
+                ingest_request(ctx, settings, file, channel_only, link or status.link or file.url)
             )
         report = None
         if requests:
@@ -257,9 +273,7 @@ class DocsPlugin(Plugin):
 
             relay_task = asyncio.create_task(relay())
             try:
-                jobs = ctx.services.extras.get("jobs") or InProcessJobs(
-                    ctx.services.store, self._ai(ctx)
-                )
+                jobs = self._jobs(ctx)
                 report = await jobs.ingest_many(requests, blobs, progress)
             except Exception:
                 relay_task.cancel()
@@ -310,25 +324,12 @@ class DocsPlugin(Plugin):
 
         relay_task = asyncio.create_task(relay())
         try:
-            budget = upload_budget(ctx, settings)
-            request = IngestRequest(
-                file.name,
-                server_id=ctx.server_id,
-                uploader_id=ctx.author.id,
-                channel_id=ctx.location.effective_channel_id if channel_only else None,
-                # A slash-command upload has no message of its own: cite the bot's status
-                # message (permanent) rather than the file's CDN URL (which expires).
-                source_url=link or status.link or file.url,
-                content_type=file.content_type,
-                max_bytes=int(settings.max_file_mb * 1_000_000),
-                max_pages=settings.max_pages,
-                cpu_seconds=budget.cpu_seconds,
-                memory_mb=budget.memory_mb,
+            # A slash-command upload has no message of its own: cite the bot's status message
+            # (permanent) rather than the file's CDN URL (which expires).
+            request = ingest_request(
+                ctx, settings, file, channel_only, link or status.link or file.url
             )
-            # In this process, or on a worker when a broker is configured (bot.jobs).
-            jobs = ctx.services.extras.get("jobs") or InProcessJobs(
-                ctx.services.store, self._ai(ctx)
-            )
+            jobs = self._jobs(ctx)
             result = await jobs.ingest(request, data, progress)
         except UploadPending:  # the queue went away: neither added nor refused yet
             relay_task.cancel()
