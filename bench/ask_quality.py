@@ -80,7 +80,7 @@ from bot.knowledge.answering import (
     prepare,
 )
 from bot.knowledge.answers import Source, build_messages, is_refusal
-from bot.knowledge.citations import support
+from bot.knowledge.citations import check_citations, support
 from bot.knowledge.context import select_passages
 from bot.knowledge.followup import REMEMBER_S, Search
 from bot.vectors import ChunkRecord, SearchScope
@@ -128,6 +128,9 @@ class Answered:
     supported: float = 0.0
     follow_up: bool = False
     contains: bool | None = None  # None: the reference is a whole FAQ answer
+    right: str | None = None  # the document that answers it
+    check_question: str = ""  # what the citation check compares against (the search query)
+    sources: list[dict[str, Any]] = field(default_factory=list)  # what the model read
 
 
 # ----- data -----------------------------------------------------------------------------
@@ -441,7 +444,10 @@ async def answer_turn(
         f1=answer_f1(text, turn.reference) if turn.reference else 0.0,
         contains=_contains(text, turn),
         supported=support(text, held, turn.question) if right_doc else 0.0,
-        follow_up=prepared.earlier is not None,
+        follow_up=prepared.earlier is not None, right=turn.right,
+        check_question=prepared.decision.query,
+        sources=[{"number": s.number, "document_id": s.document_id, "text": s.text}
+                 for s in prepared.sources],
     )  # fmt: skip
     print(f"{variant:8s} {turn.kind:15s} {first:5.1f}s {total:5.1f}s "
           f"{'ok ' if row.right_cited else '-- '}{text[:70]!r}", flush=True)  # fmt: skip
@@ -523,6 +529,23 @@ def rescore(result: dict[str, Any]) -> None:
     for row in rows:
         if row.answer:
             row.refused = is_refusal(row.answer)
+    if rows:
+        result["answers"] = answer_table(rows)
+        result["runs"] = [asdict(r) for r in rows]
+
+
+def recheck(result: dict[str, Any]) -> None:
+    """Citations checked again with today's bot.knowledge.citations on the stored answers and
+    the sources each was written from, so a better checker needs no new model run."""
+    rows = [Answered(**r) for r in result.get("runs", [])]
+    for row in rows:
+        if not row.sources or not row.answer:
+            continue
+        sources = [Source(s["number"], s["document_id"], (), None, s["text"], s["document_id"])
+                   for s in row.sources]  # fmt: skip
+        row.cited = [s.document_id for s in check_citations(
+            row.answer, sources, question=row.check_question).cited]  # fmt: skip
+        row.right_cited = row.right in row.cited
     if rows:
         result["answers"] = answer_table(rows)
         result["runs"] = [asdict(r) for r in rows]
@@ -654,10 +677,16 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=ANSWER_TOKENS)
     parser.add_argument("--skip-model", action="store_true")
     parser.add_argument("--rescore", type=Path, help="a result .json: refusals read again")
+    parser.add_argument(
+        "--recheck", type=Path, help="a result .json: citations checked again (no model)"
+    )
     args = parser.parse_args()
-    if args.rescore:
-        result = json.loads(args.rescore.read_text())
-        rescore(result)
+    if args.rescore or args.recheck:
+        result = json.loads((args.rescore or args.recheck).read_text())
+        if args.rescore:
+            rescore(result)
+        else:
+            recheck(result)
         write(result, result.get("command", "python -m bench.ask_quality"))
         print((RESULTS / f"{NAME}.md").read_text())
         return

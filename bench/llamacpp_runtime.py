@@ -12,6 +12,8 @@ question), greedy, with the answer streamed:
   ``rope_freq_base=10000``, generation threads from ``SOHBET_TORCH_THREADS``).
 - ``in process``: ``build_chat_model(ModelConfig(provider="llamacpp", ...))``, what the bot runs
   now (bot.ai.llamacpp_chat.load_llamacpp).
+- ``in process (1 generating thread)``, ``in process (no flash attention)``: the same with one
+  setting as it was before.
 - ``server``: ``python -m llama_cpp.server`` (llama-cpp-python's OpenAI-compatible server, its
   defaults) on the same file, through ``build_chat_model(ModelConfig(provider="openai", ...))``.
 
@@ -106,19 +108,30 @@ def faq_prompts(count: int) -> list[tuple[list[BaseMessage], int]]:
     return prompts
 
 
-def one_generating_thread(gguf: Path) -> BaseChatModel:
-    """The bot's in-process settings, but tokens generated with one thread (its default
-    before: half of 2 cores)."""
-    from bot.ai.llamacpp_chat import PROMPT_BATCH, SerialChatLlamaCpp, prompt_threads
+def in_process_with(
+    gguf: Path, *, threads: int | None = None, flash: bool = True
+) -> BaseChatModel:
+    """The bot's in-process settings with one of them changed: `threads` generating tokens
+    (one: its default before, half of 2 cores), or llama.cpp's flash attention off (before)."""
+    from bot.ai.llamacpp_chat import (
+        PROMPT_BATCH,
+        SerialChatLlamaCpp,
+        generation_threads,
+        prompt_threads,
+    )
 
     return SerialChatLlamaCpp(
         model_path=str(gguf),
         n_ctx=N_CTX,
         n_batch=PROMPT_BATCH,
-        n_threads=1,
+        n_threads=threads or generation_threads(),
         rope_freq_base=0.0,
         rope_freq_scale=0.0,
-        model_kwargs={"n_threads_batch": prompt_threads(), "n_ubatch": PROMPT_BATCH},
+        model_kwargs={
+            "n_threads_batch": prompt_threads(),
+            "n_ubatch": PROMPT_BATCH,
+            "flash_attn": flash,
+        },
         verbose=False,
         temperature=0.0,
         max_tokens=MAX_NEW_TOKENS,
@@ -228,7 +241,11 @@ async def run(gguf: Path, count: int, paths: list[str]) -> dict[str, Any]:
             models["in process"] = await asyncio.to_thread(build_chat_model, cfg)
         if "in process (1 generating thread)" in paths:
             models["in process (1 generating thread)"] = await asyncio.to_thread(
-                one_generating_thread, gguf
+                lambda: in_process_with(gguf, threads=1)
+            )
+        if "in process (no flash attention)" in paths:
+            models["in process (no flash attention)"] = await asyncio.to_thread(
+                lambda: in_process_with(gguf, flash=False)
             )
         if "server" in paths:
             port = free_port()
@@ -288,23 +305,32 @@ async def run(gguf: Path, count: int, paths: list[str]) -> dict[str, Any]:
     }
 
 
-def write(result: dict[str, Any], command: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{NAME}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    paths = result["paths"]
-    columns = list(next(iter(paths.values())))
+def report_head(
+    title: str, result: dict[str, Any], first: str, rows: dict[str, dict[str, Any]]
+) -> list[str]:
+    """The title, the machine and load line, and the table of `rows` (markdown lines)."""
+    columns = list(next(iter(rows.values())))
     lines = [
-        "# llama.cpp in process vs llama.cpp's server (same GGUF, same /ask prompts)",
+        f"# {title}",
         "",
         f"{result['date']} · {result['machine']} · load average {result['load average at start']}"
         f" at start, {result['load average at end']} at end (shared machine) · "
-        f"`{result['gguf']}`, greedy, at most {result['max new tokens']} new tokens",
+        f"`{result['gguf']}`, greedy, at most {MAX_NEW_TOKENS} new tokens",
         "",
-        "| path | " + " | ".join(columns) + " |",
+        f"| {first} | " + " | ".join(columns) + " |",
         "|---|" + "---|" * len(columns),
     ]
-    lines += [f"| {name} | " + " | ".join(str(v) for v in row.values()) + " |"
-              for name, row in paths.items()]  # fmt: skip
+    return lines + [f"| {name} | " + " | ".join(str(v) for v in row.values()) + " |"
+                    for name, row in rows.items()]  # fmt: skip
+
+
+def write(result: dict[str, Any], command: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{NAME}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    lines = report_head(
+        "llama.cpp in process vs llama.cpp's server (same GGUF, same /ask prompts)",
+        result, "path", result["paths"],
+    )  # fmt: skip
     same = result.get("same answer as the server %") or {}
     if same:
         lines += ["", "Same answer text as the server (greedy): "

@@ -35,6 +35,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from tqdm import tqdm
 
+from bot.nlp.numbers import LANGUAGES, spell_numbers
+
 __all__ = [
     "CANARY",
     "DISTRACTORS_PER_QUESTION",
@@ -69,25 +71,24 @@ def _normalize(text: str) -> list[str]:
 
 
 def _spellings(text: str) -> set[str]:
-    """`text` as it is and with its small numbers written out in English and in Turkish
-    (num2words), so "50 minutes" holds the reference "fifty minutes" and "elli dakika"."""
-    from num2words import num2words
-
-    def spelled(lang: str) -> str:
-        return re.sub(
-            r"\b\d{1,3}\b", lambda m: f" {num2words(int(m.group()), lang=lang)} ", text
-        )
-
-    return {text, spelled("en"), spelled("tr")}
+    """`text` as it is and with its small numbers written out in English and in Turkish, so
+    "50 minutes" holds the reference "fifty minutes" and "elli dakika"."""
+    return {text, *(spell_numbers(text, lang) for lang in LANGUAGES)}
 
 
 def contains_answer(answer: str, reference: str) -> bool:
-    """SQuAD-style containment, numbers in digits or words alike."""
+    """SQuAD-style containment, numbers in digits or words alike, English plurals as the
+    singular ("a seven-day timeout" is "seven days")."""
     if not _normalize(reference):
         return False
-    answers = {f" {' '.join(_normalize(a))} " for a in _spellings(answer)}
-    wanted = {f" {' '.join(_normalize(r))} " for r in _spellings(reference)}
+    answers = {f" {' '.join(_singular(a))} " for a in _spellings(answer)}
+    wanted = {f" {' '.join(_singular(r))} " for r in _spellings(reference)}
     return any(w in a for w in wanted for a in answers)
+
+
+def _singular(text: str) -> list[str]:
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+            for w in _normalize(text)]  # fmt: skip
 
 
 def answer_f1(answer: str, reference: str) -> float:

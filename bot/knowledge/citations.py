@@ -2,11 +2,13 @@
 
 A claim's key words are the content words and numbers of its sentence that the question did
 not already say (the question's words are in every source the search found). A marker stays
-when its source holds at least `SUPPORT` of them (numbers must all be there); otherwise it is
-re-pointed to the source that does, or dropped when none does. An answer that cites nothing
-gets the one source that clearly holds it (most of its key words, well ahead of the next
-source, or the search's first among sources that hold it alike) — small models often forget
-the marker. A refusal cites nothing: the reply then says
+when its source holds at least `SUPPORT` of them (numbers must all be there, in digits or written
+out: "50" is held by "fifty minutes" and "elli dakika"); otherwise it is re-pointed to the source
+that does, or dropped when none does. A marker standing alone after the full stop ("... are
+deleted. [2]") cites the sentences before it since the previous marker: it stays when its source
+holds one of them. An answer that cites nothing gets the one source that clearly holds it (most
+of its key words, well ahead of the next source, or the search's first among sources that hold
+it alike) — small models often forget the marker. A refusal cites nothing: the reply then says
 "Consulted, not cited".
 """
 
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.knowledge.answers import Source, cited_numbers, is_refusal
+from bot.nlp.numbers import written_forms
 from bot.nlp.sentences import split_sentences
 from bot.nlp.words import rough_stems
 
@@ -27,6 +30,7 @@ CLEAR = 0.6  # an uncited answer: the best source holds this much of it...
 MARGIN = 0.25  # ...and this much more than the next one
 _MARKERS = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,18 @@ def _key(text: str, asked: frozenset[str]) -> tuple[set[str], set[str]]:
     return _words(text) - asked, _numbers(text) - asked
 
 
-def _terms_of(source: Source) -> tuple[set[str], set[str]]:
-    return _words(source.text), _numbers(source.text)
+# What a source holds: its words, its numbers in digits, its text (numbers written out in words).
+_Held = tuple[set[str], set[str], str]
+
+
+def _terms_of(source: Source) -> _Held:
+    text = " ".join(re.sub(r"[\W_]+", " ", source.text.casefold()).split())
+    return _words(source.text), _numbers(source.text), f" {text} "
+
+
+def _holds_number(number: str, have: _Held) -> bool:
+    """In digits, or written out ("50" and "fifty minutes", "elli dakika")."""
+    return number in have[1] or any(f" {form} " in have[2] for form in written_forms(number))
 
 
 def support(claim: str, source: Source, question: str = "") -> float:
@@ -71,9 +85,9 @@ def support(claim: str, source: Source, question: str = "") -> float:
     return _support(_key(_MARKERS.sub("", claim), _asked(question)), _terms_of(source))
 
 
-def _support(key: tuple[set[str], set[str]], have: tuple[set[str], set[str]]) -> float:
+def _support(key: tuple[set[str], set[str]], have: _Held) -> float:
     terms, numbers = key
-    if numbers and not numbers <= have[1]:
+    if not all(_holds_number(n, have) for n in numbers):
         return 0.0
     if not terms and not numbers:
         return 1.0
@@ -91,12 +105,22 @@ def check_citations(answer: str, sources: Sequence[Source], question: str = "") 
     changes: list[str] = []
     pieces: list[str] = []
     position = 0
+    uncited: list[str] = []  # sentences since the last marker
     for sentence in split_sentences(answer):
         start = answer.find(sentence, position)
         if start < 0:
             continue
         pieces.append(answer[position:start])
-        pieces.append(_check_sentence(sentence, asked, have, changes))
+        words = _MARKERS.sub("", sentence)
+        if _WORD.search(words):
+            claims = [words]
+            uncited.append(words)
+        else:  # "... deleted. [2]": markers after the full stop cite the sentences before
+            claims = uncited or [words]
+        keys = [_key(claim, asked) for claim in claims]
+        pieces.append(_check_sentence(sentence, keys, have, changes))
+        if cited_numbers(sentence):
+            uncited = []
         position = start + len(sentence)
     pieces.append(answer[position:])
     text = "".join(pieces)
@@ -109,9 +133,7 @@ def check_citations(answer: str, sources: Sequence[Source], question: str = "") 
     return CheckedAnswer(text, [s for s in sources if s.number in cited], changes)
 
 
-def _clear_holder(
-    key: tuple[set[str], set[str]], have: dict[int, tuple[set[str], set[str]]]
-) -> int | None:
+def _clear_holder(key: tuple[set[str], set[str]], have: dict[int, _Held]) -> int | None:
     """The source that clearly holds an uncited answer: the only one holding CLEAR of it, or
     one holding MARGIN more than any other; among several that hold it alike, the one the
     search ranked first (source 1), when it is one of them."""
@@ -126,23 +148,29 @@ def _clear_holder(
 
 def _check_sentence(
     sentence: str,
-    asked: frozenset[str],
-    have: dict[int, tuple[set[str], set[str]]],
+    keys: list[tuple[set[str], set[str]]],
+    have: dict[int, _Held],
     changes: list[str],
 ) -> str:
+    """`sentence`'s markers kept, re-pointed or dropped: a source backs them when it holds
+    SUPPORT of one of the `keys` (the sentence's own claim, or the sentences before a marker
+    that stands alone)."""
     numbers = [n for n in cited_numbers(sentence) if n in have] + [
         n for n in cited_numbers(sentence) if n not in have
     ]
     if not numbers:
         return sentence
-    key = _key(_MARKERS.sub("", sentence), asked)
+
+    def backing(m: int) -> float:
+        return max(_support(key, have[m]) for key in keys)
+
     kept: list[int] = []
+    best = max(have, key=backing)
     for n in numbers:
-        if n in have and _support(key, have[n]) >= SUPPORT:
+        if n in have and backing(n) >= SUPPORT:
             kept.append(n)
             continue
-        best = max(have, key=lambda m: _support(key, have[m]))
-        if _support(key, have[best]) >= SUPPORT:
+        if backing(best) >= SUPPORT:
             kept.append(best)
             changes.append(f"[{n}]->[{best}]")
         else:

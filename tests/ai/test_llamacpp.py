@@ -81,3 +81,39 @@ async def test_answers_abandoned_mid_generation_never_overlap_the_next_one() -> 
     # The model still answers whole, one generation at a time.
     answers = await asyncio.gather(model.ainvoke("Say hello."), model.ainvoke("Say bye."))
     assert all(str(a.content).strip() for a in answers)
+
+
+def test_a_request_between_two_of_another_kind_keeps_their_prefix() -> None:
+    """A chat message between two /ask must not make the second /ask read the /ask
+    instructions again (bot.ai.prompt_states), and a restored state changes no answer."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from bot.ai.llamacpp_chat import load_llamacpp
+    from bot.ai.local_engine import bundled_gguf_path
+
+    rules = "You answer from documents. " + "Cite sources like [1] and keep answers short. " * 8
+    ask_1 = [SystemMessage(rules), HumanMessage("Question: when is the meeting?")]
+    chat = [SystemMessage("You are a friendly assistant."), HumanMessage("Hi, how are you?")]
+    ask_2 = [SystemMessage(rules), HumanMessage("Question: who leads the workshop?")]
+
+    def read_tokens(states: bool) -> tuple[list[int], str]:
+        model = load_llamacpp(bundled_gguf_path(), 1024).model_copy(
+            update={"temperature": 0.0, "max_tokens": 8}
+        )
+        client = model.client
+        if not states:
+            client.set_cache(None)
+        read: list[int] = []
+        evaluate = client.eval
+        client.eval = lambda tokens: (read.append(len(tokens)), evaluate(tokens))[1]
+        for messages in (ask_1, chat):
+            model.invoke(messages)
+        read.clear()
+        answer = str(model.invoke(ask_2).content)
+        return read, answer
+
+    with_states, answer = read_tokens(True)
+    without, same_answer = read_tokens(False)
+    prompt = sum(without)  # the whole second /ask prompt is read without states...
+    assert sum(with_states) < prompt - 60  # ...only what follows the shared rules with them
+    assert answer == same_answer

@@ -55,6 +55,9 @@ def test_answer_matching_is_squad_style() -> None:
     assert contains_answer("THE VIOLA!", "the viola")
     assert not contains_answer("Marta", "Marta Kowalski")
     assert not contains_answer("anything", "")
+    assert contains_answer("The timeout is seven days [1].", "seven-day")
+    assert contains_answer("Elli dakika.", "50 dakika")
+    assert not contains_answer("The timeout is seven hours.", "seven-day")
     # Numbers count the same in digits or in words (English and Turkish).
     assert contains_answer("The quiet block lasts 50 minutes [1].", "fifty minutes")
     assert contains_answer("Toplantı elli dakika sürer.", "50 dakika")

@@ -206,3 +206,26 @@ def test_a_number_the_source_holds_carries_a_claim_worded_otherwise() -> None:
     assert kept.changes == [] and [s.name for s in kept.cited] == ["photo.txt"]
     wrong = check_citations("At most 30 people can enter [1].", rules, "How many can enter?")
     assert wrong.cited == [] and wrong.changes == ["-[1]"]
+
+
+def test_a_marker_after_the_full_stop_is_checked_against_the_sentences_before_it() -> None:
+    question = "How long is the kettle warranty?"
+    moved = check_citations("The warranty lasts 24 months from purchase. [2]", sources(), question)
+    assert moved.changes == ["[2]->[1]"] and [s.name for s in moved.cited] == ["kettle.txt"]
+    # One marker after a paragraph: held when its source backs one of the sentences it closes.
+    paragraph = "Kettles are handy. The warranty lasts 24 months from purchase. [1]"
+    assert check_citations(paragraph, sources(), question).changes == []
+    made_up = check_citations("It also covers dragons and fire. [1]", sources(), question)
+    assert made_up.cited == [] and made_up.changes == ["-[1]"]
+
+
+def test_a_number_in_digits_is_held_by_a_source_that_writes_it_out() -> None:
+    study = number_sources(
+        [Passage("study", "study.txt", None, None, 0, 0, "Fifty minutes of quiet work.", 1.0),
+         Passage("club", "club.txt", None, None, 0, 0, "Kontenjan yirmi kişiyle sınırlı.", 1.0)]
+    )  # fmt: skip
+    english = check_citations("The quiet block is 50 minutes [2].", study, "How long is it?")
+    assert english.changes == ["[2]->[1]"] and [s.name for s in english.cited] == ["study.txt"]
+    turkish = check_citations("Kontenjan 20 kişi [2].", study, "Kontenjan kaç kişi?")
+    assert turkish.changes == [] and [s.name for s in turkish.cited] == ["club.txt"]
+    assert check_citations("The block is 55 minutes [1].", study, "How long?").cited == []
