@@ -92,6 +92,15 @@ def test_files_become_attachments(tmp_path: Path, commands: dict[str, CommandSpe
         parse(f"/upload file:{tmp_path / 'missing.txt'}", commands)
 
 
+def test_a_file_named_relative_to_the_working_folder_is_found(
+    tmp_path: Path, commands: dict[str, CommandSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "club.txt").write_text("Chess on Sundays.")
+    monkeypatch.chdir(tmp_path)
+    _, options = parse("/upload file:club.txt", commands)
+    assert options["file"].url == (tmp_path / "club.txt").resolve().as_uri()
+
+
 async def test_attachment_reads_lazily_with_a_size_limit(
     tmp_path: Path, commands: dict[str, CommandSpec]
 ) -> None:

@@ -29,6 +29,7 @@ def file_attachment(path: Path) -> Attachment:
 
     if not path.is_file():
         raise BadOption(_("There is no file at `{path}`.", path=path))
+    path = path.resolve()  # `file:notes.txt` is relative to where the console runs
 
     async def fetch() -> bytes:
         return await asyncio.to_thread(path.read_bytes)
