@@ -22,7 +22,6 @@ import ctypes
 from collections import OrderedDict
 from collections.abc import Sequence
 from types import MethodType
-from typing import Any
 
 import llama_cpp
 import numpy as np
@@ -34,9 +33,9 @@ __all__ = ["PromptStates", "keep_prompt_states"]
 SIZE = 4  # request kinds in flight in one server: /ask, chat, summaries, translations
 
 
-def keep_prompt_states(llama: Llama, size: int = 0) -> PromptStates:
-    """`llama` keeps its last few prompts' states, saved without the logits."""
-    states = PromptStates(size or SIZE)
+def keep_prompt_states(llama: Llama, size: int = SIZE) -> PromptStates:
+    """`llama` keeps its last `size` prompts' states, saved without the logits."""
+    states = PromptStates(size)
     llama.set_cache(states)
     setattr(llama, "save_state", MethodType(_save_state_without_logits, llama))  # noqa: B010
     return states
@@ -64,7 +63,7 @@ class PromptStates(BaseLlamaCache):
     def __init__(self, size: int = SIZE) -> None:
         super().__init__(capacity_bytes=0)
         self.size = size
-        self._states: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._states: OrderedDict[tuple[int, ...], LlamaState] = OrderedDict()
 
     @property
     def cache_size(self) -> int:
@@ -78,7 +77,7 @@ class PromptStates(BaseLlamaCache):
                 best, longest = stored, shared
         return best
 
-    def __getitem__(self, key: Sequence[int]) -> Any:
+    def __getitem__(self, key: Sequence[int]) -> LlamaState:
         found = self._find_longest_prefix_key(tuple(key))
         if found is None:
             raise KeyError("no stored prompt shares a prefix")
@@ -88,7 +87,7 @@ class PromptStates(BaseLlamaCache):
     def __contains__(self, key: Sequence[int]) -> bool:
         return self._find_longest_prefix_key(tuple(key)) is not None
 
-    def __setitem__(self, key: Sequence[int], value: Any) -> None:
+    def __setitem__(self, key: Sequence[int], value: LlamaState) -> None:
         stored = tuple(key)
         self._states.pop(stored, None)
         self._states[stored] = value

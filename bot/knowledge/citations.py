@@ -112,15 +112,14 @@ def check_citations(answer: str, sources: Sequence[Source], question: str = "") 
             continue
         pieces.append(answer[position:start])
         words = _MARKERS.sub("", sentence)
-        if _WORD.search(words):
-            claims = [words]
-            uncited.append(words)
-        else:  # "... deleted. [2]": markers after the full stop cite the sentences before
-            claims = uncited or [words]
-        keys = [_key(claim, asked) for claim in claims]
-        pieces.append(_check_sentence(sentence, keys, have, changes))
+        said = bool(_WORD.search(words))
+        # "... deleted. [2]": markers after the full stop cite the sentences before them.
+        claims = [words] if said or not uncited else uncited
+        pieces.append(_check_sentence(sentence, [_key(c, asked) for c in claims], have, changes))
         if cited_numbers(sentence):
             uncited = []
+        elif said:
+            uncited.append(words)
         position = start + len(sentence)
     pieces.append(answer[position:])
     text = "".join(pieces)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["LANGUAGES", "spell_numbers", "written_forms"]
 
@@ -18,11 +19,13 @@ def spell_numbers(text: str, lang: str) -> str:
     return _SMALL.sub(lambda m: f" {num2words(int(m.group()), lang=lang)} ", text)
 
 
-def written_forms(number: str) -> set[str]:
+@lru_cache(maxsize=1024)  # asked once per source a claim is checked against
+def written_forms(number: str) -> frozenset[str]:
     """How `number` (digits) is written in words, casefolded, hyphens as spaces; empty when it
     is not a whole number up to 999."""
     if not number.isdigit() or len(number) > 3:
-        return set()
+        return frozenset()
     from num2words import num2words
 
-    return {num2words(int(number), lang=lang).casefold().replace("-", " ") for lang in LANGUAGES}
+    spelled = (num2words(int(number), lang=lang) for lang in LANGUAGES)
+    return frozenset(form.casefold().replace("-", " ") for form in spelled)
